@@ -1,0 +1,1 @@
+"""promptlib: image-generation prompts as code."""

@@ -1,0 +1,196 @@
+"""promptlib.yaml: project paths and named deployments, secrets only by reference.
+
+``${env:NAME}`` references are kept as written and resolved only when a
+deployment is used, so a missing production key never breaks a local render.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ._problems import validate_document
+from ._yaml import parse_yaml
+from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
+
+CONFIG_FILE = "promptlib.yaml"
+DEPLOYMENT_ENV = "PROMPTLIB_DEPLOYMENT"
+DEFAULT_API_VERSION = "2025-04-01-preview"
+DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
+Model = Literal["gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"]
+
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiKeyAuth(BaseModel):
+    """Key read from an environment variable at call time; never written in the file."""
+
+    model_config = _STRICT
+    type: Literal["api-key"]
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Environment variable holding the key.")
+
+
+class EntraAuth(BaseModel):
+    """Microsoft Entra ID through azure-identity's DefaultAzureCredential."""
+
+    model_config = _STRICT
+    type: Literal["entra"]
+    scope: str = DEFAULT_SCOPE
+
+
+Auth = Annotated[ApiKeyAuth | EntraAuth, Field(discriminator="type")]
+
+
+class _Limits(BaseModel):
+    model_config = _STRICT
+    max_concurrency: int = Field(4, ge=1, le=64)
+    requests_per_minute: int | None = Field(None, ge=1)
+    timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
+
+
+class EmulatorDeployment(_Limits):
+    """The built-in emulator: in-process, no network, no key."""
+
+    kind: Literal["emulator"]
+    model: Model = "gpt-image-1.5"
+    variance: float = Field(0.0, ge=0, le=1, description="How much repeated samples differ.")
+    seed: int | None = None
+    block: list[str] = Field(default_factory=list, description="Terms the emulated safety system refuses.")
+
+
+class AzureOpenAIDeployment(_Limits):
+    """An Azure OpenAI (Foundry) image deployment."""
+
+    kind: Literal["azure-openai"]
+    endpoint: str = Field(description="https://<resource>.openai.azure.com, or ${env:NAME}.")
+    deployment: str = Field(min_length=1, description="Azure deployment name (goes in the URL).")
+    model: Model
+    api_version: str = DEFAULT_API_VERSION
+    api_style: Literal["deployments", "v1"] = "deployments"
+    auth: Auth
+
+    @field_validator("api_version", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class OpenAIDeployment(_Limits):
+    """OpenAI's public API or a compatible gateway."""
+
+    kind: Literal["openai"]
+    base_url: str = "https://api.openai.com/v1"
+    model: Model
+    auth: ApiKeyAuth = ApiKeyAuth(type="api-key", env="OPENAI_API_KEY")
+
+
+DeploymentConfig = Annotated[
+    EmulatorDeployment | AzureOpenAIDeployment | OpenAIDeployment, Field(discriminator="kind")
+]
+
+
+class ProjectConfig(BaseModel):
+    """The whole promptlib.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="promptlib project config")
+
+    prompts: str = "prompts"
+    evals: str = "evals"
+    default_deployment: str = "local"
+    deployments: dict[str, DeploymentConfig] = Field(default_factory=dict)
+
+    @field_validator("prompts", "evals")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError("must be a directory inside the project")
+        return value
+
+    @model_validator(mode="after")
+    def _with_builtin_local(self) -> ProjectConfig:
+        if "local" not in self.deployments:
+            self.deployments["local"] = EmulatorDeployment(kind="emulator")
+        if self.default_deployment not in self.deployments:
+            raise ValueError(f"default_deployment {self.default_deployment!r} is not under deployments:")
+        return self
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A loaded project: where it lives and what promptlib.yaml says."""
+
+    root: Path
+    config: ProjectConfig
+    config_path: Path | None
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.root / self.config.prompts
+
+    @property
+    def evals_dir(self) -> Path:
+        return self.root / self.config.evals
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".promptlib"
+
+    def deployment_name(self, override: str | None = None) -> str:
+        """--deployment, then PROMPTLIB_DEPLOYMENT, then default_deployment."""
+        name = override or os.environ.get(DEPLOYMENT_ENV) or self.config.default_deployment
+        self.deployment(name)
+        return name
+
+    def deployment(self, name: str) -> EmulatorDeployment | AzureOpenAIDeployment | OpenAIDeployment:
+        try:
+            return self.config.deployments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.deployments))
+            raise UnknownDeployment(
+                f"no deployment named {name!r}; promptlib.yaml defines: {known}", path=self.config_path
+            ) from None
+
+    def resolve(self, deployment: str, value: str) -> str:
+        """Expand ``${env:NAME}`` in one of a deployment's values, naming what is missing."""
+
+        def substitute(match: re.Match[str]) -> str:
+            variable = match.group(1)
+            found = os.environ.get(variable)
+            if not found:
+                raise MissingEnvironmentVariable(
+                    f"deployment {deployment!r} needs environment variable {variable}, which is not set",
+                    deployment=deployment,
+                    variable=variable,
+                    path=self.config_path,
+                )
+            return found
+
+        return _ENV_REF.sub(substitute, value)
+
+
+def find_config(start: Path | None = None) -> Path:
+    """promptlib.yaml in ``start`` (default: cwd) or the nearest parent that has one."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    raise ProjectNotFound(f"no {CONFIG_FILE} in {here} or any parent; run `promptlib init` to create one")
+
+
+def load_settings(start: Path | str | None = None) -> Settings:
+    """Find and validate promptlib.yaml; configuration errors exit 2 and name the file."""
+    path = find_config(Path(start) if start is not None else None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=path) from None
+    doc = parse_yaml(text, path, error=ConfigError)
+    config: ProjectConfig = validate_document(ProjectConfig, doc, ConfigError, "promptlib.yaml")
+    return Settings(root=path.parent, config=config, config_path=path)

@@ -1,0 +1,99 @@
+"""Library: the templates of one project, found by id and loaded on first use."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ._compiler import TemplateCompiler
+from ._config import Settings, load_settings
+from ._rendered import RenderedPrompt
+from ._templates import PromptTemplate, check_id, load_template
+from .exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
+
+TEMPLATE_SUFFIX = ".yaml"
+
+
+class Library:
+    """Every template under the project's prompts/ directory.
+
+    Apps use it to render by name without knowing file paths; the CLI and the
+    eval runner use the same object, so they cannot disagree about a template.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.prompts_dir = settings.prompts_dir
+        self.compiler = TemplateCompiler(self.prompts_dir)
+        self._paths = discover(self.prompts_dir)
+        self._loaded: dict[str, PromptTemplate] = {}
+
+    @classmethod
+    def load(cls, start: Path | str | None = None) -> Library:
+        """The project whose promptlib.yaml is in ``start`` (default: cwd) or above it."""
+        return cls(load_settings(start))
+
+    def __repr__(self) -> str:
+        return f"<Library {self.settings.root} ({len(self._paths)} templates)>"
+
+    def __contains__(self, template_id: object) -> bool:
+        return template_id in self._paths
+
+    def ids(self) -> list[str]:
+        """Every template id, sorted."""
+        return sorted(self._paths)
+
+    def path_of(self, template_id: str) -> Path:
+        check_id(template_id)
+        try:
+            return self._paths[template_id]
+        except KeyError:
+            raise TemplateNotFound(_not_found_message(template_id, self._paths)) from None
+
+    def get(self, template_id: str, version: int | None = None) -> PromptTemplate:
+        """The template; with ``version``, also assert that this is the version held."""
+        template = self._loaded.get(template_id)
+        if template is None:
+            path = self.path_of(template_id)
+            template = load_template(template_id, path, self.compiler, self.settings.root)
+            self._loaded[template_id] = template
+        if version is not None and template.version != version:
+            raise VersionMismatch(
+                f"{template_id} is version {template.version} here, not {version}; "
+                "load a bundle with that version's history or update the caller",
+                path=template.path,
+            )
+        return template
+
+    def templates(self) -> Iterator[PromptTemplate]:
+        """Load every template (raises on the first broken one; `check` reports them all)."""
+        for template_id in self.ids():
+            yield self.get(template_id)
+
+    def render(self, template_id: str, /, **variables: Any) -> RenderedPrompt:
+        """Render a template by id with keyword variables."""
+        return self.get(template_id).render(variables)
+
+
+def discover(prompts_dir: Path) -> dict[str, Path]:
+    """Map ids to files; partials and anything that links out of prompts/ are not templates."""
+    found: dict[str, Path] = {}
+    if not prompts_dir.is_dir():
+        return found
+    root = prompts_dir.resolve()
+    for path in sorted(prompts_dir.rglob(f"*{TEMPLATE_SUFFIX}")):
+        relative = path.relative_to(prompts_dir)
+        if relative.parts[0] == "partials" or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            raise TemplateSecurityError("the file is a link that leaves prompts/; copy it in instead", path=path)
+        found[relative.with_suffix("").as_posix()] = path
+    return found
+
+
+def _not_found_message(template_id: str, paths: dict[str, Path]) -> str:
+    close = difflib.get_close_matches(template_id, list(paths), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "; `promptlib list` shows the ids"
+    return f"no template {template_id!r} under prompts/{hint}"

@@ -1,0 +1,95 @@
+"""Turn pydantic validation errors into ``file:line: message`` problems people can act on."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._yaml import Location, YamlDocument
+from .exceptions import PromptlibError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file; ``str()`` is the line ``promptlib check`` prints."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return str(PromptlibError(self.message, path=self.path, line=self.line))
+
+
+def validate_document(
+    model: type[BaseModel], doc: YamlDocument, error: type[PromptlibError], what: str
+) -> Any:
+    """Validate ``doc.data`` against ``model``; raise ``error`` carrying every problem found."""
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__ if doc.data is not None else "empty"
+        raise_problems(error, [Problem(doc.path, 1, f"{what} must be a YAML mapping, not {kind}")])
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise_problems(error, list(problems_from(exc, doc, model)))
+
+
+def problems_from(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> Iterable[Problem]:
+    for err in exc.errors(include_url=False):
+        loc = _present_location(tuple(err["loc"]), doc)
+        field = ".".join(str(p) for p in loc)
+        message = _message(err, loc, doc, model)
+        yield Problem(doc.path, doc.line_of(loc), f"{field}: {message}" if field else message)
+
+
+def _present_location(loc: tuple[Any, ...], doc: YamlDocument) -> Location:
+    """Drop union tags and other parts of pydantic's location that are not in the file."""
+    kept: list[str | int] = []
+    data: Any = doc.data
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+            kept.append(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+            kept.append(part)
+        elif part == loc[-1] and isinstance(data, dict):
+            kept.append(part)  # a missing or unknown key: name it
+    return tuple(kept)
+
+
+def _message(err: Any, loc: Location, doc: YamlDocument, model: type[BaseModel]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field" + _did_you_mean(str(loc[-1]) if loc else "", model)
+    if kind == "missing":
+        return "required field is missing"
+    message = str(err["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _did_you_mean(name: str, model: type[BaseModel]) -> str:
+    close = difflib.get_close_matches(name, list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def raise_problems(error: type[PromptlibError], problems: list[Problem]) -> Any:
+    """Raise one error whose message is the first problem and which carries them all."""
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    exc = error(first.message + more, path=first.path, line=first.line)
+    exc.problems = problems  # type: ignore[attr-defined]
+    raise exc
+
+
+def problems_of(exc: PromptlibError) -> list[Problem]:
+    """Every problem an error carries (one unless it came from validate_document)."""
+    carried = getattr(exc, "problems", None)
+    if carried:
+        return list(carried)
+    return [Problem(exc.path or Path("."), exc.line, exc.message)]

@@ -1,0 +1,312 @@
+"""The Jinja environment templates render in: sandboxed, strict and resource-bounded.
+
+Templates come from pull requests, so a template must not reach Python internals,
+read files outside ``prompts/partials``, or take the machine down with a huge
+string, a huge number or an endless loop. Jinja's immutable sandbox blocks the
+internals; this module adds budgets (iterations, calls, sizes, output) that are
+charged per render, and rewrites each parsed template so loops and ``~`` joins are
+charged too.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import string
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, nodes
+from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+
+MAX_ITERATIONS = 10_000
+MAX_CALLS = 10_000
+MAX_STRING = 100_000
+MAX_OUTPUT = 200_000
+MAX_INT_BITS = 128
+MAX_WIDTH = 1_000
+
+_ITER = "_promptlib_iter"
+_CONCAT = "_promptlib_concat"
+HELPER_NAMES = frozenset({_ITER, _CONCAT})
+
+_WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "slice", "batch"})
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_PRINTF_WIDTH = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_SPEC_NUMBERS = re.compile(r"\d+")
+
+
+class ResourceLimit(Exception):
+    """Raised inside a render when a budget runs out; mapped to ResourceLimitExceeded."""
+
+
+class UnsafeTemplate(Exception):
+    """Raised while parsing when a template uses a construct the sandbox forbids."""
+
+    def __init__(self, message: str, lineno: int | None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+@dataclass
+class _Budget:
+    iterations: int = MAX_ITERATIONS
+    calls: int = MAX_CALLS
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("promptlib_render_budget", default=None)
+
+
+def _charge(kind: str) -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    if kind == "iterations":
+        budget.iterations -= 1
+        if budget.iterations < 0:
+            raise ResourceLimit(f"loops ran more than {MAX_ITERATIONS} iterations in one render")
+    else:
+        budget.calls -= 1
+        if budget.calls < 0:
+            raise ResourceLimit(f"more than {MAX_CALLS} calls in one render (runaway recursion?)")
+
+
+class render_budget:  # noqa: N801 - used like a function: ``with render_budget():``
+    """Fresh budgets for one render; nested renders share the outer one."""
+
+    def __enter__(self) -> None:
+        self._token = _BUDGET.set(_Budget()) if _BUDGET.get() is None else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _BUDGET.reset(self._token)
+
+
+def _bounded_iter(iterable: Iterable[Any]) -> Iterator[Any]:
+    for item in iterable:
+        _charge("iterations")
+        yield item
+
+
+def _bounded_concat(parts: list[Any]) -> str:
+    texts = [str(part) for part in parts]
+    _check_size(sum(map(len, texts)), "a ~ join")
+    return "".join(texts)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_STRING:
+        raise ResourceLimit(f"{what} would build a value of {size:,} items/characters (limit {MAX_STRING:,})")
+
+
+def _size_of(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | bytes | list | tuple | dict) else None
+
+
+def _check_printf(fmt: str) -> None:
+    for match in _PRINTF_WIDTH.finditer(fmt):
+        for number in match.groups():
+            if number == "*" or (number is not None and int(number) > MAX_WIDTH):
+                raise ResourceLimit(f"format widths above {MAX_WIDTH} are not allowed")
+
+
+def _check_format_spec(fmt: str) -> None:
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return  # str.format itself will report the malformed string
+    for _, _, spec, _ in fields:
+        if not spec:
+            continue
+        if "{" in spec:
+            raise ResourceLimit("nested format specs are not allowed in templates")
+        if any(int(n) > MAX_WIDTH for n in _SPEC_NUMBERS.findall(spec)):
+            raise ResourceLimit(f"format widths above {MAX_WIDTH} are not allowed")
+
+
+def _checked_binop(op: str, left: Any, right: Any) -> None:
+    """Refuse operations whose result would be huge, before computing them."""
+    if op == "**" and isinstance(left, int) and isinstance(right, int):
+        if right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > MAX_INT_BITS:
+            raise ResourceLimit(f"{left} ** {right} is too large to compute")
+    elif op == "*":
+        for seq, count in ((left, right), (right, left)):
+            size = _size_of(seq)
+            if size is not None and isinstance(count, int):
+                _check_size(size * count, "a repetition")
+        if isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise ResourceLimit("an integer product is too large to compute")
+    elif op == "+":
+        left_size, right_size = _size_of(left), _size_of(right)
+        if left_size is not None and right_size is not None:
+            _check_size(left_size + right_size, "a concatenation")
+    elif op == "%" and isinstance(left, str):
+        _check_printf(left)
+
+
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _charge("calls")
+        # pass_context/pass_environment filters get an extra first argument
+        pos = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+        if name in _WIDTH_FILTERS:
+            extra = [*args[pos + 1 :], *kwargs.values()]
+            if any(isinstance(a, int) and abs(a) > MAX_WIDTH for a in extra):
+                raise ResourceLimit(f"the {name} filter takes widths up to {MAX_WIDTH}")
+        if name == "format" and len(args) > pos and isinstance(args[pos], str):
+            _check_printf(args[pos])
+        if name == "join" and len(args) > pos:
+            items = list(args[pos])
+            sep = args[pos + 1] if len(args) > pos + 1 else kwargs.get("d", "")
+            estimate = len(str(sep)) * len(items) + sum(len(str(i)) for i in items)
+            _check_size(estimate, "the join filter")
+            args = (*args[:pos], items, *args[pos + 1 :])
+        result = func(*args, **kwargs)
+        size = _size_of(result)
+        if size is not None:
+            _check_size(size, f"the {name} filter")
+        return result
+
+    return guarded
+
+
+class PartialLoader(BaseLoader):
+    """Loads ``{% include %}`` targets from prompts/partials only, and says why not otherwise."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._resolved_root = root.resolve()
+
+    def resolve(self, name: str) -> Path:
+        """The partial's file, or UnsafeTemplate/JinjaTemplateNotFound explaining the refusal."""
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+            raise UnsafeTemplate(f"include {name!r} leaves prompts/partials/; use a path inside it", None)
+        if not name.endswith(".j2") or "" in parts or "\\" in name:
+            raise JinjaTemplateNotFound(f"{name} (partials are .j2 files under prompts/partials/)")
+        path = self.root.joinpath(*parts)
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise JinjaTemplateNotFound(name) from None
+        if not real.is_relative_to(self._resolved_root):
+            raise UnsafeTemplate(f"include {name!r} is a link that leaves prompts/partials/", None)
+        return real
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        path = self.resolve(template)
+        source = path.read_text(encoding="utf-8")
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+class _Rewriter(NodeTransformer):
+    """Charges loops and ``~`` joins to the budget, and refuses constructs we cannot bound or hash."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        if node.recursive:
+            raise UnsafeTemplate("recursive loops are not allowed in prompt templates", node.lineno)
+        self.generic_visit(node)
+        node.iter = nodes.Call(nodes.Name(_ITER, "load"), [node.iter], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Call(
+            nodes.Name(_CONCAT, "load"), [nodes.List(node.nodes)], [], None, None, lineno=node.lineno
+        )
+
+    def visit_Extends(self, node: nodes.Extends) -> nodes.Node:
+        raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
+
+    def _literal_target(self, node: nodes.Include | nodes.Import | nodes.FromImport) -> nodes.Node:
+        if not (isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)):
+            raise UnsafeTemplate(
+                "include and import targets must be quoted paths, so the content hash can cover them",
+                node.lineno,
+            )
+        return node
+
+    visit_Include = _literal_target
+    visit_Import = _literal_target
+    visit_FromImport = _literal_target
+
+
+class PromptEnvironment(ImmutableSandboxedEnvironment):
+    """Immutable sandbox + StrictUndefined + budgets; one per prompts/ directory."""
+
+    intercepted_binops = frozenset({"+", "*", "**", "%", "//"})
+
+    def __init__(self, partials_dir: Path) -> None:
+        super().__init__(
+            loader=PartialLoader(partials_dir),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            auto_reload=True,
+        )
+        self.globals.pop("lipsum", None)
+        self.globals[_ITER] = _bounded_iter
+        self.globals[_CONCAT] = _bounded_concat
+        self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        try:
+            rewritten = _Rewriter().visit(tree)
+        except UnsafeTemplate as exc:
+            raise TemplateSyntaxError(f"unsafe: {exc}", exc.lineno or 1, name, filename) from None
+        assert isinstance(rewritten, nodes.Template)
+        return rewritten
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        """Fail at once: an Undefined would hide the escape attempt behind a vaguer error."""
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        _checked_binop(operator_, left, right)
+        return super().call_binop(context, operator_, left, right)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _charge("calls")
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            method = getattr(__obj, "__name__", "")
+            if method in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_WIDTH for a in args):
+                raise ResourceLimit(f"str.{method} takes widths up to {MAX_WIDTH}")
+            if method == "replace" and len(args) >= 2:
+                old, new = str(args[0]), str(args[1])
+                _check_size(len(owner) + (len(owner) // max(len(old), 1) + 1) * len(new), "str.replace")
+            if method == "join" and args:
+                items = list(args[0])
+                _check_size(len(owner) * len(items) + sum(len(str(i)) for i in items), "str.join")
+                args = (items, *args[1:])
+        result = super().call(__context, __obj, *args, **kwargs)
+        size = _size_of(result)
+        if size is not None:
+            _check_size(size, "a call")
+        return result
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is None:
+            return None
+        fmt = value.__self__
+
+        @functools.wraps(wrapper)
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_spec(fmt)
+            return wrapper(*args, **kwargs)
+
+        return checked

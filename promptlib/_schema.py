@@ -1,0 +1,42 @@
+"""JSON Schemas for the three file formats, so editors validate and complete them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._atomic import atomic_write_text
+from ._config import ProjectConfig
+from ._suites import SuiteFile
+from ._template_file import TemplateFile
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "template": TemplateFile,
+    "suite": SuiteFile,
+    "config": ProjectConfig,
+}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Schema per file kind, with the draft and a stable id."""
+    out = {}
+    for kind, model in SCHEMAS.items():
+        schema = model.model_json_schema(mode="validation")
+        out[kind] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    return out
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    written = []
+    for kind, schema in json_schemas().items():
+        path = directory / f"{kind}.schema.json"
+        atomic_write_text(path, schema_text(schema))
+        written.append(path)
+    return written

@@ -1,0 +1,251 @@
+"""The ``promptlib`` command: a thin face over the library.
+
+Each command parses its options, calls the library and prints. Errors become one
+line on stderr and an exit code (0 ok, 1 problems found, 2 usage or config);
+``--debug`` shows the traceback. Heavy modules are imported inside commands so
+``promptlib --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .exceptions import PromptlibError, UsageError
+
+if TYPE_CHECKING:
+    from ._library import Library
+    from ._rendered import RenderedPrompt
+
+
+class _State:
+    def __init__(self, project: Path | None, debug: bool) -> None:
+        self.project = project
+        self.debug = debug
+        self._library: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            from ._library import Library
+
+            self._library = Library.load(self.project)
+        return self._library
+
+
+class _Group(click.Group):
+    """Turns PromptlibError into one line and its exit code, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PromptlibError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except OSError as exc:
+            _fail(ctx, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
+        except Exception as exc:  # a bug: say so plainly, keep the trace for --debug
+            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    state = ctx.find_object(_State)
+    if state is not None and state.debug:
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    ctx.exit(code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Run as if started in this directory (promptlib.yaml is searched upward from it).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(package_name="promptlib")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None, debug: bool) -> None:
+    """Image-generation prompts as code: render, run and regression-check templates."""
+    ctx.obj = _State(project, debug)
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init(directory: Path) -> None:
+    """Scaffold promptlib.yaml, prompts/ and evals/ in DIRECTORY (an existing repository)."""
+    from ._scaffold import init_project
+
+    for path in init_project(directory):
+        click.echo(f"wrote {path}")
+    click.echo("next: `promptlib check`, then `promptlib render example/product-shot --example mug`")
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def list_templates(state: _State, as_json: bool) -> None:
+    """List the templates under prompts/."""
+    rows = []
+    for template in state.library.templates():
+        rows.append(
+            {"id": template.id, "version": template.version, "operation": template.operation,
+             "description": template.description}
+        )
+    if as_json:
+        _echo_json(rows)
+        return
+    width = max((len(r["id"]) for r in rows), default=2)
+    for row in rows:
+        click.echo(f"{row['id']:<{width}}  v{row['version']:<3} {row['operation']:<8} {row['description']}")
+
+
+@cli.command()
+@click.argument("template_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def show(state: _State, template_id: str, as_json: bool) -> None:
+    """Show a template: version, variables, parameters, examples, partials, content hash."""
+    from ._describe import describe_template, template_summary
+
+    template = state.library.get(template_id)
+    if as_json:
+        _echo_json(template_summary(template))
+    else:
+        click.echo(describe_template(template))
+
+
+def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--var expects NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    return values
+
+
+def _read_vars_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    from ._yaml import parse_yaml
+
+    doc = parse_yaml(path.read_text(encoding="utf-8"), path, error=UsageError)
+    if not isinstance(doc.data, dict):
+        raise UsageError("a vars file must be a YAML or JSON mapping of name: value", path=path)
+    return doc.data
+
+
+def render_from_options(
+    library: Library, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None
+) -> RenderedPrompt:
+    """Example values, then the vars file, then --var: later wins."""
+    template = library.get(template_id)
+    base: dict[str, Any] = dict(template.example(example).variables) if example else {}
+    base.update(_read_vars_file(vars_file))
+    return template.render_text_values(_parse_vars(var), base)
+
+
+_var_options = [
+    click.option("--var", "var", multiple=True, metavar="NAME=VALUE", help="A variable value (repeatable)."),
+    click.option(
+        "--vars-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="YAML or JSON mapping of variable values.",
+    ),
+    click.option("--example", metavar="NAME", help="Start from one of the template's named examples."),
+]
+
+
+def _with_var_options(func: Any) -> Any:
+    for option in reversed(_var_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("template_id", metavar="ID")
+@_with_var_options
+@click.option("--json", "as_json", is_flag=True, help="Prompt, parameters and identity as JSON.")
+@pass_state
+def render(
+    state: _State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
+    as_json: bool,
+) -> None:
+    """Render a template's prompt text without calling any deployment."""
+    rendered = render_from_options(state.library, template_id, var, vars_file, example)
+    if as_json:
+        _echo_json(rendered.to_dict())
+    else:
+        click.echo(rendered.prompt)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_state
+@click.pass_context
+def check(ctx: click.Context, state: _State, as_json: bool) -> None:
+    """Check templates, partials, suites, config and lock; exit 1 listing every problem."""
+    from ._check import check_project
+
+    report = check_project(state.library)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        summary = (
+            f"{report.templates} templates, {report.partials} partials, {report.suites} suites: "
+            + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
+        )
+        click.echo(summary, err=not report.ok)
+    if not report.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@pass_state
+@click.pass_context
+def lock(ctx: click.Context, state: _State) -> None:
+    """Write prompts/prompts.lock from the templates (refuses to hide a missing version bump)."""
+    from ._lock import update_lock
+
+    written, problems = update_lock(state.library)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        ctx.exit(1)
+    click.echo(f"wrote {written}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <kind>.schema.json files here.")
+def schema(out: Path | None) -> None:
+    """JSON Schema for template, suite and config files (for editor validation)."""
+    from ._schema import json_schemas, write_schemas
+
+    if out is None:
+        _echo_json(json_schemas())
+        return
+    for path in write_schemas(out):
+        click.echo(f"wrote {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="promptlib")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Prompt analysis: split a prompt into the pieces the synthesiser draws.
+
+The emulator has no model, so it reads a prompt the cheapest way that still behaves like one to a user:
+each content word becomes one element of the picture (so changing a word changes one element), and text
+in double quotes is the text the user wants printed in the image (so it is drawn, legibly, on a plate).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Straight and typographic double quotes; the quoted text is printed in the image.
+_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”')
+_WORD = re.compile(r"[^\W_]+")
+#: Words that carry no subject; dropped so they do not become elements.
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is it its of on onto or over the their this to under "
+    "with within without".split()
+)
+#: At most this many elements are drawn; later words share a slot (see `Scene.tokens`).
+MAX_ELEMENTS = 40
+#: At most this many quoted texts get a plate; a real model would not print more either.
+MAX_QUOTES = 3
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What a prompt asks for, in the terms the synthesiser draws.
+
+    `tokens[i]` drives element `i`. For prompts with more than `MAX_ELEMENTS` content words, word `k` joins
+    slot `k % MAX_ELEMENTS`, so every word still changes the image and the drawing cost stays bounded.
+    """
+
+    tokens: tuple[str, ...]
+    quotes: tuple[str, ...]
+
+
+def parse_prompt(prompt: str) -> Scene:
+    """Split `prompt` into element tokens (content words) and quoted texts."""
+    quotes: list[str] = []
+    for match in _QUOTED.finditer(prompt):
+        text = " ".join((match.group(1) or match.group(2) or "").split())
+        if text and len(quotes) < MAX_QUOTES:
+            quotes.append(text)
+    scene_text = _QUOTED.sub(" ", prompt).lower()
+    words = _WORD.findall(scene_text)
+    content = [w for w in words if w not in _STOPWORDS] or words or [prompt.strip().lower() or "blank"]
+    slots: list[list[str]] = [[] for _ in range(min(len(content), MAX_ELEMENTS))]
+    for index, word in enumerate(content):
+        slots[index % MAX_ELEMENTS].append(word)
+    return Scene(tokens=tuple(" ".join(slot) for slot in slots), quotes=tuple(quotes))
