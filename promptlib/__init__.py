@@ -1,1 +1,102 @@
-"""promptlib: image-generation prompts as code."""
+"""promptlib: image-generation prompts as code.
+
+Templates are versioned YAML with Jinja variables; a :class:`Library` finds them
+by id, renders them in a sandbox and runs them against named deployments::
+
+    import promptlib
+    lib = promptlib.Library.load()
+    rendered = lib.render("marketing/hero-banner", product="Trailblazer")
+
+Names are imported on first use (PEP 562) so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import (
+    AuthenticationFailed,
+    ConfigError,
+    ContentBlocked,
+    ExecutionError,
+    GoldenError,
+    LockError,
+    MissingEnvironmentVariable,
+    ProjectNotFound,
+    PromptlibError,
+    RateLimited,
+    RenderError,
+    ResourceLimitExceeded,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSecurityError,
+    TemplateValidationError,
+    UnknownDeployment,
+    UsageError,
+    VariableError,
+    VersionMismatch,
+)
+
+if TYPE_CHECKING:
+    from ._config import Settings
+    from ._library import Library
+    from ._parameters import ImageParameters
+    from ._rendered import InputImage, RenderedPrompt
+    from ._templates import PromptTemplate
+
+__all__ = [
+    "AuthenticationFailed",
+    "ConfigError",
+    "ContentBlocked",
+    "ExecutionError",
+    "GoldenError",
+    "ImageParameters",
+    "InputImage",
+    "Library",
+    "LockError",
+    "MissingEnvironmentVariable",
+    "ProjectNotFound",
+    "PromptTemplate",
+    "PromptlibError",
+    "RateLimited",
+    "RenderError",
+    "RenderedPrompt",
+    "ResourceLimitExceeded",
+    "Settings",
+    "TemplateError",
+    "TemplateNotFound",
+    "TemplateSecurityError",
+    "TemplateValidationError",
+    "UnknownDeployment",
+    "UsageError",
+    "VariableError",
+    "VersionMismatch",
+    "__version__",
+]
+
+_LAZY = {
+    "ImageParameters": "._parameters",
+    "InputImage": "._rendered",
+    "Library": "._library",
+    "PromptTemplate": "._templates",
+    "RenderedPrompt": "._rendered",
+    "Settings": "._config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("promptlib")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promptlib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

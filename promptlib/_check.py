@@ -7,6 +7,7 @@ own and failures are collected rather than raised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from ._library import Library
 from ._lock import LockEntry, compare, lock_path, read_lock
 from ._problems import Problem, problems_of

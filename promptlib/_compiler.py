@@ -109,7 +109,7 @@ class TemplateCompiler:
 def _includes(tree: nodes.Template) -> list[tuple[str, int]]:
     found = []
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
-        target = node.template
+        target = getattr(node, "template", None)
         if isinstance(target, nodes.Const) and isinstance(target.value, str):
             found.append((target.value, node.lineno))
     return found

@@ -52,10 +52,7 @@ def _present_location(loc: tuple[Any, ...], doc: YamlDocument) -> Location:
     kept: list[str | int] = []
     data: Any = doc.data
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-            kept.append(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+        if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and part < len(data)):
             data = data[part]
             kept.append(part)
         elif part == loc[-1] and isinstance(data, dict):

@@ -121,7 +121,7 @@ def _confined_path(template: PromptTemplate, name: str, value: str | Path) -> Pa
 
 
 def _run(template: PromptTemplate, jinja_template: Template, values: Mapping[str, Any]) -> str:
-    where = {"path": template.path}
+    where: dict[str, Any] = {"path": template.path}
     try:
         with render_budget():
             chunks: list[str] = []

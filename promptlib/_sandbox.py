@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, nodes
-from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -78,7 +78,7 @@ def _charge(kind: str) -> None:
             raise ResourceLimit(f"more than {MAX_CALLS} calls in one render (runaway recursion?)")
 
 
-class render_budget:  # noqa: N801 - used like a function: ``with render_budget():``
+class render_budget:
     """Fresh budgets for one render; nested renders share the outer one."""
 
     def __enter__(self) -> None:
@@ -141,9 +141,9 @@ def _checked_binop(op: str, left: Any, right: Any) -> None:
             size = _size_of(seq)
             if size is not None and isinstance(count, int):
                 _check_size(size * count, "a repetition")
-        if isinstance(left, int) and isinstance(right, int):
-            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                raise ResourceLimit("an integer product is too large to compute")
+        ints = isinstance(left, int) and isinstance(right, int)
+        if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            raise ResourceLimit("an integer product is too large to compute")
     elif op == "+":
         left_size, right_size = _size_of(left), _size_of(right)
         if left_size is not None and right_size is not None:

@@ -16,7 +16,9 @@ from ._parameters import ImageParameters, Operation
 from ._variables import ImageVariable, VariableSpec
 
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RESERVED = frozenset({"loop", "self", "super", "range", "dict", "namespace", "cycler", "joiner", "varargs", "kwargs", "caller"})
+_RESERVED = frozenset(
+    {"loop", "self", "super", "range", "dict", "namespace", "cycler", "joiner", "varargs", "kwargs", "caller"}
+)
 
 
 class Example(BaseModel):

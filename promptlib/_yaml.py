@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .exceptions import TemplateValidationError
+from .exceptions import PromptlibError, TemplateValidationError
 
 try:  # the C parser is ~10x faster; fall back silently where libyaml is missing
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -42,7 +42,7 @@ class YamlDocument:
         return self.lines.get(())
 
 
-def parse_yaml(text: str, path: Path, error: type[Exception] = TemplateValidationError) -> YamlDocument:
+def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateValidationError) -> YamlDocument:
     """Parse one YAML document; every problem becomes ``error`` naming ``path`` and the line."""
     loader = _Loader(text)
     try:
@@ -65,7 +65,7 @@ def parse_yaml(text: str, path: Path, error: type[Exception] = TemplateValidatio
 class _Builder:
     """Turns a composed node graph into plain data, recording lines and checking keys."""
 
-    def __init__(self, loader: yaml.SafeLoader, path: Path, error: type[Exception]) -> None:
+    def __init__(self, loader: yaml.SafeLoader, path: Path, error: type[PromptlibError]) -> None:
         self.loader = loader
         self.path = path
         self.error = error
@@ -83,16 +83,16 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, loc: Location) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)  # type: ignore[no-untyped-call]
+        self.loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise self.error("mapping keys must be plain scalars", path=self.path, line=line)
+            if not isinstance(key, str | int):
+                raise self.error("mapping keys must be text or integers", path=self.path, line=line)
             if key in result:
                 raise self.error(f"duplicate key {key!r}", path=self.path, line=line)
             self.lines[(*loc, key)] = line

@@ -9,7 +9,6 @@ line on stderr and an exit code (0 ok, 1 problems found, 2 usage or config);
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,7 +97,7 @@ def init(directory: Path) -> None:
 @pass_state
 def list_templates(state: _State, as_json: bool) -> None:
     """List the templates under prompts/."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for template in state.library.templates():
         rows.append(
             {"id": template.id, "version": template.version, "operation": template.operation,
@@ -248,4 +247,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
