@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from promptlib.emulator._layout import Variation, plan_image, rng
+from promptlib.emulator._layout import NO_VARIATION, Variation, plan_image, rng
 from promptlib.emulator._plates import draw_plates
 from promptlib.emulator._prompt import parse_prompt
 from promptlib.emulator._synthesis import ImageSpec, render_plan
@@ -25,12 +25,13 @@ def has_transparency(image: Image.Image) -> bool:
     """Whether `image` has an alpha channel (or palette transparency) with any pixel below fully opaque."""
     if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
         return False
-    low, _ = image.convert("RGBA").getchannel("A").getextrema()
-    return bool(low < 255)
+    extrema = image.convert("RGBA").getchannel("A").getextrema()
+    return extrema[0] != 255
 
 
-def render_edit(spec: ImageSpec, images: Sequence[Image.Image], mask: Image.Image | None,
-                variation: Variation = Variation()) -> Image.Image:
+def render_edit(
+    spec: ImageSpec, images: Sequence[Image.Image], mask: Image.Image | None, variation: Variation = NO_VARIATION
+) -> Image.Image:
     """Edit `images[0]` as `spec` asks; the result has `spec`'s size and is RGBA iff `spec.transparent`."""
     size = (spec.width, spec.height)
     mode = "RGBA" if spec.transparent else "RGB"

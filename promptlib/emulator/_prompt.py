@@ -15,9 +15,11 @@ _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”')
 _WORD = re.compile(r"[^\W_]+")
 #: Words that carry no subject; dropped so they do not become elements.
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it its of on onto or over the their this to under "
-    "with within without".split()
-)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "its",
+        "of", "on", "onto", "or", "over", "the", "their", "this", "to", "under", "with", "within", "without",
+    }
+)  # fmt: skip
 #: At most this many elements are drawn; later words share a slot (see `Scene.tokens`).
 MAX_ELEMENTS = 40
 #: At most this many quoted texts get a plate; a real model would not print more either.

@@ -15,7 +15,17 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from promptlib.emulator._layout import RGB, SKY_KINDS, Background, Element, Plan, Variation, plan_image, rng
+from promptlib.emulator._layout import (
+    NO_VARIATION,
+    RGB,
+    SKY_KINDS,
+    Background,
+    Element,
+    Plan,
+    Variation,
+    plan_image,
+    rng,
+)
 from promptlib.emulator._plates import draw_plates
 from promptlib.emulator._prompt import parse_prompt
 
@@ -42,12 +52,12 @@ class ImageSpec:
     output_compression: int | None = None
 
 
-def synthesize(spec: ImageSpec, variation: Variation = Variation()) -> bytes:
+def synthesize(spec: ImageSpec, variation: Variation = NO_VARIATION) -> bytes:
     """The encoded image for `spec` (PNG/JPEG/WebP bytes)."""
     return encode(render(spec, variation), spec.output_format, spec.output_compression)
 
 
-def render(spec: ImageSpec, variation: Variation = Variation()) -> Image.Image:
+def render(spec: ImageSpec, variation: Variation = NO_VARIATION) -> Image.Image:
     """The image for `spec`: RGB, or RGBA with a fully transparent background when `spec.transparent`."""
     scene = parse_prompt(spec.prompt)
     plan = plan_image(scene, variation)
@@ -60,10 +70,7 @@ def render_plan(plan: Plan, size: tuple[int, int], quality: Quality, transparent
     """Draw `plan` at reduced resolution and upscale it to `size` (RGB, or RGBA when `transparent`)."""
     scale = WORK_SCALE[quality]
     work = (max(1, round(size[0] / scale)), max(1, round(size[1] / scale)))
-    if transparent:
-        canvas = Image.new("RGBA", work, (0, 0, 0, 0))
-    else:
-        canvas = _background(plan.background, work)
+    canvas = Image.new("RGBA", work, (0, 0, 0, 0)) if transparent else _background(plan.background, work)
     draw = ImageDraw.Draw(canvas, "RGBA")
     for element in plan.elements:
         _draw_element(draw, element, work, quality, transparent, rng(plan.detail_seed, element.seed))
@@ -103,8 +110,10 @@ def _vertical_gradient(top: RGB, bottom: RGB, size: tuple[int, int]) -> Image.Im
     height = size[1]
     column = Image.new("RGB", (1, height))
     column.putdata(
-        [tuple(round(a + (b - a) * y / max(1, height - 1)) for a, b in zip(top, bottom, strict=True))
-         for y in range(height)]
+        [
+            tuple(round(a + (b - a) * y / max(1, height - 1)) for a, b in zip(top, bottom, strict=True))
+            for y in range(height)
+        ]
     )
     return column.resize(size, Image.Resampling.NEAREST)
 
@@ -129,15 +138,20 @@ def _background(bg: Background, size: tuple[int, int]) -> Image.Image:
     return canvas
 
 
-def _draw_element(draw: ImageDraw.ImageDraw, e: Element, size: tuple[int, int], quality: Quality,
-                  transparent: bool, detail: random.Random) -> None:
+def _draw_element(
+    draw: ImageDraw.ImageDraw,
+    e: Element,
+    size: tuple[int, int],
+    quality: Quality,
+    transparent: bool,
+    detail: random.Random,
+) -> None:
     """One element; `quality` adds a ground shadow and highlight (medium) and surface texture (high)."""
     width, height = size
     s = e.size * min(size)
     x, y = e.x * width, e.y * height
     if quality != "low" and not transparent and e.kind not in SKY_KINDS:
-        draw.ellipse((x - s * 0.45 * e.aspect, y - s * 0.06, x + s * 0.45 * e.aspect, y + s * 0.06),
-                     fill=(0, 0, 0, 70))
+        draw.ellipse((x - s * 0.45 * e.aspect, y - s * 0.06, x + s * 0.45 * e.aspect, y + s * 0.06), fill=(0, 0, 0, 70))
     box = _SHAPES[e.kind](draw, e, x, y, s)
     if quality == "low":
         return
@@ -183,8 +197,10 @@ def _cloud(draw: ImageDraw.ImageDraw, e: Element, x: float, y: float, s: float) 
 def _star(draw: ImageDraw.ImageDraw, e: Element, x: float, y: float, s: float) -> Box:
     turn = rng(e.seed).random()
     points = [
-        (x + (s / 2 if k % 2 == 0 else s / 5) * math.cos(math.pi * (k / 5 + turn)),
-         y + (s / 2 if k % 2 == 0 else s / 5) * math.sin(math.pi * (k / 5 + turn)))
+        (
+            x + (s / 2 if k % 2 == 0 else s / 5) * math.cos(math.pi * (k / 5 + turn)),
+            y + (s / 2 if k % 2 == 0 else s / 5) * math.sin(math.pi * (k / 5 + turn)),
+        )
         for k in range(10)
     ]
     draw.polygon(points, fill=e.colour)
@@ -239,6 +255,14 @@ def _tree(draw: ImageDraw.ImageDraw, e: Element, x: float, y: float, s: float) -
 
 
 _SHAPES = {
-    "disc": _disc, "ring": _ring, "cloud": _cloud, "star": _star, "blob": _blob, "box": _box,
-    "mountain": _mountain, "tower": _tower, "dome": _dome, "tree": _tree,
+    "disc": _disc,
+    "ring": _ring,
+    "cloud": _cloud,
+    "star": _star,
+    "blob": _blob,
+    "box": _box,
+    "mountain": _mountain,
+    "tower": _tower,
+    "dome": _dome,
+    "tree": _tree,
 }
