@@ -1,0 +1,213 @@
+"""The emulator's ASGI app: Azure OpenAI's (and OpenAI's) image endpoints over the synthesiser.
+
+Layers, outermost first: request id + request log, then any extra middleware given to `create_app` (the
+seam for fault injection), then the api-key check, then the routes. Handlers validate like the service,
+refuse blocked prompts, and synthesise in a worker thread so the event loop stays responsive.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Sequence
+from datetime import date
+from functools import partial
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from promptlib.emulator._config import EmulatorConfig
+from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
+from promptlib.emulator._middleware import ApiKeyAuth, RequestContext, record_of
+from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
+from promptlib.emulator._records import RequestLog, RequestRecord
+from promptlib.emulator._safety import BlockList
+from promptlib.emulator._uploads import decode_inputs
+from promptlib.emulator._usage import usage
+from promptlib.emulator._validation import ImageParams, Operation, Surface, check_input_fidelity, parse_params
+from promptlib.emulator._variants import VariantSource
+
+#: The first dated api-version with GPT image support; older or malformed versions get Azure's 404.
+FIRST_API_VERSION = date(2025, 4, 1)
+_DATED_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+_FILE_FIELDS = ("image", "image[]", "mask")
+_SURFACES: tuple[tuple[str, Surface], ...] = (
+    ("/openai/deployments/{deployment}", "deployments"),
+    ("/openai/v1", "azure-v1"),
+    ("/v1", "openai"),
+)
+_OPERATIONS: tuple[Operation, ...] = ("generations", "edits")
+
+
+class EmulatorApp(Starlette):
+    """The Starlette app, plus what tests need to see: its config and the log of requests it received."""
+
+    def __init__(self, config: EmulatorConfig, middleware: Sequence[Middleware] = ()) -> None:
+        self.config = config
+        self.request_log = RequestLog()
+        self._variants = VariantSource(config.seed)
+        self._blocklist = BlockList(config.block)
+        routes = [
+            Route(f"{prefix}/images/{operation}", partial(self._handle, operation, surface), methods=["POST"])
+            for prefix, surface in _SURFACES
+            for operation in _OPERATIONS
+        ]
+        layers = [Middleware(RequestContext, log=self.request_log), *middleware]
+        if config.api_key is not None:
+            layers.append(Middleware(ApiKeyAuth, api_key=config.api_key))
+        super().__init__(routes=routes, middleware=layers, exception_handlers={HTTPException: _http_error})
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far, oldest first (copies: later changes do not show through)."""
+        return self.request_log.snapshot()
+
+    async def _handle(self, operation: Operation, surface: Surface, request: Request) -> Response:
+        record = record_of(request)
+        record.operation = operation
+        record.deployment = request.path_params.get("deployment")
+        try:
+            _check_api_version(request.query_params.get("api-version"), surface)
+            fields, uploads, mask = await _read_body(request, operation)
+            _note_request(record, fields)
+            params = parse_params(fields, operation, surface)
+            if operation == "edits":
+                check_input_fidelity(fields, self.config.model)
+            if self._blocklist.blocks(params.prompt):
+                raise moderation_blocked(record.request_id)
+            samples = self._variants.take(request_key(operation, params, [*uploads, mask or b""]), params.n)
+            produced, inputs = await anyio.to_thread.run_sync(
+                partial(self._produce, operation, params, uploads, mask, samples)
+            )
+        except ApiError as error:
+            return error.response()
+        return JSONResponse(_body(params, produced, inputs))
+
+    def _produce(
+        self, operation: Operation, params: ImageParams, uploads: list[bytes], mask: bytes | None, samples: list[int]
+    ) -> tuple[Produced, list[tuple[int, int]]]:
+        if operation == "generations":
+            return produce_generations(params, samples, self.config.variance), []
+        inputs = decode_inputs(uploads, mask)
+        produced = produce_edits(params, inputs, samples, self.config.variance)
+        return produced, [image.size for image in inputs.images]
+
+
+def create_app(config: EmulatorConfig | None = None, *, middleware: Sequence[Middleware] = ()) -> EmulatorApp:
+    """A new emulator app (its own request log and variant sequence).
+
+    `middleware` is placed inside the request-id/log layer and outside the api-key check, so a fault layer
+    added there sees every request, is logged, and answers before auth as a gateway would.
+    """
+    return EmulatorApp(config or EmulatorConfig(), middleware)
+
+
+def _check_api_version(version: str | None, surface: Surface) -> None:
+    """Deployment paths need a dated api-version with GPT image support; v1 paths take v1|preview or none."""
+    if surface == "deployments":
+        released = _version_date(version)
+        if released is None or released < FIRST_API_VERSION:
+            raise not_found()
+    elif surface == "azure-v1" and version not in (None, "v1", "preview"):
+        raise invalid_request(
+            f"Invalid 'api-version': '{version}'. The /openai/v1 API takes 'v1', 'preview' or no api-version.",
+            "api-version",
+        )
+
+
+def _version_date(version: str | None) -> date | None:
+    match = _DATED_VERSION.match(version or "")
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+async def _read_body(request: Request, operation: Operation) -> tuple[dict[str, object], list[bytes], bytes | None]:
+    """Form fields, image uploads and mask: JSON for generations, multipart/form-data for edits."""
+    if operation == "generations":
+        try:
+            fields = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            fields = None
+        if not isinstance(fields, dict):
+            raise invalid_request(
+                "We could not parse the JSON body of your request. The images API expects a JSON object.", None, None
+            )
+        return fields, [], None
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise invalid_request(
+            "Invalid content type: image edits must be sent as multipart/form-data.", None, "invalid_content_type"
+        )
+    return await _read_form(request)
+
+
+async def _read_form(request: Request) -> tuple[dict[str, object], list[bytes], bytes | None]:
+    try:
+        form = await request.form(max_files=64, max_fields=64)
+    except (MultiPartException, HTTPException) as error:
+        raise invalid_request(f"Invalid multipart body: {getattr(error, 'detail', error)}", None, None) from error
+    fields: dict[str, object] = {}
+    images: list[bytes] = []
+    mask: bytes | None = None
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, str) and name in _FILE_FIELDS:
+                raise invalid_request(
+                    f"Invalid type for '{name}': expected a file, but got a string instead.", name, "invalid_type"
+                )
+            if isinstance(value, str):
+                fields[name] = value
+            elif name not in _FILE_FIELDS:
+                raise unknown_parameter(name)
+            elif name == "mask":
+                mask = await value.read()
+            else:
+                images.append(await value.read())
+    finally:
+        await form.close()
+    return fields, images, mask
+
+
+def _note_request(record: RequestRecord, fields: dict[str, object]) -> None:
+    """Copy what arrived into the log before validation, so refused requests are recorded too."""
+    prompt, model, n = fields.get("prompt"), fields.get("model"), fields.get("n", 1)
+    record.prompt = prompt if isinstance(prompt, str) else None
+    record.model = model if isinstance(model, str) else None
+    if record.deployment is None:
+        record.deployment = record.model
+    if isinstance(n, str) and n.strip().isdigit():
+        n = int(n)
+    record.n = n if isinstance(n, int) and not isinstance(n, bool) else None
+
+
+def _body(params: ImageParams, produced: Produced, inputs: list[tuple[int, int]]) -> dict[str, object]:
+    size = f"{produced.size[0]}x{produced.size[1]}"
+    return {
+        "created": int(time.time()),
+        "data": [{"b64_json": base64.b64encode(image).decode("ascii")} for image in produced.images],
+        "background": produced.background,
+        "output_format": params.output_format,
+        "quality": params.resolved_quality,
+        "size": size,
+        "usage": usage(params.prompt, params.resolved_quality, produced.size, len(produced.images), inputs),
+    }
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Router errors (unknown path 404, wrong method 405) in Azure's envelope instead of plain text."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404:
+        return not_found().response()
+    message = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return ApiError(status, {"code": str(status), "message": message}).response()

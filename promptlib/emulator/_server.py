@@ -1,0 +1,75 @@
+"""Serving the emulator over real HTTP: blocking (`serve`) or in a background thread (`running_emulator`).
+
+Uvicorn's access log is off: it prints query strings, which a careless client could fill with a key. The
+emulator's own request lines (method, path, status, request id) go to the `promptlib.emulator` logger.
+"""
+
+from __future__ import annotations
+
+import copy
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from promptlib.emulator._app import EmulatorApp, create_app
+from promptlib.emulator._config import EmulatorConfig
+
+STARTUP_TIMEOUT = 10.0
+
+
+def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 8089) -> None:
+    """Serve the emulator until interrupted (Ctrl-C). Binds to loopback unless `host` says otherwise."""
+    uvicorn.run(create_app(config), **_uvicorn_options(), host=host, port=port, log_config=_log_config())
+
+
+@contextmanager
+def running_emulator(config: EmulatorConfig | EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve the emulator in a background thread; yield its base URL (`http://127.0.0.1:54321`).
+
+    `port=0` picks a free port. Pass an app from `create_app` instead of a config to keep a handle on its
+    request log. The server is stopped and its thread joined when the block exits.
+    """
+    app = config if isinstance(config, EmulatorApp) else create_app(config)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+        bound_port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(), log_config=None, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="promptlib-emulator", daemon=True)
+        thread.start()
+        _wait_started(server, thread)
+        try:
+            yield f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{bound_port}"
+        finally:
+            server.should_exit = True
+            thread.join(STARTUP_TIMEOUT)
+    finally:
+        sock.close()
+
+
+def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the emulator server did not start")
+        time.sleep(0.01)
+
+
+def _uvicorn_options() -> dict[str, Any]:
+    # No websockets or lifespan: the app needs neither, and loading them only adds start-up time.
+    return {"access_log": False, "ws": "none", "lifespan": "off", "timeout_graceful_shutdown": 5}
+
+
+def _log_config() -> dict[str, Any]:
+    """Uvicorn's logging config plus the emulator's request lines on the same console handler."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["promptlib.emulator"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

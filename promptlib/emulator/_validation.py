@@ -1,0 +1,200 @@
+"""Field validation as the service does it: the same checks, codes and messages a client would meet.
+
+Fields arrive typed (JSON generations) or as strings (multipart edits); both go through the same checks.
+Messages follow OpenAI's wording ("Invalid 'n': integer above maximum value. ...") because Azure passes
+them through for the GPT image models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from promptlib.emulator._errors import ApiError, invalid_request, unknown_parameter
+from promptlib.emulator._synthesis import OutputFormat, Quality
+
+Operation = Literal["generations", "edits"]
+#: deployments: /openai/deployments/{d}/…; azure-v1: /openai/v1/…; openai: /v1/… (OpenAI's public shape).
+Surface = Literal["deployments", "azure-v1", "openai"]
+
+MAX_PROMPT = 32_000
+SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
+QUALITIES = ("low", "medium", "high", "auto")
+BACKGROUNDS = ("transparent", "opaque", "auto")
+COMMON_FIELDS = frozenset(
+    {"prompt", "model", "n", "size", "quality", "output_format", "output_compression", "background", "stream",
+     "partial_images", "user"}
+)  # fmt: skip
+_OUTPUT_FORMATS: dict[str, OutputFormat] = {"png": "png", "jpeg": "jpeg", "webp": "webp"}
+_QUALITIES: dict[str, Quality] = {"low": "low", "medium": "medium", "high": "high"}
+FIELDS: dict[Operation, frozenset[str]] = {
+    "generations": COMMON_FIELDS | {"moderation"},
+    "edits": COMMON_FIELDS | {"input_fidelity"},
+}
+
+
+@dataclass(frozen=True)
+class ImageParams:
+    """A validated request; `size`, `quality` and `background` are as sent ("auto" allowed)."""
+
+    prompt: str
+    model: str | None
+    n: int
+    size: str
+    quality: str
+    background: str
+    output_format: OutputFormat
+    output_compression: int | None
+
+    @property
+    def resolved_quality(self) -> Quality:
+        """`auto` is billed and drawn as `high`, the documented default of gpt-image-1 and 1.5."""
+        return _QUALITIES.get(self.quality, "high")
+
+
+def parse_params(fields: Mapping[str, object], operation: Operation, surface: Surface) -> ImageParams:
+    """Validate `fields` for `operation` on `surface`; raise `ApiError` (400) on the first problem."""
+    for name in fields:
+        if name not in FIELDS[operation]:
+            raise unknown_parameter(name)
+    prompt = _prompt(fields.get("prompt"))
+    model = _optional_text(fields, "model")
+    if model is None and surface == "azure-v1":
+        raise invalid_request("Missing required parameter: 'model'.", "model", "missing_required_parameter")
+    formats = ("png", "jpeg") if surface == "deployments" else ("png", "jpeg", "webp")
+    output_format = _choice(fields, "output_format", formats, "png")
+    params = ImageParams(
+        prompt=prompt,
+        model=model,
+        n=_integer(fields, "n", 1, 10, 1),
+        size=_choice(fields, "size", SIZES, "auto"),
+        quality=_choice(fields, "quality", QUALITIES, "auto"),
+        background=_choice(fields, "background", BACKGROUNDS, "auto"),
+        output_format=_OUTPUT_FORMATS[output_format],
+        output_compression=_optional_integer(fields, "output_compression", 0, 100),
+    )
+    _check_combinations(params)
+    _check_extras(fields)
+    return params
+
+
+def check_input_fidelity(fields: Mapping[str, object], model: str) -> None:
+    """`input_fidelity` is high|low, and gpt-image-1-mini does not support it at all."""
+    if "input_fidelity" not in fields:
+        return
+    _choice(fields, "input_fidelity", ("high", "low"), "low")
+    if model == "gpt-image-1-mini":
+        raise invalid_request(
+            "Invalid 'input_fidelity': input fidelity is not supported by the gpt-image-1-mini model.",
+            "input_fidelity",
+            "unsupported_parameter",
+        )
+
+
+def _check_combinations(params: ImageParams) -> None:
+    if params.output_compression is not None and params.output_format == "png":
+        raise invalid_request(
+            "Invalid 'output_compression': only supported for the jpeg and webp output formats, not png.",
+            "output_compression",
+        )
+    if params.background == "transparent" and params.output_format == "jpeg":
+        raise invalid_request(
+            "Invalid 'background': transparent backgrounds need an output format with alpha (png or webp), not jpeg.",
+            "background",
+        )
+
+
+def _check_extras(fields: Mapping[str, object]) -> None:
+    """Fields the emulator accepts but does not act on, checked so typos fail as they would for real."""
+    _choice(fields, "moderation", ("low", "auto"), "auto")
+    _integer(fields, "partial_images", 0, 3, 0)
+    _optional_text(fields, "user")
+    if _boolean(fields, "stream"):
+        raise invalid_request(
+            "Streaming is not supported by the promptlib emulator; send 'stream': false.", "stream",
+            "unsupported_value",
+        )  # fmt: skip
+
+
+def _prompt(value: object) -> str:
+    if value is None:
+        raise invalid_request("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter")
+    if not isinstance(value, str):
+        raise _wrong_type("prompt", "a string", value)
+    if not value.strip():
+        raise invalid_request(
+            "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+            "prompt",
+            "empty_string",
+        )
+    if len(value) > MAX_PROMPT:
+        raise invalid_request(
+            f"Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT}, but got a "
+            f"string with length {len(value)} instead.",
+            "prompt",
+            "string_above_max_length",
+        )
+    return value
+
+
+def _choice(fields: Mapping[str, object], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = fields.get(name, default)
+    if not isinstance(value, str):
+        raise _wrong_type(name, "a string", value)
+    if value not in allowed:
+        listed = ", ".join(f"'{a}'" for a in allowed[:-1]) + f"{',' if len(allowed) > 2 else ''} and '{allowed[-1]}'"
+        raise invalid_request(f"Invalid value: '{value}'. Supported values are: {listed}.", name)
+    return value
+
+
+def _integer(fields: Mapping[str, object], name: str, low: int, high: int, default: int) -> int:
+    value = _optional_integer(fields, name, low, high)
+    return default if value is None else value
+
+
+def _optional_integer(fields: Mapping[str, object], name: str, low: int, high: int) -> int | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _wrong_type(name, "an integer", value)
+    if value < low:
+        raise invalid_request(
+            f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got {value} instead.",
+            name,
+            "integer_below_min_value",
+        )
+    if value > high:
+        raise invalid_request(
+            f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got {value} instead.",
+            name,
+            "integer_above_max_value",
+        )
+    return value
+
+
+def _boolean(fields: Mapping[str, object], name: str) -> bool:
+    value = fields.get(name, False)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise _wrong_type(name, "a boolean", value)
+    return value
+
+
+def _optional_text(fields: Mapping[str, object], name: str) -> str | None:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _wrong_type(name, "a string", value)
+    return value
+
+
+def _wrong_type(name: str, expected: str, value: object) -> ApiError:
+    got = {bool: "a boolean", int: "an integer", float: "a decimal", str: "a string", list: "an array",
+           dict: "an object"}.get(type(value), "a value of another type")  # fmt: skip
+    return invalid_request(
+        f"Invalid type for '{name}': expected {expected}, but got {got} instead.", name, "invalid_type"
+    )
