@@ -141,9 +141,9 @@ class Settings:
     def state_dir(self) -> Path:
         return self.root / ".promptlib"
 
-    def deployment_name(self, override: str | None = None) -> str:
-        """--deployment, then PROMPTLIB_DEPLOYMENT, then default_deployment."""
-        name = override or os.environ.get(DEPLOYMENT_ENV) or self.config.default_deployment
+    def deployment_name(self, override: str | None = None, template_default: str | None = None) -> str:
+        """--deployment, then PROMPTLIB_DEPLOYMENT, then the template's own, then default_deployment."""
+        name = override or os.environ.get(DEPLOYMENT_ENV) or template_default or self.config.default_deployment
         self.deployment(name)
         return name
 

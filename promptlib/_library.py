@@ -5,13 +5,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._compiler import TemplateCompiler
 from ._config import Settings, load_settings
 from ._rendered import RenderedPrompt
 from ._templates import PromptTemplate, check_id, load_template
 from .exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
+
+if TYPE_CHECKING:
+    from ._generation import ClientPool
+    from ._results import GenerationResult
 
 TEMPLATE_SUFFIX = ".yaml"
 
@@ -29,6 +33,7 @@ class Library:
         self.compiler = TemplateCompiler(self.prompts_dir)
         self._paths = discover(self.prompts_dir)
         self._loaded: dict[str, PromptTemplate] = {}
+        self._clients: ClientPool | None = None
 
     @classmethod
     def load(cls, start: Path | str | None = None) -> Library:
@@ -75,6 +80,52 @@ class Library:
     def render(self, template_id: str, /, **variables: Any) -> RenderedPrompt:
         """Render a template by id with keyword variables."""
         return self.get(template_id).render(variables)
+
+    @property
+    def clients(self) -> ClientPool:
+        """HTTP clients per deployment, created on first use (and closed by close())."""
+        if self._clients is None:
+            from ._generation import ClientPool
+
+            self._clients = ClientPool(self)
+        return self._clients
+
+    def generate(self, template_id: str, /, *, deployment: str | None = None, **variables: Any) -> GenerationResult:
+        """Render and run a template on a named deployment (default: the project's)."""
+        from ._generation import prepare
+
+        client, request = prepare(self, template_id, variables, deployment)
+        return client.generate(request)
+
+    async def agenerate(
+        self, template_id: str, /, *, deployment: str | None = None, **variables: Any
+    ) -> GenerationResult:
+        """Async :meth:`generate`; shares the deployment's concurrency limit with sync calls."""
+        from ._generation import prepare
+
+        client, request = prepare(self, template_id, variables, deployment)
+        return await client.agenerate(request)
+
+    def close(self) -> None:
+        """Close HTTP connections (sync side); also done by ``with Library.load() as lib``."""
+        if self._clients is not None:
+            self._clients.close()
+
+    async def aclose(self) -> None:
+        if self._clients is not None:
+            await self._clients.aclose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Library:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 def discover(prompts_dir: Path) -> dict[str, Path]:

@@ -166,6 +166,7 @@ class ExecutionError(PromptlibError):
         request_id: str | None = None,
         attempts: int = 1,
     ) -> None:
+        self.reason = message
         self.deployment = deployment
         self.status = status
         self.request_id = request_id

@@ -1,0 +1,125 @@
+"""Authentication as httpx.Auth flows: an API key header, or Entra ID bearer tokens.
+
+Keys are read from the environment when a request is built, never stored in
+files; Entra tokens come from azure-identity (imported only when used), are
+cached until shortly before they expire, and are refreshed once on a 401.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any, Literal
+
+import httpx
+
+from ._config import DEFAULT_SCOPE
+from ._redact import register_secret
+from .exceptions import ConfigError
+
+REFRESH_MARGIN_S = 300.0
+
+
+class ApiKeyAuth(httpx.Auth):
+    """Sends a key as ``api-key: <key>`` (Azure) or ``Authorization: Bearer <key>`` (OpenAI)."""
+
+    def __init__(self, key: Callable[[], str], header: Literal["api-key", "authorization"] = "api-key") -> None:
+        self._key = key
+        self.header = header
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth(header={self.header!r}, key='***')"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        key = register_secret(self._key())
+        if self.header == "api-key":
+            request.headers["api-key"] = key
+        else:
+            request.headers["Authorization"] = f"Bearer {key}"
+        yield request
+
+
+class EntraTokenAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` from an azure-identity credential.
+
+    ``credential`` is any object with ``get_token(scope)`` returning an AccessToken
+    (sync or async); by default ``DefaultAzureCredential``.
+    """
+
+    def __init__(self, credential: Any = None, scope: str = DEFAULT_SCOPE) -> None:
+        self._credential = credential
+        self.scope = scope
+        self._token: str | None = None
+        self._expires_on = 0.0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"EntraTokenAuth(scope={self.scope!r})"
+
+    @property
+    def credential(self) -> Any:
+        if self._credential is None:
+            self._credential = _default_credential()
+        return self._credential
+
+    def _fresh(self) -> str | None:
+        if self._token and time.time() < self._expires_on - REFRESH_MARGIN_S:
+            return self._token
+        return None
+
+    def _store(self, access_token: Any) -> str:
+        token = register_secret(str(access_token.token))
+        self._token, self._expires_on = token, float(access_token.expires_on)
+        return token
+
+    def invalidate(self) -> None:
+        self._token, self._expires_on = None, 0.0
+
+    def sync_token(self) -> str:
+        with self._lock:
+            cached = self._fresh()
+            if cached is not None:
+                return cached
+            result = self.credential.get_token(self.scope)
+            if inspect.isawaitable(result):
+                raise ConfigError("this credential is async; use the async API (agenerate) with it")
+            return self._store(result)
+
+    async def async_token(self) -> str:
+        cached = self._fresh()
+        if cached is not None:
+            return cached
+        getter = self.credential.get_token
+        if inspect.iscoroutinefunction(getter):
+            return self._store(await getter(self.scope))
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.sync_token)
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.sync_token()}"
+        response = yield request
+        if response.status_code == 401:
+            self.invalidate()
+            request.headers["Authorization"] = f"Bearer {self.sync_token()}"
+            yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = f"Bearer {await self.async_token()}"
+        response = yield request
+        if response.status_code == 401:
+            self.invalidate()
+            request.headers["Authorization"] = f"Bearer {await self.async_token()}"
+            yield request
+
+
+def _default_credential() -> Any:
+    try:
+        from azure.identity import DefaultAzureCredential
+    except ImportError:
+        raise ConfigError(
+            "Entra ID auth needs azure-identity; install it with: pip install 'promptlib[entra]'"
+        ) from None
+    return DefaultAzureCredential()

@@ -1,0 +1,230 @@
+"""ImagesClient: one code path, sync and async, for every deployment kind.
+
+It builds the request (JSON for generations, multipart for edits), sends it under
+the deployment's concurrency limit, retries what is worth retrying (408, 409,
+429, 5xx, dropped connections, garbled bodies) through stamina — waiting exactly
+``retry-after-ms`` / ``Retry-After`` when the service says so — and turns every
+failure into an ExecutionError carrying deployment, status and request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import stamina
+
+from ._limits import ConcurrencyLimiter, limiter_for
+from ._pricing import cost_usd, estimate_usage
+from ._redact import redact
+from ._requests import ImageRequest
+from ._responses import RetryableError, decode_images, error_for_status, retry_after_seconds
+from ._results import GenerationResult
+from .deployments.base import Endpoint
+from .exceptions import ExecutionError
+
+log = logging.getLogger("promptlib.http")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts and total time, exponential backoff with jitter otherwise."""
+
+    attempts: int = 6
+    timeout: float = 600.0
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    max_retry_after: float = 120.0
+
+
+class ImagesClient:
+    """Calls one deployment; share one per deployment (it pools connections)."""
+
+    def __init__(self, endpoint: Endpoint, retry: RetryPolicy | None = None) -> None:
+        self.endpoint = endpoint
+        self.retry = retry or RetryPolicy()
+        key = f"{endpoint.name}|{endpoint.base_url}|{endpoint.max_concurrency}"
+        self.limiter: ConcurrencyLimiter = limiter_for(key, endpoint.max_concurrency)
+        self._sync: httpx.Client | None = None
+        self._async: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"<ImagesClient {self.endpoint.name} ({self.endpoint.kind})>"
+
+    # -- building and interpreting -------------------------------------------------
+
+    def _request_kwargs(self, request: ImageRequest) -> dict[str, Any]:
+        self.endpoint.check_parameters(request.parameters, request.operation)
+        fields: dict[str, Any] = {"prompt": request.prompt, **request.parameters.to_wire()}
+        if self.endpoint.body_model is not None:
+            fields["model"] = self.endpoint.body_model
+        kwargs: dict[str, Any] = {"params": dict(self.endpoint.query)}
+        if request.operation == "generate":
+            kwargs["json"] = fields
+            return kwargs
+        kwargs["data"] = {k: str(v) for k, v in fields.items()}
+        kwargs["files"] = _edit_files(request)
+        return kwargs
+
+    def _result(
+        self, request: ImageRequest, response: httpx.Response, started: float, attempts: int
+    ) -> GenerationResult:
+        request_id = response.headers.get("x-request-id") or response.headers.get("apim-request-id")
+        if response.status_code != 200:
+            raise error_for_status(self.endpoint, response, request_id, self.retry.max_retry_after)
+        images, usage = decode_images(self.endpoint, response, request_id)
+        estimate = estimate_usage(request.prompt, request.parameters, len(request.images))
+        model = self.endpoint.model
+        return GenerationResult(
+            request=request,
+            images=images,
+            deployment=self.endpoint.name,
+            model=model,
+            usage=usage,
+            request_id=request_id,
+            latency_s=time.perf_counter() - started,
+            cost=cost_usd(model, usage or estimate),
+            estimated_cost=cost_usd(model, estimate),
+            attempts=attempts,
+        )
+
+    def _transport_error(self, exc: httpx.TransportError) -> RetryableError:
+        what = type(exc).__name__
+        detail = redact(str(exc)) or "no details"
+        return RetryableError(
+            ExecutionError(f"cannot reach the deployment: {what}: {detail}", deployment=self.endpoint.name), None
+        )
+
+    def _retrying(self) -> Any:
+        policy = self.retry
+        return stamina.retry_context(
+            on=_backoff_hook,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+        )
+
+    def _log(self, response: httpx.Response | None, started: float, attempt: int, error: str = "") -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        status = response.status_code if response is not None else error
+        rid = response.headers.get("x-request-id") if response is not None else None
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s %s -> %s in %.0f ms (attempt %d%s)",
+            self.endpoint.name, "POST", status, elapsed, attempt, f", request id {rid}" if rid else "",
+        )
+
+    # -- sync -----------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        if self._sync is None:
+            self._sync = httpx.Client(
+                auth=self.endpoint.auth, transport=self.endpoint.transport, timeout=self.endpoint.timeout
+            )
+        return self._sync
+
+    def generate(self, request: ImageRequest) -> GenerationResult:
+        kwargs = self._request_kwargs(request)
+        url = self.endpoint.url(request.operation)
+        started = time.perf_counter()
+        attempt_no = 0
+        try:
+            for attempt in self._retrying():
+                with attempt:
+                    attempt_no = attempt.num
+                    t0 = time.perf_counter()
+                    with self.limiter.slot():
+                        response = self._send(url, kwargs, t0, attempt_no)
+                    return self._result(request, response, started, attempt_no)
+        except RetryableError as exc:
+            raise exc.final(attempt_no) from None
+        raise AssertionError("unreachable: stamina either returns or raises")
+
+    def _send(self, url: str, kwargs: Mapping[str, Any], t0: float, attempt: int) -> httpx.Response:
+        try:
+            response = self._client().post(url, **kwargs)
+        except httpx.TransportError as exc:
+            self._log(None, t0, attempt, type(exc).__name__)
+            raise self._transport_error(exc) from None
+        self._log(response, t0, attempt)
+        return response
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    # -- async ----------------------------------------------------------------------
+
+    def _aclient(self) -> httpx.AsyncClient:
+        if self._async is None:
+            self._async = httpx.AsyncClient(
+                auth=self.endpoint.auth, transport=self.endpoint.async_transport, timeout=self.endpoint.timeout
+            )
+        return self._async
+
+    async def agenerate(self, request: ImageRequest) -> GenerationResult:
+        kwargs = self._request_kwargs(request)
+        url = self.endpoint.url(request.operation)
+        started = time.perf_counter()
+        attempt_no = 0
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    attempt_no = attempt.num
+                    t0 = time.perf_counter()
+                    async with self.limiter.aslot():
+                        response = await self._asend(url, kwargs, t0, attempt_no)
+                    return self._result(request, response, started, attempt_no)
+        except RetryableError as exc:
+            raise exc.final(attempt_no) from None
+        raise AssertionError("unreachable: stamina either returns or raises")
+
+    async def _asend(self, url: str, kwargs: Mapping[str, Any], t0: float, attempt: int) -> httpx.Response:
+        try:
+            response = await self._aclient().post(url, **kwargs)
+        except httpx.TransportError as exc:
+            self._log(None, t0, attempt, type(exc).__name__)
+            raise self._transport_error(exc) from None
+        self._log(response, t0, attempt)
+        return response
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.aclose()
+            self._async = None
+
+
+def _backoff_hook(exc: Exception) -> bool | float:
+    """stamina hook: retry RetryableError, waiting exactly what the service asked for."""
+    if isinstance(exc, RetryableError):
+        return exc.retry_after if exc.retry_after is not None else True
+    return False
+
+
+def _edit_files(request: ImageRequest) -> list[tuple[str, tuple[str, bytes, str]]]:
+    images = [img for img in request.images if img.role == "image"]
+    masks = [img for img in request.images if img.role == "mask"]
+    field = "image" if len(images) == 1 else "image[]"
+    files = [(field, (f"{img.name}.{_ext(img.data)}", img.data, _mime(img.data))) for img in images]
+    files += [("mask", (f"{m.name}.png", m.data, "image/png")) for m in masks]
+    return files
+
+
+def _ext(data: bytes) -> str:
+    return "jpg" if data[:3] == b"\xff\xd8\xff" else "webp" if data[8:12] == b"WEBP" else "png"
+
+
+def _mime(data: bytes) -> str:
+    return {"jpg": "image/jpeg", "webp": "image/webp"}.get(_ext(data), "image/png")
+
+
+__all__ = ["ImagesClient", "RetryPolicy", "retry_after_seconds"]

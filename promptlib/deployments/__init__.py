@@ -1,0 +1,26 @@
+"""Deployment kinds: each turns a promptlib.yaml entry into an :class:`Endpoint`.
+
+The HTTP client is the same for every kind; only the URL, query, body ``model``
+field, auth and transport differ. Adding a kind means adding a module here.
+"""
+
+from __future__ import annotations
+
+from .._config import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
+from .azure_openai import azure_endpoint
+from .base import Endpoint
+from .emulator import emulator_endpoint
+from .openai import openai_endpoint
+
+__all__ = ["Endpoint", "endpoint_for"]
+
+
+def endpoint_for(settings: Settings, name: str) -> Endpoint:
+    """Resolve a named deployment (env references included) into something to call."""
+    config = settings.deployment(name)
+    if isinstance(config, EmulatorDeployment):
+        return emulator_endpoint(name, config)
+    if isinstance(config, AzureOpenAIDeployment):
+        return azure_endpoint(settings, name, config)
+    assert isinstance(config, OpenAIDeployment)
+    return openai_endpoint(settings, name, config)

@@ -1,0 +1,53 @@
+"""The built-in emulator, served in-process through httpx's ASGI transport.
+
+Same client, URLs, headers and JSON as Azure — only the transport differs — so
+everything that works here exercises the code path a real deployment uses.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from .._config import DEFAULT_API_VERSION, EmulatorDeployment
+from .base import Endpoint
+
+EMULATOR_HOST = "http://emulator.promptlib.invalid"
+
+_apps: dict[tuple[Any, ...], Any] = {}
+_lock = threading.Lock()
+
+
+def emulator_app(name: str, config: EmulatorDeployment) -> Any:
+    """One app per deployment configuration per process, so variants form one sequence."""
+    from ..emulator import EmulatorConfig, create_app
+
+    key = (name, config.model, config.variance, config.seed, tuple(config.block))
+    with _lock:
+        app = _apps.get(key)
+        if app is None:
+            emulator_config = EmulatorConfig(
+                variance=config.variance, seed=config.seed, block=tuple(config.block), model=config.model
+            )
+            app = _apps[key] = create_app(emulator_config)
+        return app
+
+
+def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
+    from ..emulator import SyncASGITransport
+
+    app = emulator_app(name, config)
+    return Endpoint(
+        name=name,
+        kind="emulator",
+        model=config.model,
+        base_url=f"{EMULATOR_HOST}/openai/deployments/{name}",
+        query={"api-version": DEFAULT_API_VERSION},
+        output_formats=frozenset({"png", "jpeg"}),
+        max_concurrency=config.max_concurrency,
+        timeout=config.timeout,
+        transport=SyncASGITransport(app),
+        async_transport=httpx.ASGITransport(app=app),
+    )
