@@ -97,7 +97,7 @@ def error_for_status(
     status = response.status_code
     code, kind, raw_message = _error_body(response)
     message = redact(raw_message)[:500]
-    where = {"deployment": endpoint.name, "status": status, "request_id": request_id}
+    where: dict[str, Any] = {"deployment": endpoint.name, "status": status, "request_id": request_id}
     if is_safety_block(status, code, kind, message):
         return ContentBlocked(
             f"blocked by the safety system: {message}", code=code, categories=_categories(message), **where
@@ -133,7 +133,7 @@ def decode_images(
     endpoint: Endpoint, response: httpx.Response, request_id: str | None
 ) -> tuple[tuple[GeneratedImage, ...], Usage | None]:
     """Images and usage from a 200; a garbled body is retryable (gateways do truncate)."""
-    where = {"deployment": endpoint.name, "status": 200, "request_id": request_id}
+    where: dict[str, Any] = {"deployment": endpoint.name, "status": 200, "request_id": request_id}
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):

@@ -54,10 +54,12 @@ class _Group(click.Group):
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
+    from ._redact import redact
+
     state = ctx.find_object(_State)
     if state is not None and state.debug:
-        traceback.print_exc()
-    click.echo(f"error: {message}", err=True)
+        click.echo(redact(traceback.format_exc()), err=True, nl=False)
+    click.echo(f"error: {redact(message)}", err=True)
     ctx.exit(code)
 
 
@@ -66,12 +68,28 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Run as if started in this directory (promptlib.yaml is searched upward from it).",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (status, latency, request id).")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors (secrets are still masked).")
 @click.version_option(package_name="promptlib")
 @click.pass_context
-def cli(ctx: click.Context, project: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, project: Path | None, verbose: bool, debug: bool) -> None:
     """Image-generation prompts as code: render, run and regression-check templates."""
     ctx.obj = _State(project, debug)
+    if verbose or debug:
+        _configure_logging(debug)
+
+
+def _configure_logging(debug: bool) -> None:
+    import logging
+
+    from ._redact import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("promptlib")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
 
 
 pass_state = click.make_pass_decorator(_State)
@@ -239,6 +257,75 @@ def schema(out: Path | None) -> None:
         return
     for path in write_schemas(out):
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("template_id", metavar="ID")
+@_with_var_options
+@click.option("-d", "--deployment", metavar="NAME", help="Deployment from promptlib.yaml (default: the project's).")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+    help="Directory for the images and their JSON sidecar.",
+)
+@pass_state
+def generate(
+    state: _State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
+    deployment: str | None, out: Path,
+) -> None:
+    """Render a template and run it on a deployment; write the images and a JSON sidecar."""
+    from ._generation import prepare_rendered
+    from ._outputs import write_generation
+
+    library = state.library
+    rendered = render_from_options(library, template_id, var, vars_file, example)
+    client, request = prepare_rendered(library, rendered, deployment)
+    with library:
+        result = client.generate(request)
+    paths, sidecar = write_generation(result, out)
+    for path in paths:
+        click.echo(f"wrote {path}")
+    click.echo(f"wrote {sidecar}")
+    first = result.images[0]
+    click.echo(
+        f"{result.deployment} ({result.model}): {len(result.images)} image(s) {first.width}x{first.height} "
+        f"{first.format} in {result.latency_s:.2f} s, cost ~${result.cost:.4f}"
+        + (f", request id {result.request_id}" if result.request_id else "")
+    )
+
+
+@cli.group()
+def emulator() -> None:
+    """The built-in Azure-compatible image API emulator."""
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8089, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--api-key", envvar="PROMPTLIB_EMULATOR_API_KEY", default=None,
+    help="Require this key (api-key header or Bearer). Also read from PROMPTLIB_EMULATOR_API_KEY.",
+)
+@click.option(
+    "--variance", default=0.0, show_default=True, type=click.FloatRange(0, 1), help="How much samples differ."
+)
+@click.option("--seed", type=int, default=None, help="Make the sequence of variants reproducible.")
+@click.option("--block", "block", multiple=True, metavar="TERM", help="Refuse prompts containing TERM (repeatable).")
+@click.option("--model", default="gpt-image-1.5", show_default=True, help="Model the emulator claims to serve.")
+def serve(
+    host: str, port: int, api_key: str | None, variance: float, seed: int | None, block: tuple[str, ...], model: str
+) -> None:
+    """Serve the emulator over HTTP (Azure URLs, v1 URLs and /v1 OpenAI URLs)."""
+    from .emulator import EmulatorConfig
+    from .emulator import serve as serve_emulator
+
+    if api_key:
+        from ._redact import register_secret
+
+        register_secret(api_key)
+    config = EmulatorConfig(api_key=api_key, variance=variance, seed=seed, block=block, model=model)
+    auth = "on" if api_key else "off"
+    click.echo(f"promptlib emulator on http://{host}:{port} (auth {auth}); Ctrl-C stops it", err=True)
+    serve_emulator(config, host=host, port=port)
 
 
 def main() -> None:

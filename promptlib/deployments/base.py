@@ -39,7 +39,9 @@ class Endpoint:
         fmt = parameters.output_format or "png"
         if fmt not in self.output_formats:
             allowed = " or ".join(sorted(self.output_formats))
-            raise UsageError(f"deployment {self.name!r} ({self.kind}) does not accept output_format {fmt}; use {allowed}")
+            raise UsageError(
+                f"deployment {self.name!r} ({self.kind}) does not accept output_format {fmt}; use {allowed}"
+            )
         if parameters.background == "transparent" and fmt not in ("png", "webp"):
             raise UsageError(f"deployment {self.name!r}: a transparent background needs png output")
         if parameters.input_fidelity is not None and self.model == "gpt-image-1-mini":
