@@ -38,80 +38,54 @@ class Palette:
     accents: tuple[RGB, ...]
 
 
-PALETTES: tuple[Palette, ...] = (
-    Palette(
-        ((255, 176, 128), (255, 228, 192)),
-        ((96, 124, 84), (52, 80, 52)),
-        (255, 244, 214),
-        ((206, 62, 58), (250, 238, 196), (58, 58, 92), (238, 146, 52), (112, 168, 204)),
-    ),
-    Palette(
-        ((74, 148, 226), (198, 228, 250)),
-        ((122, 174, 78), (64, 116, 46)),
-        (255, 255, 232),
-        ((240, 200, 40), (214, 64, 46), (34, 60, 120), (250, 250, 250), (140, 84, 44)),
-    ),
-    Palette(
-        ((10, 16, 46), (54, 62, 116)),
-        ((22, 30, 42), (8, 12, 18)),
-        (190, 200, 255),
-        ((250, 228, 136), (196, 208, 255), (255, 112, 156), (86, 198, 218), (238, 238, 238)),
-    ),
-    Palette(
-        ((246, 196, 116), (255, 238, 198)),
-        ((222, 170, 98), (176, 116, 66)),
-        (255, 250, 220),
-        ((126, 62, 30), (48, 98, 110), (236, 226, 200), (196, 84, 40), (80, 52, 40)),
-    ),
-    Palette(
-        ((146, 208, 240), (230, 246, 255)),
-        ((28, 108, 168), (8, 56, 108)),
-        (255, 255, 255),
-        ((250, 250, 250), (244, 120, 80), (250, 206, 70), (18, 40, 70), (96, 210, 200)),
-    ),
-    Palette(
-        ((166, 200, 168), (222, 236, 210)),
-        ((40, 92, 52), (18, 50, 30)),
-        (246, 252, 226),
-        ((30, 72, 40), (160, 200, 80), (110, 70, 40), (230, 200, 90), (200, 80, 60)),
-    ),
-    Palette(
-        ((204, 204, 210), (242, 242, 244)),
-        ((182, 182, 188), (148, 148, 156)),
-        (255, 255, 255),
-        ((30, 30, 36), (226, 58, 52), (40, 110, 200), (250, 250, 250), (240, 180, 30)),
-    ),
-    Palette(
-        ((255, 196, 228), (255, 242, 250)),
-        ((198, 160, 255), (148, 108, 220)),
-        (255, 255, 255),
-        ((255, 90, 150), (90, 200, 255), (255, 230, 90), (120, 60, 160), (250, 250, 250)),
-    ),
-    Palette(
-        ((58, 38, 98), (242, 120, 88)),
-        ((48, 28, 60), (26, 18, 38)),
-        (255, 200, 150),
-        ((255, 200, 90), (250, 110, 90), (24, 16, 40), (160, 90, 200), (255, 240, 220)),
-    ),
-    Palette(
-        ((186, 208, 230), (242, 246, 252)),
-        ((246, 248, 252), (214, 224, 238)),
-        (255, 255, 255),
-        ((40, 70, 110), (200, 40, 50), (120, 150, 180), (30, 30, 40), (250, 190, 60)),
-    ),
-    Palette(
-        ((238, 198, 148), (250, 232, 202)),
-        ((170, 90, 40), (116, 58, 28)),
-        (255, 236, 190),
-        ((200, 70, 20), (240, 170, 40), (90, 40, 20), (250, 230, 180), (60, 90, 50)),
-    ),
-    Palette(
-        ((18, 8, 30), (62, 20, 84)),
-        ((30, 30, 42), (14, 14, 20)),
-        (255, 80, 220),
-        ((0, 240, 255), (255, 40, 200), (250, 250, 120), (120, 255, 120), (250, 250, 250)),
-    ),
-)
+PALETTES: dict[str, Palette] = {
+    "dawn": Palette(((255, 176, 128), (255, 228, 192)), ((96, 124, 84), (52, 80, 52)), (255, 244, 214),
+                    ((206, 62, 58), (250, 238, 196), (58, 58, 92), (238, 146, 52), (112, 168, 204))),
+    "day": Palette(((74, 148, 226), (198, 228, 250)), ((122, 174, 78), (64, 116, 46)), (255, 255, 232),
+                   ((240, 200, 40), (214, 64, 46), (34, 60, 120), (250, 250, 250), (140, 84, 44))),
+    "night": Palette(((10, 16, 46), (54, 62, 116)), ((22, 30, 42), (8, 12, 18)), (190, 200, 255),
+                     ((250, 228, 136), (196, 208, 255), (255, 112, 156), (86, 198, 218), (238, 238, 238))),
+    "desert": Palette(((246, 196, 116), (255, 238, 198)), ((222, 170, 98), (176, 116, 66)), (255, 250, 220),
+                      ((126, 62, 30), (48, 98, 110), (236, 226, 200), (196, 84, 40), (80, 52, 40))),
+    "ocean": Palette(((146, 208, 240), (230, 246, 255)), ((28, 108, 168), (8, 56, 108)), (255, 255, 255),
+                     ((250, 250, 250), (244, 120, 80), (250, 206, 70), (18, 40, 70), (96, 210, 200))),
+    "forest": Palette(((166, 200, 168), (222, 236, 210)), ((40, 92, 52), (18, 50, 30)), (246, 252, 226),
+                      ((30, 72, 40), (160, 200, 80), (110, 70, 40), (230, 200, 90), (200, 80, 60))),
+    "studio": Palette(((204, 204, 210), (242, 242, 244)), ((182, 182, 188), (148, 148, 156)), (255, 255, 255),
+                      ((30, 30, 36), (226, 58, 52), (40, 110, 200), (250, 250, 250), (240, 180, 30))),
+    "candy": Palette(((255, 196, 228), (255, 242, 250)), ((198, 160, 255), (148, 108, 220)), (255, 255, 255),
+                     ((255, 90, 150), (90, 200, 255), (255, 230, 90), (120, 60, 160), (250, 250, 250))),
+    "dusk": Palette(((58, 38, 98), (242, 120, 88)), ((48, 28, 60), (26, 18, 38)), (255, 200, 150),
+                    ((255, 200, 90), (250, 110, 90), (24, 16, 40), (160, 90, 200), (255, 240, 220))),
+    "snow": Palette(((186, 208, 230), (242, 246, 252)), ((246, 248, 252), (214, 224, 238)), (255, 255, 255),
+                    ((40, 70, 110), (200, 40, 50), (120, 150, 180), (30, 30, 40), (250, 190, 60))),
+    "autumn": Palette(((238, 198, 148), (250, 232, 202)), ((170, 90, 40), (116, 58, 28)), (255, 236, 190),
+                      ((200, 70, 20), (240, 170, 40), (90, 40, 20), (250, 230, 180), (60, 90, 50))),
+    "neon": Palette(((18, 8, 30), (62, 20, 84)), ((30, 30, 42), (14, 14, 20)), (255, 80, 220),
+                    ((0, 240, 255), (255, 40, 200), (250, 250, 120), (120, 255, 120), (250, 250, 250))),
+    "storm": Palette(((66, 76, 92), (140, 150, 162)), ((62, 72, 70), (30, 36, 38)), (220, 226, 236),
+                     ((236, 236, 240), (250, 210, 60), (30, 40, 56), (180, 60, 50), (120, 170, 190))),
+}  # fmt: skip
+
+#: Words that set the scene's look, as they would for a model ("night" darkens the sky). Prompts without
+#: any of them get a palette by a vote of their words (see `_background`).
+_SCENE_WORDS = {
+    "dawn": "dawn sunrise morning peach golden warm",
+    "day": "day daylight noon sunny summer sky meadow field park spring",
+    "night": "night midnight moon moonlit stars starry dark space galaxy cosmic astronaut",
+    "desert": "desert sand sandy dune dunes canyon arid safari",
+    "ocean": "ocean sea beach harbour harbor coast lake river water underwater wave waves boat boats sailboat island",
+    "forest": "forest woods jungle tree trees garden moss fern leaf leaves botanical",
+    "studio": "studio product packshot minimal minimalist clean white marble counter office logo icon",
+    "candy": "candy pastel pink toy kawaii cute cartoon bubblegum unicorn",
+    "dusk": "dusk sunset evening twilight purple violet",
+    "snow": "snow snowy winter ice icy frozen arctic glacier christmas cold",
+    "autumn": "autumn fall harvest pumpkin rustic wooden coffee cozy copper bronze",
+    "neon": "neon cyberpunk synthwave futuristic city cityscape arcade rave glowing",
+    "storm": "storm stormy thunderstorm lightning rain rainy cloudy overcast fog foggy mist misty grey gray",
+}
+SCENE_PALETTE = {word: name for name, words in _SCENE_WORDS.items() for word in words.split()}
+_PALETTE_NAMES = tuple(PALETTES)
 
 
 @dataclass(frozen=True)
@@ -192,12 +166,20 @@ def plan_image(scene: Scene, variation: Variation) -> Plan:
 
 
 def _background(tokens: tuple[str, ...]) -> Background:
-    """Vote over tokens: the most common palette (first vote breaks ties) and median geometry."""
+    """The scene words' palette (the most named; first named breaks ties), and median geometry.
+
+    Without scene words the palette is a vote of all words, ties going to a fixed order rather than to the
+    first word, so changing the subject alone rarely repaints the whole background.
+    """
     draws = [rng("bg", token) for token in tokens]
-    votes = [d.randrange(len(PALETTES)) for d in draws]
-    counts = Counter(votes)
-    best = max(counts.values())
-    palette = PALETTES[next(v for v in votes if counts[v] == best)]
+    named = [SCENE_PALETTE[word] for token in tokens for word in token.split() if word in SCENE_PALETTE]
+    if named:
+        counts = Counter(named)
+        palette = PALETTES[max(named, key=lambda name: counts[name])]
+    else:
+        votes = Counter(d.randrange(len(_PALETTE_NAMES)) for d in draws)
+        best = max(votes.values())
+        palette = PALETTES[_PALETTE_NAMES[min(v for v, count in votes.items() if count == best)]]
     values = [[d.random() for _ in range(5)] for d in draws]
 
     def median(k: int) -> float:
@@ -205,15 +187,19 @@ def _background(tokens: tuple[str, ...]) -> Background:
 
     return Background(
         palette=palette,
-        horizon=0.42 + 0.36 * median(0),
-        hill_amplitude=0.01 + 0.08 * median(1),
+        horizon=0.45 + 0.2 * median(0),
+        hill_amplitude=0.01 + 0.06 * median(1),
         hill_phase=median(2),
-        glow=(0.1 + 0.8 * median(3), 0.08 + 0.3 * median(4)),
+        glow=(0.1 + 0.8 * median(3), 0.08 + 0.25 * median(4)),
     )
 
 
 def _element(index: int, token: str, background: Background) -> Element:
-    """Element `index` for `token`: earlier words (the subject) are drawn larger and nearer the centre."""
+    """Element `index` for `token`: earlier words (the subject) are drawn larger and nearer the centre.
+
+    Positions are absolute (sky band above ~0.42, ground band below ~0.6), not relative to the horizon, so a
+    change of background never moves the elements.
+    """
     r = rng("element", index, token)
     if index == 0:
         kind, x, size = r.choice(GROUND_KINDS), 0.3 + 0.4 * r.random(), 0.42 + 0.16 * r.random()
@@ -222,9 +208,9 @@ def _element(index: int, token: str, background: Background) -> Element:
         x = 0.06 + 0.88 * r.random()
         size = (0.22 + 0.14 * r.random()) if index < 3 else (0.09 + 0.14 * r.random()) * (0.8 if index > 12 else 1)
     if kind in SKY_KINDS:
-        y = 0.06 + (background.horizon - 0.12) * r.random()
+        y = 0.06 + 0.36 * r.random()
     else:
-        y = background.horizon + (1.0 - background.horizon) * (0.25 + 0.7 * r.random())
+        y = (0.66 + 0.16 * r.random()) if index == 0 else (0.6 + 0.37 * r.random())
     base = r.choice(background.palette.accents)
     return Element(
         kind, x, y, size, 0.6 + 0.8 * r.random(), _shade(base, r.uniform(-0.12, 0.12), 0.0), r.getrandbits(32)
