@@ -67,24 +67,25 @@ PALETTES: dict[str, Palette] = {
                      ((236, 236, 240), (250, 210, 60), (30, 40, 56), (180, 60, 50), (120, 170, 190))),
 }  # fmt: skip
 
-#: Words that set the scene's look, as they would for a model ("night" darkens the sky). Prompts without
-#: any of them get a palette by a vote of their words (see `_background`).
+#: Words that set the scene's look, as they would for a model ("night" darkens the sky). Earlier groups win
+#: ties (light and weather outrank places). Prompts without any get a palette by a vote of their words.
 _SCENE_WORDS = {
-    "dawn": "dawn sunrise morning peach golden warm",
-    "day": "day daylight noon sunny summer sky meadow field park spring",
     "night": "night midnight moon moonlit stars starry dark space galaxy cosmic astronaut",
+    "dusk": "dusk sunset evening twilight purple violet",
+    "dawn": "dawn sunrise morning peach golden warm",
+    "storm": "storm stormy thunderstorm lightning rain rainy cloudy overcast fog foggy mist misty grey gray",
+    "snow": "snow snowy winter ice icy frozen arctic glacier christmas cold",
+    "neon": "neon cyberpunk synthwave futuristic city cityscape arcade rave glowing",
+    "day": "day daylight noon sunny summer sky meadow field park spring",
+    "studio": "studio product packshot minimal minimalist clean white marble counter office logo icon",
     "desert": "desert sand sandy dune dunes canyon arid safari",
     "ocean": "ocean sea beach harbour harbor coast lake river water underwater wave waves boat boats sailboat island",
     "forest": "forest woods jungle tree trees garden moss fern leaf leaves botanical",
-    "studio": "studio product packshot minimal minimalist clean white marble counter office logo icon",
-    "candy": "candy pastel pink toy kawaii cute cartoon bubblegum unicorn",
-    "dusk": "dusk sunset evening twilight purple violet",
-    "snow": "snow snowy winter ice icy frozen arctic glacier christmas cold",
     "autumn": "autumn fall harvest pumpkin rustic wooden coffee cozy copper bronze",
-    "neon": "neon cyberpunk synthwave futuristic city cityscape arcade rave glowing",
-    "storm": "storm stormy thunderstorm lightning rain rainy cloudy overcast fog foggy mist misty grey gray",
+    "candy": "candy pastel pink toy kawaii cute cartoon bubblegum unicorn",
 }
 SCENE_PALETTE = {word: name for name, words in _SCENE_WORDS.items() for word in words.split()}
+_PRIORITY = {name: rank for rank, name in enumerate(_SCENE_WORDS)}
 _PALETTE_NAMES = tuple(PALETTES)
 
 
@@ -166,7 +167,7 @@ def plan_image(scene: Scene, variation: Variation) -> Plan:
 
 
 def _background(tokens: tuple[str, ...]) -> Background:
-    """The scene words' palette (the most named; first named breaks ties), and median geometry.
+    """The scene words' palette (the most named; `_SCENE_WORDS` order breaks ties), and median geometry.
 
     Without scene words the palette is a vote of all words, ties going to a fixed order rather than to the
     first word, so changing the subject alone rarely repaints the whole background.
@@ -175,7 +176,7 @@ def _background(tokens: tuple[str, ...]) -> Background:
     named = [SCENE_PALETTE[word] for token in tokens for word in token.split() if word in SCENE_PALETTE]
     if named:
         counts = Counter(named)
-        palette = PALETTES[max(named, key=lambda name: counts[name])]
+        palette = PALETTES[min(counts, key=lambda name: (-counts[name], _PRIORITY[name]))]
     else:
         votes = Counter(d.randrange(len(_PALETTE_NAMES)) for d in draws)
         best = max(votes.values())

@@ -50,7 +50,9 @@ async def test_generation_response_has_azure_shape_and_request_ids(client: httpx
         ("/v1/images/generations", "gpt-image-1.5"),
     ],
 )
-async def test_every_surface_generates(app: EmulatorApp, client: httpx.AsyncClient, path: str, model: str | None) -> None:
+async def test_every_surface_generates(
+    app: EmulatorApp, client: httpx.AsyncClient, path: str, model: str | None
+) -> None:
     body = {"prompt": "A kite", "quality": "low", **({"model": model} if model else {})}
     response = await client.post(path, json=body)
     assert response.status_code == 200, response.text
@@ -74,8 +76,10 @@ async def test_wrong_path_or_api_version_is_azures_404(client: httpx.AsyncClient
     assert uuid.UUID(response.headers["x-request-id"])
 
 
-@pytest.mark.parametrize(("quality", "size"), list(itertools.product(["low", "medium", "high", "auto"],
-                                                                     ["1024x1024", "1024x1536", "1536x1024", "auto"])))
+@pytest.mark.parametrize(
+    ("quality", "size"),
+    list(itertools.product(["low", "medium", "high", "auto"], ["1024x1024", "1024x1536", "1536x1024", "auto"])),
+)
 async def test_usage_follows_the_token_table(client: httpx.AsyncClient, quality: str, size: str) -> None:
     prompt = "A kite over a hill, drawn in ink"
     response = await client.post(GENERATIONS, json={"prompt": prompt, "quality": quality, "size": size, "n": 2})

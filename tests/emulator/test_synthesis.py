@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 from emulator_helpers import changed_fraction, phash_distance
-from PIL import Image
+from PIL import Image, ImageChops
 
 from promptlib.emulator._layout import Variation
 from promptlib.emulator._synthesis import ImageSpec, render, synthesize
@@ -82,7 +82,7 @@ def test_quoted_text_is_drawn_on_a_high_contrast_plate() -> None:
     # Only the plate differs between the two texts: the scene words are the same.
     diff_box = _difference_box(with_text, other_text)
     assert diff_box is not None
-    left, top, right, bottom = diff_box
+    left, _, right, bottom = diff_box
     assert bottom < with_text.height * 0.3, "the text sits in the top band"
     plate = with_text.crop(diff_box).convert("L")
     histogram = plate.histogram()
@@ -166,7 +166,5 @@ def test_quality_changes_detail_not_subject() -> None:
 
 
 def _difference_box(a: Image.Image, b: Image.Image) -> tuple[int, int, int, int] | None:
-    from PIL import ImageChops
-
     diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB")).convert("L").point(lambda v: 255 if v > 8 else 0)
     return diff.getbbox()
