@@ -26,6 +26,8 @@ RGB = tuple[int, int, int]
 #: Element kinds drawn in the sky (upper part) versus standing on the ground.
 SKY_KINDS = ("disc", "cloud", "star", "ring")
 GROUND_KINDS = ("blob", "box", "mountain", "tower", "dome", "tree")
+#: How far above its base each ground kind reaches, in units of its size (see `_synthesis`'s shapes).
+REACH = {"blob": 1.0, "box": 1.0, "mountain": 1.0, "tower": 1.45, "dome": 0.8, "tree": 1.15}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ PALETTES: dict[str, Palette] = {
 #: Words that set the scene's look, as they would for a model ("night" darkens the sky). Earlier groups win
 #: ties (light and weather outrank places). Prompts without any get a palette by a vote of their words.
 _SCENE_WORDS = {
-    "night": "night midnight moon moonlit stars starry dark space galaxy cosmic astronaut",
+    "night": "night midnight moon moonlit stars starry dark galaxy cosmic astronaut",
     "dusk": "dusk sunset evening twilight purple violet",
     "dawn": "dawn sunrise morning peach golden warm",
     "storm": "storm stormy thunderstorm lightning rain rainy cloudy overcast fog foggy mist misty grey gray",
@@ -212,6 +214,8 @@ def _element(index: int, token: str, background: Background) -> Element:
         y = 0.06 + 0.36 * r.random()
     else:
         y = (0.66 + 0.16 * r.random()) if index == 0 else (0.6 + 0.37 * r.random())
+    if kind in REACH:
+        size = min(size, (y - 0.04) / REACH[kind])  # keep tall shapes inside the frame
     base = r.choice(background.palette.accents)
     return Element(
         kind, x, y, size, 0.6 + 0.8 * r.random(), _shade(base, r.uniform(-0.12, 0.12), 0.0), r.getrandbits(32)
