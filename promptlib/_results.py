@@ -71,6 +71,7 @@ class GenerationResult:
     cost: float = 0.0
     estimated_cost: float = 0.0
     attempts: int = 1
+    cached: bool = False
 
     @property
     def request_hash(self) -> str:
@@ -92,6 +93,7 @@ class GenerationResult:
             "request_id": self.request_id,
             "latency_s": round(self.latency_s, 3),
             "attempts": self.attempts,
+            "cached": self.cached,
             "usage": self.usage.to_dict() if self.usage else None,
             "cost_usd": round(self.cost, 6),
             "estimated_cost_usd": round(self.estimated_cost, 6),

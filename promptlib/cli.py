@@ -9,6 +9,8 @@ line on stderr and an exit code (0 ok, 1 problems found, 2 usage or config);
 from __future__ import annotations
 
 import json
+import os
+import sys
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -326,6 +328,209 @@ def serve(
     auth = "on" if api_key else "off"
     click.echo(f"promptlib emulator on http://{host}:{port} (auth {auth}); Ctrl-C stops it", err=True)
     serve_emulator(config, host=host, port=port)
+
+
+def _progress_printer(total: int) -> Any:
+    """A rich progress bar on a terminal; plain lines in CI logs (no control characters)."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    done = 0
+    if not interactive:
+
+        def plain(result: Any) -> None:
+            nonlocal done
+            done += 1
+            click.echo(f"[{done}/{total}] {result.key}: {result.status}", err=True)
+
+        return plain, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), transient=True)
+    task = progress.add_task("", total=total)
+
+    def bar(result: Any) -> None:
+        progress.update(task, advance=1, description=f"{result.key}: {result.status}")
+
+    return bar, progress
+
+
+@cli.command("eval")
+@click.argument("selectors", nargs=-1, metavar="[SUITE[/CASE]]...")
+@click.option(
+    "-d", "--deployment", metavar="NAME", help="Deployment for every case (default: suite's, then project's)."
+)
+@click.option("--samples", type=click.IntRange(1, 10), help="K: samples per case (overrides the suites).")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Requests in flight per deployment.")
+@click.option("--refresh", is_flag=True, help="Ignore cached results (still stores new ones): the drift check.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), help="Write the run here.")
+@click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the summary.")
+@pass_state
+@click.pass_context
+def eval_command(
+    ctx: click.Context, state: _State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
+    concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
+) -> None:
+    """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
+    from ._eval_cases import select_cases
+    from ._eval_command import execute, report_path
+    from ._evals import EvalOptions
+    from ._reports import status_line
+
+    if refresh and no_cache:
+        raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
+    library = state.library
+    cases, full_run = select_cases(library, selectors)
+    options = EvalOptions(deployment=deployment, samples=samples, concurrency=concurrency,
+                          cache="refresh" if refresh else "off" if no_cache else "use")
+    callback, progress = _progress_printer(len(cases))
+    if progress is not None:
+        with progress:
+            result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback)
+    else:
+        result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback)
+    if as_json:
+        _echo_json(data)
+    else:
+        for case in data["cases"]:
+            if case["status"] != "passed" or case.get("changed_since_approval") or case.get("sensitivity") == "low":
+                click.echo(f"{case['status']:<10} {case['key']}: {case['message']}")
+        totals = data["totals"]
+        click.echo(
+            f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
+            f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
+            f" · {totals['wall_time_s']:.1f} s"
+        )
+        if data["unused_goldens"]:
+            click.echo(f"unused goldens: {', '.join(data['unused_goldens'])} (remove with `promptlib goldens prune`)")
+        click.echo(f"report: {report_path(run)}")
+    if not result.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("run", required=False)
+@click.option("--case", "cases", multiple=True, metavar="SUITE/CASE", help="Case to approve (repeatable).")
+@click.option("--sample", "samples", multiple=True, type=int, metavar="N", help="Only these samples (repeatable).")
+@click.option("--all-new", is_flag=True, help="Approve every case that had no goldens.")
+@click.option("--add", is_flag=True, help="Add to the golden set instead of replacing it.")
+@click.option("--by", metavar="NAME", help="Reviewer recorded in the manifest (default: git user.name).")
+@pass_state
+def approve(
+    state: _State, run: str | None, cases: tuple[str, ...], samples: tuple[int, ...], all_new: bool, add: bool,
+    by: str | None,
+) -> None:
+    """Copy samples of a run (default: the latest) into evals/goldens/ and recalibrate."""
+    from ._eval_command import runs_root
+    from ._evals import golden_store
+    from ._review import approve_from_run, reviewer_name
+    from ._runs import find_run, load_results
+
+    library = state.library
+    run_path = find_run(runs_root(library), run)
+    results = load_results(run_path)
+    approved = approve_from_run(
+        golden_store(library), run_path, results, cases=cases, samples=samples, all_new=all_new,
+        by=reviewer_name(by), add=add,
+    )
+    for item in approved:
+        calibration = item.manifest.calibration
+        thresholds = ", ".join(f"{k} {v}" for k, v in calibration["thresholds"].items())
+        click.echo(
+            f"approved {item.key}: {len(item.manifest.goldens)} golden(s), sensitivity {calibration['sensitivity']}, "
+            f"thresholds {thresholds}"
+        )
+    click.echo("review and commit evals/goldens/ with the template change")
+
+
+@cli.command()
+@click.argument("run")
+@click.option("--case", "case_key", required=True, metavar="SUITE/CASE")
+@click.option("--sample", type=int, required=True, metavar="N")
+@click.option("--reason", required=True, help="Why the image is bad (shown when a look-alike fails).")
+@click.option("--by", metavar="NAME", help="Reviewer (default: git user.name).")
+@pass_state
+def reject(state: _State, run: str, case_key: str, sample: int, reason: str, by: str | None) -> None:
+    """Record a known-bad sample: later look-alikes fail with REASON."""
+    from ._eval_command import runs_root
+    from ._evals import golden_store
+    from ._review import reject_from_run, reviewer_name
+    from ._runs import find_run, load_results
+
+    library = state.library
+    run_path = find_run(runs_root(library), run)
+    manifest = reject_from_run(
+        golden_store(library), run_path, load_results(run_path), case_key=case_key, sample=sample, reason=reason,
+        by=reviewer_name(by),
+    )
+    click.echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record")
+
+
+@cli.command()
+@click.argument("run", required=False)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
+@pass_state
+def report(state: _State, run: str | None, fmt: str) -> None:
+    """Show a run's report (default: the latest): html prints its path, md and json print the content."""
+    from ._eval_command import runs_root
+    from ._runs import find_run
+
+    run_path = find_run(runs_root(state.library), run)
+    if fmt == "html":
+        click.echo(run_path / "report.html")
+    else:
+        click.echo((run_path / ("summary.md" if fmt == "md" else "results.json")).read_text(encoding="utf-8"))
+
+
+@cli.group()
+def goldens() -> None:
+    """List golden sets, or prune those of cases that no longer exist."""
+
+
+@goldens.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def goldens_list(state: _State, as_json: bool) -> None:
+    """Every case with goldens: count, sensitivity, thresholds, template version, and whether it is unused."""
+    from ._golden_listing import golden_rows
+
+    rows = golden_rows(state.library)
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        thresholds = " ".join(f"{k}={v}" for k, v in row["thresholds"].items())
+        flag = "  UNUSED" if row["unused"] else ""
+        click.echo(f"{row['key']:<40} {row['goldens']} golden(s)  {row['sensitivity']:<4} {thresholds}  "
+                   f"{row['template']} v{row['version']}{flag}")
+    if not rows:
+        click.echo("no goldens yet: run `promptlib eval`, then `promptlib approve --all-new`")
+
+
+@goldens.command("prune")
+@pass_state
+def goldens_prune(state: _State) -> None:
+    """Delete goldens of cases that no longer exist in any suite."""
+    from ._golden_listing import prune_unused
+
+    removed = prune_unused(state.library)
+    for path in removed:
+        click.echo(f"removed {path}")
+    if not removed:
+        click.echo("no unused goldens")
+
+
+@cli.command()
+@click.argument("target", metavar="SUITE/CASE")
+@click.option("--samples", type=click.IntRange(2, 10), default=8, show_default=True, help="Fresh samples to draw.")
+@click.option("-d", "--deployment", metavar="NAME")
+@pass_state
+def calibrate(state: _State, target: str, samples: int, deployment: str | None) -> None:
+    """Draw fresh samples and print their spread and the threshold calibration would set."""
+    from ._calibration import calibrate_case
+
+    for line in calibrate_case(state.library, target, samples, deployment):
+        click.echo(line)
 
 
 def main() -> None:

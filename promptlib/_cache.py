@@ -1,0 +1,99 @@
+"""Content-addressed result cache: an unchanged request costs nothing the second time.
+
+Keyed by the request hash (prompt, parameters, input images, deployment, model,
+sample). Each entry is a directory of image files plus ``meta.json`` written last,
+so an entry without its sidecar is unfinished and ignored; images are checked
+against their sha256 on the way out, and a damaged entry is discarded, never
+returned. No base64 in JSON, no secrets anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._pricing import Usage
+from ._requests import ImageRequest
+from ._results import GeneratedImage, GenerationResult
+
+META = "meta.json"
+CACHE_SCHEMA = 1
+
+
+class ResultCache:
+    """``.promptlib/cache/<hash[:2]>/<hash>/`` entries."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _dir(self, request_hash: str) -> Path:
+        return self.root / request_hash[:2] / request_hash
+
+    def get(self, request: ImageRequest) -> GenerationResult | None:
+        """The stored result, or None (missing, unfinished or damaged — damaged entries are removed)."""
+        directory = self._dir(request.request_hash)
+        meta_path = directory / META
+        if not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("schema") != CACHE_SCHEMA or meta.get("request_hash") != request.request_hash:
+                raise ValueError("schema or key mismatch")
+            images = tuple(_load_image(directory, item) for item in meta["images"])
+            if not images:
+                raise ValueError("no images")
+        except (OSError, ValueError, KeyError, TypeError):
+            shutil.rmtree(directory, ignore_errors=True)
+            return None
+        usage = Usage(**meta["usage"]) if meta.get("usage") else None
+        return GenerationResult(
+            request=request,
+            images=images,
+            deployment=meta["deployment"],
+            model=meta["model"],
+            usage=usage,
+            request_id=meta.get("request_id"),
+            latency_s=float(meta.get("latency_s", 0.0)),
+            cost=0.0,
+            estimated_cost=float(meta.get("estimated_cost", 0.0)),
+            attempts=0,
+            cached=True,
+        )
+
+    def put(self, result: GenerationResult) -> None:
+        """Store images first and the sidecar last, each atomically."""
+        directory = self._dir(result.request_hash)
+        items = []
+        for image in result.images:
+            name = f"{image.index}.{image.extension}"
+            atomic_write_bytes(directory / name, image.data)
+            items.append(
+                {"file": name, "sha256": image.sha256, "format": image.format, "width": image.width,
+                 "height": image.height, "index": image.index}
+            )
+        meta: dict[str, Any] = {
+            "schema": CACHE_SCHEMA,
+            "request_hash": result.request_hash,
+            "deployment": result.deployment,
+            "model": result.model,
+            "request_id": result.request_id,
+            "latency_s": round(result.latency_s, 3),
+            "cost": result.cost,
+            "estimated_cost": result.estimated_cost,
+            "usage": result.usage.to_dict() if result.usage else None,
+            "images": items,
+        }
+        atomic_write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def _load_image(directory: Path, item: dict[str, Any]) -> GeneratedImage:
+    data = (directory / item["file"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != item["sha256"]:
+        raise ValueError("image does not match its sha256")
+    return GeneratedImage(
+        data=data, format=item["format"], width=int(item["width"]), height=int(item["height"]), index=int(item["index"])
+    )

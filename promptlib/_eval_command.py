@@ -1,0 +1,68 @@
+"""``promptlib eval`` end to end: select, run, report, print — shared by the CLI and the pytest plugin."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ._eval_cases import EvalCase, select_cases
+from ._eval_results import CaseResult, RunResult
+from ._evals import EvalOptions, run_cases
+from ._library import Library
+from ._reports import REPORT, SUMMARY, write_reports
+from ._runs import RunDirectory, mark_latest
+
+
+def runs_root(library: Library) -> Path:
+    return library.settings.state_dir / "runs"
+
+
+def execute(
+    library: Library,
+    cases: Sequence[EvalCase],
+    options: EvalOptions,
+    *,
+    full_run: bool,
+    run_dir: Path | None = None,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
+    """Run ``cases`` and write results.json, summary.md and report.html; mark the run as latest."""
+    run = RunDirectory.create(runs_root(library), run_dir)
+
+    async def main() -> RunResult:
+        return await run_cases(library, cases, run, options, full_run=full_run, progress=progress)
+
+    result = anyio.run(main)
+    data = write_reports(run, result)
+    mark_latest(runs_root(library), run)
+    _append_step_summary(run)
+    return result, run, data
+
+
+def evaluate(
+    library: Library, selectors: Sequence[str], options: EvalOptions, run_dir: Path | None = None,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
+    cases, full_run = select_cases(library, selectors)
+    return execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=progress)
+
+
+def _append_step_summary(run: RunDirectory) -> None:
+    """GitHub Actions shows $GITHUB_STEP_SUMMARY on the job page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write((run.path / SUMMARY).read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"warning: could not append to GITHUB_STEP_SUMMARY: {exc.strerror}", file=sys.stderr)
+
+
+def report_path(run: RunDirectory) -> Path:
+    return run.path / REPORT

@@ -1,0 +1,310 @@
+"""Running eval cases: draw K samples, check them, compare with goldens, decide.
+
+Each case renders its template, draws K samples in one request (through the
+cache), checks expectations, compares every sample with the case's golden set
+using the calibrated thresholds, and applies m-of-K with one top-up when the
+first draw is ambiguous. Cases run concurrently under the deployment's limits;
+hashing runs in worker threads so it does not stall the requests in flight.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import anyio
+import anyio.to_thread
+
+from ._atomic import atomic_write_bytes
+from ._cache import ResultCache
+from ._client import ImagesClient
+from ._compare import Calibration, Policy, SampleComparison, compare_sample
+from ._eval_cases import EvalCase
+from ._eval_results import CaseResult, RunResult, SampleResult
+from ._expectations import expectation_failures
+from ._goldens import CaseManifest, GoldenStore
+from ._hashing import ImageFingerprint, fingerprint, spec
+from ._library import Library
+from ._redact import redact
+from ._rendered import RenderedPrompt
+from ._requests import ImageRequest
+from ._results import GeneratedImage, GenerationResult
+from ._runs import RunDirectory
+from .exceptions import ContentBlocked, PromptlibError
+
+CacheMode = Literal["use", "refresh", "off"]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    deployment: str | None = None
+    samples: int | None = None
+    concurrency: int | None = None
+    cache: CacheMode = "use"
+
+
+ProgressCallback = Callable[[CaseResult], None]
+
+
+def golden_store(library: Library) -> GoldenStore:
+    settings = library.settings
+    return GoldenStore(settings.evals_dir / "goldens", settings.state_dir / "locks")
+
+
+def result_cache(library: Library) -> ResultCache:
+    return ResultCache(library.settings.state_dir / "cache")
+
+
+class _Context:
+    """What every case of one run shares."""
+
+    def __init__(self, library: Library, run: RunDirectory, options: EvalOptions) -> None:
+        self.library = library
+        self.run = run
+        self.options = options
+        self.store = golden_store(library)
+        self.cache = result_cache(library)
+
+    def client(self, name: str) -> ImagesClient:
+        client = self.library.clients.get(name)
+        if self.options.concurrency:
+            client.limiter.limit = self.options.concurrency
+        return client
+
+
+async def run_cases(
+    library: Library,
+    cases: Sequence[EvalCase],
+    run: RunDirectory,
+    options: EvalOptions,
+    *,
+    full_run: bool,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Run every case concurrently and collect the results (never raises for a case's failure)."""
+    ctx = _Context(library, run, options)
+    started = time.perf_counter()
+    results: list[CaseResult] = []
+
+    async def one(case: EvalCase) -> None:
+        result = await _CaseRun(ctx, case).run()
+        results.append(result)
+        if progress is not None:
+            progress(result)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for case in cases:
+                group.start_soon(one, case)
+    finally:
+        await library.aclose()
+    unused: list[str] = []
+    if full_run:
+        existing = {(c.suite, c.id) for c in cases}
+        unused = [f"{suite}/{case}" for suite, case in ctx.store.cases() if (suite, case) not in existing]
+    from importlib.metadata import version
+
+    return RunResult(
+        run_id=run.run_id,
+        created_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        deployments=sorted({r.deployment for r in results if r.deployment}),
+        full_run=full_run,
+        hash_spec=spec(),
+        cases=results,
+        unused_goldens=unused,
+        wall_time_s=time.perf_counter() - started,
+        promptlib_version=version("promptlib"),
+    )
+
+
+class _CaseRun:
+    """One case from render to verdict."""
+
+    def __init__(self, ctx: _Context, case: EvalCase) -> None:
+        self.ctx = ctx
+        self.case = case
+        policy = case.policy
+        if ctx.options.samples:
+            k = ctx.options.samples
+            policy = Policy(samples=k, min_matches=min(policy.min_matches, k), max_samples=max(policy.max_samples, k))
+        self.policy = policy
+        self.result = CaseResult(
+            suite=case.suite,
+            case=case.id,
+            template_id=case.template_id,
+            expected_outcome=case.expect.outcome,
+            policy={"samples": policy.samples, "min_matches": policy.min_matches, "max_samples": policy.max_samples},
+        )
+
+    async def run(self) -> CaseResult:
+        try:
+            await self._run()
+        except ContentBlocked as exc:
+            self._blocked(exc)
+        except PromptlibError as exc:
+            self.result.status, self.result.message = "error", redact(str(exc))
+        return self.result
+
+    async def _run(self) -> None:
+        result, case = self.result, self.case
+        template = self.ctx.library.get(case.template_id)
+        rendered = template.render(case.variables)
+        result.version, result.content_hash = rendered.version, rendered.content_hash
+        result.operation, result.prompt = rendered.operation, rendered.prompt
+        result.parameters = rendered.parameters.to_wire()
+        settings = self.ctx.library.settings
+        name = settings.deployment_name(self.ctx.options.deployment, case.deployment or rendered.deployment)
+        client = self.ctx.client(name)
+        result.deployment, result.model = name, client.endpoint.model
+        manifest = self.ctx.store.load(case.suite, case.id)
+        calibration = manifest.calibration_value() if manifest else None
+        if manifest is not None:
+            self._note_goldens(manifest, rendered)
+        await self._draw(client, rendered, 0, self.policy.samples, manifest, calibration)
+        if case.expect.outcome == "blocked":
+            result.status, result.message = "failed", "expected the safety system to block this prompt, but it did not"
+            return
+        decision = self._decide()
+        if decision == "top-up":
+            await self._draw(client, rendered, self.policy.samples, self.policy.max_samples - self.policy.samples,
+                             manifest, calibration)
+        self._conclude(manifest, calibration)
+
+    async def _draw(
+        self,
+        client: ImagesClient,
+        rendered: RenderedPrompt,
+        start: int,
+        n: int,
+        manifest: CaseManifest | None,
+        calibration: Calibration | None,
+    ) -> None:
+        request = ImageRequest.from_rendered(
+            rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=start, n=n
+        )
+        if start == 0:
+            self.result.request_hash = request.request_hash
+        generation = await self._fetch(client, request)
+        for image in generation.images:
+            fp = await anyio.to_thread.run_sync(fingerprint, image.data)
+            self._record(start + image.index, image, fp, request, manifest, calibration, generation.cached)
+
+    async def _fetch(self, client: ImagesClient, request: ImageRequest) -> GenerationResult:
+        cache, mode, result = self.ctx.cache, self.ctx.options.cache, self.result
+        if mode == "use":
+            hit = cache.get(request)
+            if hit is not None:
+                result.cache_hits += 1
+                result.estimated_cost += hit.estimated_cost
+                return hit
+        generation = await client.agenerate(request)
+        result.requests += 1
+        result.cost += generation.cost
+        result.estimated_cost += generation.estimated_cost
+        result.tokens += generation.usage.total_tokens if generation.usage else 0
+        if mode != "off":
+            cache.put(generation)
+        return generation
+
+    def _record(
+        self,
+        index: int,
+        image: GeneratedImage,
+        fp: ImageFingerprint,
+        request: ImageRequest,
+        manifest: CaseManifest | None,
+        calibration: Calibration | None,
+        cached: bool,
+    ) -> None:
+        path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
+        atomic_write_bytes(path, image.data)
+        comparison = SampleComparison("unchecked", note="no goldens")
+        if manifest is not None and calibration is not None:
+            comparison = compare_sample(
+                fp.sha256, fp.hashes, manifest.golden_hashes(), manifest.rejected_hashes(), calibration,
+                fp.degenerate_reason,
+            )
+        elif fp.degenerate_reason:
+            comparison = SampleComparison("degenerate", note=fp.degenerate_reason)
+        nearest = None
+        if manifest is not None and comparison.nearest is not None:
+            golden = manifest.goldens[comparison.nearest]
+            nearest = self.ctx.run.relative(self.ctx.run.golden_copy_path(self.case.suite, self.case.id, golden.file))
+        self.result.samples.append(
+            SampleResult(
+                index=index, file=self.ctx.run.relative(path), sha256=fp.sha256, width=fp.width, height=fp.height,
+                format=fp.format, mode=fp.mode, hashes=fp.hex(), verdict=comparison.verdict, nearest_golden=nearest,
+                distances=comparison.distances, votes=comparison.votes, note=comparison.note,
+                failures=expectation_failures(self.case.expect, image, request), cached=cached,
+            )
+        )
+        self.result.samples.sort(key=lambda s: s.index)
+
+    def _note_goldens(self, manifest: CaseManifest, rendered: RenderedPrompt) -> None:
+        result, run = self.result, self.ctx.run
+        calibration = manifest.calibration_value()
+        result.sensitivity, result.thresholds = calibration.sensitivity, calibration.thresholds
+        for golden in manifest.goldens:
+            source = self.ctx.store.image_path(self.case.suite, self.case.id, golden)
+            target = run.golden_copy_path(self.case.suite, self.case.id, golden.file)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            result.goldens.append(
+                {"file": run.relative(target), "sha256": golden.sha256, "width": golden.width,
+                 "height": golden.height, "approved_by": golden.approved_by, "approved_at": golden.approved_at}
+            )
+        if manifest.template.content_hash != rendered.content_hash or manifest.prompt != rendered.prompt:
+            result.changed_since_approval = {
+                "from_version": manifest.template.version,
+                "to_version": rendered.version,
+                "old_prompt": manifest.prompt,
+                "new_prompt": rendered.prompt,
+            }
+
+    def _decide(self) -> Literal["pass", "fail", "top-up"]:
+        samples = self.result.samples
+        matches = sum(s.verdict in ("exact", "duplicate", "match") for s in samples)
+        self.result.matches, self.result.drawn = matches, len(samples)
+        if self.result.sensitivity == "low" or not self.result.goldens:
+            return "pass"
+        return self.policy.decide(matches, len(samples))
+
+    def _conclude(self, manifest: CaseManifest | None, calibration: Calibration | None) -> None:
+        result = self.result
+        decision = self._decide()
+        degenerate = [s for s in result.samples if s.verdict == "degenerate"]
+        rejected = [s for s in result.samples if s.verdict == "rejected-dup"]
+        failures = sorted({f for s in result.samples for f in s.failures})
+        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")})
+        changed = result.changed_since_approval
+        suffix = f"; changed since approval: v{changed['from_version']} → v{changed['to_version']}" if changed else ""
+        if degenerate:
+            result.status, result.message = "degenerate", f"blank or uniform output: {degenerate[0].note}"
+        elif rejected:
+            result.status, result.message = "failed", rejected[0].note
+        elif failures:
+            result.status, result.message = "failed", "; ".join(failures)
+        elif manifest is None:
+            result.status, result.message = "new", "no goldens yet; review the samples and approve them"
+        elif result.sensitivity == "low":
+            result.status = "passed"
+            result.message = ("low sensitivity: hashes cannot tell good from bad for this case; checked only for "
+                              "blank output, look-alikes of rejected images and expectations")
+        elif decision == "pass":
+            result.status, result.message = "passed", f"{result.matches} of {result.drawn} samples match the goldens"
+        else:
+            result.status = "failed"
+            result.message = f"only {result.matches} of {result.drawn} samples match the goldens"
+        result.message += suffix
+
+    def _blocked(self, exc: ContentBlocked) -> None:
+        result = self.result
+        what = f"blocked by the safety system ({exc.code or 'no code'})"
+        if self.case.expect.outcome == "blocked":
+            result.status, result.message = "passed", f"{what}, as expected"
+        else:
+            result.status, result.message = "blocked", f"{what}; if this is intended, set expect: {{outcome: blocked}}"

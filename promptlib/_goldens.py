@@ -1,0 +1,343 @@
+"""The golden store: ``evals/goldens/<suite>/<case>/`` with ``case.json`` and content-addressed images.
+
+One directory per case keeps PR diffs local; images are named by their sha256
+(``g-<sha256[:12]>.png``) so approving twice is idempotent; the manifest records
+what the goldens were approved against (template, version, prompt, parameters,
+model, hash spec) and who approved them. Writes are atomic and serialised with a
+file lock, so two ``approve`` runs at once never corrupt a manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._compare import Calibration, calibrate
+from ._hashing import HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
+from .exceptions import GoldenError
+
+MANIFEST = "case.json"
+SCHEMA = "promptlib-golden-case/1"
+_EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GoldenEntry(_Model):
+    file: str
+    sha256: str
+    width: int
+    height: int
+    mode: str
+    format: str
+    hashes: dict[str, str]
+    approved_by: str
+    approved_at: str
+    source_run: str | None = None
+    sample: int | None = None
+
+
+class RejectedEntry(_Model):
+    sha256: str
+    hashes: dict[str, str]
+    reason: str
+    by: str
+    at: str
+    source_run: str | None = None
+
+
+class TemplateRef(_Model):
+    id: str
+    version: int
+    content_hash: str
+
+
+class CaseManifest(_Model):
+    """``case.json``: reviewed in the PR diff, so every field is plain and sorted."""
+
+    schema_: str = Field(SCHEMA, alias="schema")
+    suite: str
+    case: str
+    template: TemplateRef
+    operation: str
+    prompt: str
+    parameters: dict[str, Any]
+    request_hash: str
+    deployment: str
+    model: str
+    hash_spec: dict[str, Any]
+    calibration: dict[str, Any]
+    goldens: list[GoldenEntry]
+    rejected: list[RejectedEntry] = Field(default_factory=list)
+
+    def golden_hashes(self) -> list[tuple[str, dict[str, int]]]:
+        return [(g.sha256, parse_hex(g.hashes)) for g in self.goldens]
+
+    def rejected_hashes(self) -> list[tuple[str, dict[str, int], str]]:
+        return [(r.sha256, parse_hex(r.hashes), r.reason) for r in self.rejected]
+
+    def calibration_value(self) -> Calibration:
+        data = self.calibration
+        return Calibration(
+            thresholds={k: int(v) for k, v in data["thresholds"].items()},
+            sensitivity=data["sensitivity"],
+            loo_nn_max=data.get("loo_nn_max", {}),
+            cross_case_p5=data.get("cross_case_p5", {}),
+            cross_source=data.get("cross_source", "natural-images"),
+            goldens=int(data.get("goldens", len(self.goldens))),
+        )
+
+
+@dataclass(frozen=True)
+class ApprovalSource:
+    """What the approved samples were generated from (recorded in the manifest)."""
+
+    template: TemplateRef
+    operation: str
+    prompt: str
+    parameters: dict[str, Any]
+    request_hash: str
+    deployment: str
+    model: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One image to approve, with where it came from."""
+
+    data: bytes
+    source_run: str | None = None
+    sample: int | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class GoldenStore:
+    """All golden sets of a project, under ``evals/goldens``."""
+
+    def __init__(self, root: Path, lock_dir: Path) -> None:
+        self.root = root
+        self.lock_dir = lock_dir
+
+    def case_dir(self, suite: str, case: str) -> Path:
+        return self.root / suite / case
+
+    def _lock(self, suite: str, case: str) -> FileLock:
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(f"{suite}/{case}".encode()).hexdigest()[:16]
+        return FileLock(str(self.lock_dir / f"golden-{name}.lock"), timeout=60)
+
+    def load(self, suite: str, case: str, *, verify: bool = True) -> CaseManifest | None:
+        """The case's manifest (None when it has no goldens); corrupt or missing files raise GoldenError."""
+        path = self.case_dir(suite, case) / MANIFEST
+        if not path.exists():
+            if self.case_dir(suite, case).is_dir() and any(self.case_dir(suite, case).glob("g-*")):
+                raise GoldenError(f"golden images without a {MANIFEST}; re-approve the case", path=path.parent)
+            return None
+        manifest = _read_manifest(path)
+        if manifest.hash_spec.get("id") != HASH_SPEC_ID:
+            raise GoldenError(
+                f"goldens were hashed with spec {manifest.hash_spec.get('id')!r}, this promptlib uses "
+                f"{HASH_SPEC_ID!r}; re-approve the case",
+                path=path,
+            )
+        if verify:
+            for golden in manifest.goldens:
+                _verify_golden(path.parent / golden.file, golden)
+        return manifest
+
+    def image_path(self, suite: str, case: str, entry: GoldenEntry) -> Path:
+        return self.case_dir(suite, case) / entry.file
+
+    def cases(self) -> Iterator[tuple[str, str]]:
+        """Every (suite, case) that has a golden directory."""
+        if not self.root.is_dir():
+            return
+        for manifest in sorted(self.root.rglob(MANIFEST)):
+            case_dir = manifest.parent
+            yield case_dir.parent.relative_to(self.root).as_posix(), case_dir.name
+
+    def approve(
+        self,
+        suite: str,
+        case: str,
+        source: ApprovalSource,
+        candidates: Sequence[Candidate],
+        *,
+        approved_by: str,
+        replace: bool = True,
+        others: Sequence[dict[str, int]] = (),
+    ) -> CaseManifest:
+        """Copy candidates in as goldens (replacing the set unless ``replace=False``) and recalibrate."""
+        with self._lock(suite, case):
+            previous = self.load(suite, case, verify=False)
+            entries = list(previous.goldens) if previous and not replace else []
+            case_dir = self.case_dir(suite, case)
+            for candidate in candidates:
+                entry = _entry_for(candidate, approved_by)
+                if any(e.sha256 == entry.sha256 for e in entries):
+                    continue
+                atomic_write_bytes(case_dir / entry.file, candidate.data)
+                entries.append(entry)
+            if not entries:
+                raise GoldenError("nothing to approve", path=case_dir)
+            rejected = list(previous.rejected) if previous else []
+            manifest = self._manifest(suite, case, source, entries, rejected, others)
+            self._write(manifest)
+            self._remove_unlisted(case_dir, manifest)
+            return manifest
+
+    def reject(
+        self, suite: str, case: str, data: bytes, *, reason: str, by: str, source_run: str | None
+    ) -> CaseManifest:
+        """Record a known-bad image: later samples that look like it fail with ``reason``."""
+        with self._lock(suite, case):
+            manifest = self.load(suite, case, verify=False)
+            if manifest is None:
+                raise GoldenError(
+                    f"{suite}/{case} has no goldens yet; approve good samples first, then reject bad ones",
+                    path=self.case_dir(suite, case),
+                )
+            fp = _fingerprint(data)
+            if any(r.sha256 == fp.sha256 for r in manifest.rejected):
+                return manifest
+            manifest.rejected.append(
+                RejectedEntry(sha256=fp.sha256, hashes=fp.hex(), reason=reason, by=by, at=_now(), source_run=source_run)
+            )
+            manifest.goldens = [g for g in manifest.goldens if g.sha256 != fp.sha256]
+            if not manifest.goldens:
+                raise GoldenError(f"{suite}/{case}: rejecting that image would leave no goldens; approve others first")
+            self._write(manifest)
+            self._remove_unlisted(self.case_dir(suite, case), manifest)
+            return manifest
+
+    def recalibrate(self, manifest: CaseManifest, others: Sequence[dict[str, int]]) -> CaseManifest:
+        with self._lock(manifest.suite, manifest.case):
+            goldens = [h for _, h in manifest.golden_hashes()]
+            manifest.calibration = calibrate(goldens, list(others)).to_dict()
+            self._write(manifest)
+            return manifest
+
+    def prune(self, keep: set[tuple[str, str]]) -> list[Path]:
+        """Delete golden directories of cases that no longer exist."""
+        removed = []
+        for suite, case in list(self.cases()):
+            if (suite, case) not in keep:
+                directory = self.case_dir(suite, case)
+                with self._lock(suite, case):
+                    shutil.rmtree(directory)
+                removed.append(directory)
+                _remove_empty_parents(directory.parent, self.root)
+        return removed
+
+    def _manifest(
+        self,
+        suite: str,
+        case: str,
+        source: ApprovalSource,
+        entries: list[GoldenEntry],
+        rejected: list[RejectedEntry],
+        others: Sequence[dict[str, int]],
+    ) -> CaseManifest:
+        calibration = calibrate([parse_hex(e.hashes) for e in entries], list(others))
+        return CaseManifest(
+            suite=suite,
+            case=case,
+            template=source.template,
+            operation=source.operation,
+            prompt=source.prompt,
+            parameters=source.parameters,
+            request_hash=source.request_hash,
+            deployment=source.deployment,
+            model=source.model,
+            hash_spec=spec(),
+            calibration=calibration.to_dict(),
+            goldens=entries,
+            rejected=rejected,
+        )
+
+    def _write(self, manifest: CaseManifest) -> None:
+        path = self.case_dir(manifest.suite, manifest.case) / MANIFEST
+        data = manifest.model_dump(by_alias=True)
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    @staticmethod
+    def _remove_unlisted(case_dir: Path, manifest: CaseManifest) -> None:
+        listed = {g.file for g in manifest.goldens}
+        for image in case_dir.glob("g-*"):
+            if image.name not in listed:
+                image.unlink()
+
+
+def _read_manifest(path: Path) -> CaseManifest:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldenError(f"cannot read the manifest: {exc}", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise GoldenError(f"the manifest is not valid JSON ({exc.msg}); restore it from git", path=path,
+                          line=exc.lineno) from None
+    try:
+        return CaseManifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = f"the manifest is invalid at {where}: {first['msg']}; restore it from git"
+        raise GoldenError(message, path=path) from None
+
+
+def _verify_golden(path: Path, entry: GoldenEntry) -> None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise GoldenError("golden image is missing; restore it from git or re-approve the case", path=path) from None
+    except OSError as exc:
+        raise GoldenError(f"cannot read golden image: {exc.strerror}", path=path) from None
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise GoldenError("golden image does not match its sha256 in case.json (corrupt?); restore it from git",
+                          path=path)
+
+
+def _fingerprint(data: bytes) -> ImageFingerprint:
+    try:
+        return fingerprint(data)
+    except ValueError as exc:
+        raise GoldenError(f"cannot approve: {exc}") from None
+
+
+def _entry_for(candidate: Candidate, approved_by: str) -> GoldenEntry:
+    fp = _fingerprint(candidate.data)
+    ext = _EXTENSIONS.get(fp.format, "png")
+    return GoldenEntry(
+        file=f"g-{fp.sha256[:12]}.{ext}",
+        sha256=fp.sha256,
+        width=fp.width,
+        height=fp.height,
+        mode=fp.mode,
+        format=fp.format,
+        hashes=fp.hex(),
+        approved_by=approved_by,
+        approved_at=_now(),
+        source_run=candidate.source_run,
+        sample=candidate.sample,
+    )
+
+
+def _remove_empty_parents(directory: Path, root: Path) -> None:
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent

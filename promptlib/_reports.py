@@ -1,0 +1,70 @@
+"""Writing a run's reports: results.json for tools, summary.md for the PR, report.html for people."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._atomic import atomic_write_text
+from ._eval_results import SEVERITY, RunResult
+from ._runs import RESULTS, RunDirectory
+
+SUMMARY = "summary.md"
+REPORT = "report.html"
+_ICONS = {"passed": "✅", "failed": "❌", "new": "🆕", "blocked": "⛔", "degenerate": "⬜", "error": "💥",
+          "skipped": "⏭️"}
+MAX_ROWS = 30
+
+
+def status_line(counts: dict[str, int]) -> str:
+    """'12 passed, 1 failed, 2 new' — worst first, zeros left out."""
+    parts = [f"{counts[s]} {s}" for s in reversed(SEVERITY) if counts.get(s)]
+    return ", ".join(parts) or "no cases"
+
+
+def summary_markdown(results: dict[str, Any]) -> str:
+    """Short enough for a PR comment: the headline, the cases that need attention, what to run next."""
+    totals, counts, run_id = results["totals"], results["counts"], results["run_id"]
+    low = sum(1 for c in results["cases"] if c.get("sensitivity") == "low")
+    headline = status_line(counts) + (f" ({low} low-sensitivity)" if low else "")
+    lines = [
+        f"### promptlib eval: {headline}",
+        "",
+        f"Run `{run_id}` on {', '.join(results['deployments']) or '-'}: {totals['cases']} cases, "
+        f"{totals['requests']} requests, {totals['cache_hits']} cache hits, {totals['images']} images, "
+        f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f}), "
+        f"{totals['wall_time_s']:.1f} s.",
+    ]
+    attention = [c for c in results["cases"] if c["status"] != "passed"]
+    changed = [c for c in results["cases"] if c["status"] == "passed" and c.get("changed_since_approval")]
+    if attention or changed:
+        lines += ["", "| | case | template | matched | what happened |", "|---|---|---|---|---|"]
+        for case in (attention + changed)[:MAX_ROWS]:
+            icon = _ICONS.get(case["status"], "")
+            version = f" v{case['version']}" if case.get("version") else ""
+            matched = f"{case['matches']}/{case['drawn']}" if case.get("drawn") else "-"
+            message = str(case.get("message", "")).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {icon} {case['status']} | `{case['key']}` | {case['template_id']}{version} | {matched} "
+                         f"| {message} |")
+        if len(attention) + len(changed) > MAX_ROWS:
+            lines.append(f"| | … {len(attention) + len(changed) - MAX_ROWS} more in report.html | | | |")
+    if results.get("unused_goldens"):
+        lines += ["", f"Unused goldens (no such case): {', '.join(results['unused_goldens'])}. "
+                  "Remove them with `promptlib goldens prune`."]
+    approvable = [c["key"] for c in attention if c["status"] in ("new", "failed") and c.get("samples")]
+    if approvable:
+        cases = " ".join(f"--case {key}" for key in approvable[:10])
+        lines += ["", "After reviewing report.html, accept the new images with:", "",
+                  f"```\npromptlib approve {run_id} {cases}\n```"]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(run: RunDirectory, result: RunResult) -> dict[str, Any]:
+    """results.json, summary.md and report.html into the run directory; returns the results dict."""
+    from ._report_html import render_report_html
+
+    data = result.to_dict()
+    atomic_write_text(run.path / RESULTS, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    atomic_write_text(run.path / SUMMARY, summary_markdown(data))
+    atomic_write_text(run.path / REPORT, render_report_html(data))
+    return data
