@@ -22,8 +22,9 @@ _STOPWORDS = frozenset(
 )  # fmt: skip
 #: At most this many elements are drawn; later words share a slot (see `Scene.tokens`).
 MAX_ELEMENTS = 40
-#: At most this many quoted texts get a plate; a real model would not print more either.
+#: At most this many quoted texts get a plate, each cut to MAX_QUOTE_CHARS; a model would not print more.
 MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def parse_prompt(prompt: str) -> Scene:
     for match in _QUOTED.finditer(prompt):
         text = " ".join((match.group(1) or match.group(2) or "").split())
         if text and len(quotes) < MAX_QUOTES:
-            quotes.append(text)
+            quotes.append(text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 3].rstrip() + "...")
     scene_text = _QUOTED.sub(" ", prompt).lower()
     words = _WORD.findall(scene_text)
     content = [w for w in words if w not in _STOPWORDS] or words or [prompt.strip().lower() or "blank"]

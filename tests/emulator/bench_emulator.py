@@ -56,12 +56,13 @@ def phash_figures() -> None:
         for index, word in enumerate(words):
             if word.lower().strip(",") in STOPWORDS:
                 continue
-            changed = render(ImageSpec(" ".join([*words[:index], SUBSTITUTES[index % 5], *words[index + 1:]])))
+            changed = render(ImageSpec(" ".join([*words[:index], SUBSTITUTES[index % 5], *words[index + 1 :]])))
             distances.append(phash_distance(base, changed))
             fractions.append(changed_fraction(base, changed))
+    over_half = sum(f > 0.5 for f in fractions)
     print(f"one-word change (any word): pHash median {statistics.median(distances)}, range "
           f"{min(distances)}-{max(distances)}; pixels changed median {statistics.median(fractions):.0%}, "
-          f"{sum(f > 0.5 for f in fractions)}/{len(fractions)} over half (scene words repaint the palette)")  # fmt: skip
+          f"{over_half}/{len(fractions)} over half (scene words repaint the palette)")  # fmt: skip
     for variance in (0.1, 0.15, 0.3):
         spread = []
         for prompt in PROMPTS:

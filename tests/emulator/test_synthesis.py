@@ -102,6 +102,12 @@ def test_long_quoted_text_wraps_inside_the_image() -> None:
     assert box[3] - box[1] > 150, "several lines"
 
 
+def test_very_long_quoted_text_is_cut_to_a_readable_plate() -> None:
+    image = render(ImageSpec('Poster, "' + "lorem ipsum dolor " * 500 + '"'))
+    box = _difference_box(image, render(ImageSpec('Poster, "x"')))
+    assert box is not None and box[3] < image.height * 0.45
+
+
 def test_variance_zero_makes_every_sample_identical() -> None:
     spec = ImageSpec("A violin on a velvet chair")
     samples = {synthesize(spec, Variation(0.0, sample)) for sample in range(4)}
