@@ -139,7 +139,9 @@ def _prompt(value: object) -> str:
 
 
 def _choice(fields: Mapping[str, object], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = fields.get(name, default)
+    value = fields.get(name)
+    if value is None:  # absent or JSON null: the API default
+        value = default
     if not isinstance(value, str):
         raise _wrong_type(name, "a string", value)
     if value not in allowed:
@@ -177,7 +179,9 @@ def _optional_integer(fields: Mapping[str, object], name: str, low: int, high: i
 
 
 def _boolean(fields: Mapping[str, object], name: str) -> bool:
-    value = fields.get(name, False)
+    value = fields.get(name)
+    if value is None:
+        return False
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if not isinstance(value, bool):

@@ -80,6 +80,17 @@ async def test_error_messages_name_the_limit(client: httpx.AsyncClient) -> None:
     assert "'1024x1536'" in str(error["message"])
 
 
+async def test_null_fields_mean_the_default(client: httpx.AsyncClient) -> None:
+    body = {"prompt": "A kite", "size": None, "quality": None, "n": None, "background": None, "stream": None}
+    response = await client.post(GENERATIONS, json=body)
+    assert response.status_code == 200
+    assert (response.json()["size"], response.json()["quality"], len(response.json()["data"])) == (
+        "1024x1024",
+        "high",
+        1,
+    )
+
+
 async def test_longest_allowed_prompt_is_accepted(client: httpx.AsyncClient) -> None:
     response = await client.post(GENERATIONS, json={"prompt": "word " * 6400, "quality": "low"})
     assert response.status_code == 200
