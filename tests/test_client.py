@@ -17,21 +17,23 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from deployments.helpers import (  # noqa: F401  (autouse fixtures apply by being imported)
+from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
     API_VERSION,
     EDIT_TEMPLATE,
     FAST,
     Recorder,
-    anyio_backend,
+    Send,
     azure_yaml,
-    clean_environment,
     client_for,
     endpoint_from_yaml,
     error_body,
+    fixture_anyio_backend,
+    fixture_clean_environment,
+    fixture_real_retries,
+    fixture_send,
     make_project,
     ok_body,
     png,
-    real_retries,
     request_for,
 )
 
@@ -223,18 +225,6 @@ def test_input_fidelity_is_sent_to_models_that_take_it(tmp_path: Path, azure_env
 # -- retries: the same rules on the sync and the async path ----------------------------------------------------
 
 
-@pytest.fixture(params=["sync", "async"])
-def send(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """``await send(client, request)``: ``generate`` in a worker thread, or ``agenerate`` on the loop."""
-
-    async def go(client: ImagesClient, image_request: ImageRequest):  # type: ignore[no-untyped-def]
-        if request.param == "sync":
-            return await anyio.to_thread.run_sync(client.generate, image_request)
-        return await client.agenerate(image_request)
-
-    return go
-
-
 def _scripted(tmp_path: Path, *replies: object, retry: RetryPolicy = FAST) -> tuple[ImagesClient, Recorder]:
     endpoint = _azure(tmp_path)
     recorder = Recorder(replies=list(replies))  # type: ignore[arg-type]
@@ -246,7 +236,7 @@ def _ok(**headers: str) -> httpx.Response:
 
 
 @pytest.mark.anyio
-async def test_429_waits_exactly_retry_after_ms(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_429_waits_exactly_retry_after_ms(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(
         tmp_path, httpx.Response(429, json=error_body("429", "Rate limit"), headers={"retry-after-ms": "300"}), _ok()
     )
@@ -260,7 +250,7 @@ async def test_429_waits_exactly_retry_after_ms(tmp_path: Path, azure_env: None,
 
 
 @pytest.mark.anyio
-async def test_429_waits_retry_after_seconds(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_429_waits_retry_after_seconds(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(tmp_path, httpx.Response(429, headers={"Retry-After": "1"}), _ok())
 
     await send(client, request_for(client.endpoint))
@@ -270,7 +260,7 @@ async def test_429_waits_retry_after_seconds(tmp_path: Path, azure_env: None, se
 
 
 @pytest.mark.anyio
-async def test_retry_after_ms_wins_over_retry_after(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_retry_after_ms_wins_over_retry_after(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(
         tmp_path, httpx.Response(429, headers={"retry-after-ms": "200", "Retry-After": "30"}), _ok()
     )
@@ -283,7 +273,7 @@ async def test_retry_after_ms_wins_over_retry_after(tmp_path: Path, azure_env: N
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("status", [500, 502, 503, 408, 409])
-async def test_transient_statuses_are_retried(tmp_path: Path, azure_env: None, send, status: int) -> None:  # type: ignore[no-untyped-def]
+async def test_transient_statuses_are_retried(tmp_path: Path, azure_env: None, send: Send, status: int) -> None:
     client, recorder = _scripted(tmp_path, httpx.Response(status, json=error_body(str(status))), _ok())
 
     result = await send(client, request_for(client.endpoint))
@@ -293,7 +283,7 @@ async def test_transient_statuses_are_retried(tmp_path: Path, azure_env: None, s
 
 
 @pytest.mark.anyio
-async def test_a_refused_connection_is_retried(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_a_refused_connection_is_retried(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(tmp_path, httpx.ConnectError("connection refused"), _ok())
 
     result = await send(client, request_for(client.endpoint))
@@ -304,7 +294,7 @@ async def test_a_refused_connection_is_retried(tmp_path: Path, azure_env: None, 
 
 @pytest.mark.anyio
 async def test_a_429_storm_ends_in_rate_limited_after_the_policy_attempts(
-    tmp_path: Path, azure_env: None, send  # type: ignore[no-untyped-def]
+    tmp_path: Path, azure_env: None, send: Send
 ) -> None:
     client, recorder = _scripted(
         tmp_path, httpx.Response(429, json=error_body("429", "Too many requests"), headers={"x-request-id": "rq-9"})
@@ -323,7 +313,7 @@ async def test_a_429_storm_ends_in_rate_limited_after_the_policy_attempts(
 
 @pytest.mark.anyio
 async def test_a_5xx_storm_ends_in_an_execution_error_not_rate_limited(
-    tmp_path: Path, azure_env: None, send  # type: ignore[no-untyped-def]
+    tmp_path: Path, azure_env: None, send: Send
 ) -> None:
     client, recorder = _scripted(tmp_path, httpx.Response(503, text="upstream gone"))
 
@@ -335,7 +325,7 @@ async def test_a_5xx_storm_ends_in_an_execution_error_not_rate_limited(
 
 
 @pytest.mark.anyio
-async def test_a_retry_after_beyond_the_cap_is_not_waited_for(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_a_retry_after_beyond_the_cap_is_not_waited_for(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(tmp_path, httpx.Response(429, headers={"retry-after": "3600"}), _ok())
 
     started = time.monotonic()
@@ -358,7 +348,7 @@ async def test_a_retry_after_beyond_the_cap_is_not_waited_for(tmp_path: Path, az
     ids=["malformed-json", "truncated-base64", "invalid-base64", "no-images"],
 )
 async def test_a_garbled_200_is_retried_then_succeeds(
-    tmp_path: Path, azure_env: None, send, garbled: httpx.Response  # type: ignore[no-untyped-def]
+    tmp_path: Path, azure_env: None, send: Send, garbled: httpx.Response
 ) -> None:
     client, recorder = _scripted(tmp_path, garbled, _ok())
 
@@ -369,7 +359,7 @@ async def test_a_garbled_200_is_retried_then_succeeds(
 
 
 @pytest.mark.anyio
-async def test_a_garbled_200_storm_says_what_was_wrong(tmp_path: Path, azure_env: None, send) -> None:  # type: ignore[no-untyped-def]
+async def test_a_garbled_200_storm_says_what_was_wrong(tmp_path: Path, azure_env: None, send: Send) -> None:
     client, recorder = _scripted(tmp_path, httpx.Response(200, content=b"<html>gateway</html>"))
 
     with pytest.raises(ExecutionError, match=r"not valid JSON \(deployment 'dev', HTTP 200, 3 attempts\)"):

@@ -1,5 +1,5 @@
-"""Fixtures for tests/deployments: a clean environment, real retry timing, asyncio for anyio tests."""
+"""Fixtures for tests/deployments: a clean environment, real retry timing, asyncio for anyio tests, send."""
 
-from .helpers import anyio_backend, clean_environment, real_retries
+from .helpers import fixture_anyio_backend, fixture_clean_environment, fixture_real_retries, fixture_send
 
-__all__ = ["anyio_backend", "clean_environment", "real_retries"]
+__all__ = ["fixture_anyio_backend", "fixture_clean_environment", "fixture_real_retries", "fixture_send"]

@@ -1,7 +1,8 @@
 """Shared by the deployments-layer tests: throwaway projects, PNG inputs, a recording MockTransport, fixtures.
 
 Imported as ``deployments.helpers`` (tests/ is on sys.path for the top-level test modules; the CLI tests add
-it). Test modules import the autouse fixtures below by name so they apply there too.
+it). A test module brings the fixtures in by importing the ``fixture_*`` functions, which pytest then finds in
+the module: ``clean_environment`` and ``real_retries`` are autouse, ``anyio_backend`` and ``send`` on request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from promptlib._config import load_settings
 from promptlib._parameters import ImageParameters
 from promptlib._rendered import InputImage
 from promptlib._requests import ImageRequest
+from promptlib._results import GenerationResult
 from promptlib.deployments.base import Endpoint
 
 ENV_PREFIXES = ("AZURE_", "OPENAI_", "PROMPTLIB_")
@@ -87,13 +89,13 @@ def clear_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, name="clean_environment")
+def fixture_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     clear_env(monkeypatch)
 
 
-@pytest.fixture(autouse=True)
-def real_retries() -> Iterator[None]:
+@pytest.fixture(autouse=True, name="real_retries")
+def fixture_real_retries() -> Iterator[None]:
     """Retries and their waits as in production, whatever another conftest set for stamina."""
     was_active, was_testing = stamina.is_active(), stamina.is_testing()
     stamina.set_active(True)
@@ -103,9 +105,26 @@ def real_retries() -> Iterator[None]:
     stamina.set_testing(was_testing)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
+@pytest.fixture(name="anyio_backend")
+def fixture_anyio_backend() -> str:
     return "asyncio"
+
+
+Send = Callable[[ImagesClient, ImageRequest], Awaitable[GenerationResult]]
+
+
+@pytest.fixture(params=["sync", "async"], name="send")
+def fixture_send(request: pytest.FixtureRequest) -> Send:
+    """``await send(client, request)``: ``generate`` in a worker thread, or ``agenerate`` on the loop."""
+
+    async def go(client: ImagesClient, image_request: ImageRequest) -> GenerationResult:
+        if request.param == "sync":
+            import anyio.to_thread
+
+            return await anyio.to_thread.run_sync(client.generate, image_request)
+        return await client.agenerate(image_request)
+
+    return go
 
 
 def make_project(
