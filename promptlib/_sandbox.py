@@ -14,9 +14,9 @@ import functools
 import math
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from jinja2 import BaseLoader, StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
 MAX_ITERATIONS = 10_000
@@ -35,7 +36,8 @@ MAX_WIDTH = 1_000
 
 _ITER = "_promptlib_iter"
 _CONCAT = "_promptlib_concat"
-HELPER_NAMES = frozenset({_ITER, _CONCAT})
+_VALUE = "_promptlib_value"
+HELPER_NAMES = frozenset({_ITER, _CONCAT, _VALUE})
 
 _WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "slice", "batch"})
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
@@ -59,6 +61,7 @@ class UnsafeTemplate(Exception):
 class _Budget:
     iterations: int = MAX_ITERATIONS
     calls: int = MAX_CALLS
+    weights: dict[int, tuple[Any, int]] = field(default_factory=dict)  # id -> (object, weight)
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("promptlib_render_budget", default=None)
@@ -110,6 +113,66 @@ def _size_of(value: Any) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple | dict) else None
 
 
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _weight(value: Any) -> int:
+    """Roughly how many characters ``str(value)`` makes, counting nested and repeated items.
+
+    ``len`` is not enough: ``[[1] * 9999] * 9999`` has 9999 items but prints 300 MB,
+    and a namespace that doubles a nested list in a loop grows as 2**n. Stops counting
+    once past MAX_STRING. Lists, tuples and dicts cannot change inside the immutable
+    sandbox, so their weights are remembered for the rest of the render.
+    """
+    budget = _BUDGET.get()
+    memo = budget.weights if budget is not None else {}
+    return _weigh(value, memo)
+
+
+def _weigh(value: Any, memo: dict[int, tuple[Any, int]]) -> int:
+    if isinstance(value, str | bytes):
+        return max(len(value), 1)
+    if isinstance(value, Namespace):  # mutable: weighed afresh each time, guarding against cycles
+        if id(value) in memo:
+            return memo[id(value)][1]
+        memo[id(value)] = (value, 1)
+        try:
+            return _weigh_items(object.__getattribute__(value, "_Namespace__attrs").items(), memo)
+        finally:
+            del memo[id(value)]
+    if isinstance(value, KeysView | ValuesView | ItemsView):
+        return _weigh_items(value, memo)
+    if not isinstance(value, _CONTAINERS):
+        return 1
+    hit = memo.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    memo[id(value)] = (value, 1)  # provisional: a cycle counts once, repr prints it as [...]
+    weight = _weigh_items(value.items() if isinstance(value, dict) else value, memo)
+    memo[id(value)] = (value, weight)
+    return weight
+
+
+def _weigh_items(items: Iterable[Any], memo: dict[int, tuple[Any, int]]) -> int:
+    total = 1
+    for item in items:
+        total += _weigh(item, memo)
+        if total > MAX_STRING:
+            break
+    return total
+
+
+def _checked_value(value: Any, what: str = "a list or dict literal") -> Any:
+    _check_size(_weight(value), what)
+    return value
+
+
+def _check_expansion(fmt: str, fields: int, args: Iterable[Any], what: str) -> None:
+    """A format string repeats its arguments once per field: '%(a)s' * 20000 % {'a': big}."""
+    heaviest = max((_weight(a) for a in args), default=0)
+    _check_size(len(fmt) + fields * heaviest, what)
+
+
 def _check_printf(fmt: str) -> None:
     for match in _PRINTF_WIDTH.finditer(fmt):
         for number in match.groups():
@@ -131,6 +194,13 @@ def _check_format_spec(fmt: str) -> None:
             raise ResourceLimit(f"format widths above {MAX_WIDTH} are not allowed")
 
 
+def _count_fields(fmt: str) -> int:
+    try:
+        return sum(1 for _, name, _, _ in string.Formatter().parse(fmt) if name is not None)
+    except ValueError:
+        return 0
+
+
 def _checked_binop(op: str, left: Any, right: Any) -> None:
     """Refuse operations whose result would be huge, before computing them."""
     if op == "**" and isinstance(left, int) and isinstance(right, int):
@@ -138,18 +208,18 @@ def _checked_binop(op: str, left: Any, right: Any) -> None:
             raise ResourceLimit(f"{left} ** {right} is too large to compute")
     elif op == "*":
         for seq, count in ((left, right), (right, left)):
-            size = _size_of(seq)
-            if size is not None and isinstance(count, int):
-                _check_size(size * count, "a repetition")
+            if _size_of(seq) is not None and isinstance(count, int):
+                _check_size(_weight(seq) * count, "a repetition")
         ints = isinstance(left, int) and isinstance(right, int)
         if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
             raise ResourceLimit("an integer product is too large to compute")
     elif op == "+":
-        left_size, right_size = _size_of(left), _size_of(right)
-        if left_size is not None and right_size is not None:
-            _check_size(left_size + right_size, "a concatenation")
+        if _size_of(left) is not None and _size_of(right) is not None:
+            _check_size(_weight(left) + _weight(right), "a concatenation")
     elif op == "%" and isinstance(left, str):
         _check_printf(left)
+        args = right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)
+        _check_expansion(left, left.count("%"), args, "a % format")
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -164,6 +234,7 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
                 raise ResourceLimit(f"the {name} filter takes widths up to {MAX_WIDTH}")
         if name == "format" and len(args) > pos and isinstance(args[pos], str):
             _check_printf(args[pos])
+            _check_expansion(args[pos], args[pos].count("%"), [*args[pos + 1 :], *kwargs.values()], "the format filter")
         if name == "join" and len(args) > pos:
             items = list(args[pos])
             sep = args[pos + 1] if len(args) > pos + 1 else kwargs.get("d", "")
@@ -171,10 +242,7 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
             _check_size(estimate, "the join filter")
             args = (*args[:pos], items, *args[pos + 1 :])
         result = func(*args, **kwargs)
-        size = _size_of(result)
-        if size is not None:
-            _check_size(size, f"the {name} filter")
-        return result
+        return _checked_value(result, f"the {name} filter")
 
     return guarded
 
@@ -227,6 +295,16 @@ class _Rewriter(NodeTransformer):
             nodes.Name(_CONCAT, "load"), [nodes.List(node.nodes)], [], None, None, lineno=node.lineno
         )
 
+    def _checked_literal(self, node: nodes.List | nodes.Tuple | nodes.Dict) -> nodes.Node:
+        self.generic_visit(node)
+        if getattr(node, "ctx", "load") != "load":
+            return node  # an unpacking target such as {% for a, b in pairs %}
+        return nodes.Call(nodes.Name(_VALUE, "load"), [node], [], None, None, lineno=node.lineno)
+
+    visit_List = _checked_literal
+    visit_Tuple = _checked_literal
+    visit_Dict = _checked_literal
+
     def visit_Extends(self, node: nodes.Extends) -> nodes.Node:
         raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
 
@@ -259,7 +337,15 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.globals[_ITER] = _bounded_iter
         self.globals[_CONCAT] = _bounded_concat
+        self.globals[_VALUE] = _checked_value
         self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
+
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:
+        """Joins the output buffered by macros, {% set %} blocks and {% filter %} blocks."""
+        chunks = list(parts)
+        _check_size(sum(map(len, chunks)), "a block of template output")
+        return "".join(chunks)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -293,10 +379,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
                 _check_size(len(owner) * len(items) + sum(len(str(i)) for i in items), "str.join")
                 args = (items, *args[1:])
         result = super().call(__context, __obj, *args, **kwargs)
-        size = _size_of(result)
-        if size is not None:
-            _check_size(size, "a call")
-        return result
+        return _checked_value(result, "a call")
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapper = super().wrap_str_format(value)
@@ -307,6 +390,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         @functools.wraps(wrapper)
         def checked(*args: Any, **kwargs: Any) -> str:
             _check_format_spec(fmt)
+            _check_expansion(fmt, _count_fields(fmt), [*args, *kwargs.values()], "str.format")
             return wrapper(*args, **kwargs)
 
         return checked
