@@ -48,7 +48,7 @@ def check_project(library: Library) -> CheckReport:
     loaded = _check_templates(library, report)
     _check_partials(library, report)
     _check_lock(library, loaded, report)
-    _check_suites(library, report)
+    _check_suites(library, report, broken=set(library.ids()) - set(loaded))
     return report
 
 
@@ -121,7 +121,7 @@ def _check_lock(library: Library, loaded: dict[str, PromptTemplate], report: Che
         report.problems.append(Problem(path, line, issue.message))
 
 
-def _check_suites(library: Library, report: CheckReport) -> None:
+def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> None:
     settings = library.settings
     for path in discover_suites(settings.evals_dir).values():
         report.suites += 1
@@ -130,10 +130,11 @@ def _check_suites(library: Library, report: CheckReport) -> None:
         except PromptlibError as exc:
             report.problems.extend(problems_of(exc))
             continue
-        report.problems.extend(_suite_problems(library, suite, doc))
+        report.problems.extend(_suite_problems(library, suite, doc, broken))
 
 
-def _suite_problems(library: Library, suite: SuiteFile, doc: YamlDocument) -> list[Problem]:
+def _suite_problems(library: Library, suite: SuiteFile, doc: YamlDocument, broken: set[str]) -> list[Problem]:
+    """Problems of the suite itself; a case of a broken template is not reported again."""
     path = doc.path
     problems = []
     if suite.deployment is not None and suite.deployment not in library.settings.config.deployments:
@@ -142,6 +143,8 @@ def _suite_problems(library: Library, suite: SuiteFile, doc: YamlDocument) -> li
         line = doc.line_of(("cases", index))
         template_id = case.prompt if isinstance(case, Case) else case.from_examples
         label = case.id if isinstance(case, Case) else f"from_examples {template_id}"
+        if template_id in broken:
+            continue
         try:
             template = library.get(template_id)
             if isinstance(case, Case):
