@@ -84,6 +84,8 @@ class EntraTokenAuth(httpx.Auth):
                 return cached
             result = self.credential.get_token(self.scope)
             if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()  # never awaited: close it, or Python warns about it at garbage collection
                 raise ConfigError("this credential is async; use the async API (agenerate) with it")
             return self._store(result)
 
