@@ -252,8 +252,10 @@ class Recorder:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _enter(self, request: httpx.Request, body: bytes) -> Reply:
+        # A snapshot: httpx auth flows mutate and resend the same request object.
+        snapshot = httpx.Request(request.method, request.url, headers=request.headers.copy(), content=body)
         with self._lock:
-            self.seen.append(Seen(request, body, time.monotonic()))
+            self.seen.append(Seen(snapshot, body, time.monotonic()))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             index = min(len(self.seen) - 1, len(self.replies) - 1)
