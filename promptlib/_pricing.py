@@ -89,9 +89,9 @@ class Usage:
 
 def output_tokens_per_image(parameters: ImageParameters) -> int:
     """Tokens one image of these parameters costs; ``auto`` counts as the dearest choice."""
-    quality = parameters.quality if parameters.quality not in (None, "auto") else "high"
-    size = parameters.size if parameters.size not in (None, "auto") else "1024x1024"
-    return OUTPUT_TOKENS[(str(quality), str(size))]
+    qualities = [str(parameters.quality)] if parameters.quality not in (None, "auto") else ["high"]
+    sizes = [str(parameters.size)] if parameters.size not in (None, "auto") else [s for _, s in OUTPUT_TOKENS]
+    return max(OUTPUT_TOKENS[(quality, size)] for quality in qualities for size in sizes)
 
 
 def estimate_usage(prompt: str, parameters: ImageParameters, input_images: int = 0) -> Usage:
