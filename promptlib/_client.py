@@ -9,6 +9,7 @@ failure into an ExecutionError carrying deployment, status and request id.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ class ImagesClient:
         self.limiter: ConcurrencyLimiter = limiter_for(key, endpoint.max_concurrency)
         self._sync: httpx.Client | None = None
         self._async: httpx.AsyncClient | None = None
+        self._async_loop: object = None
 
     def __repr__(self) -> str:
         return f"<ImagesClient {self.endpoint.name} ({self.endpoint.kind})>"
@@ -165,10 +167,14 @@ class ImagesClient:
     # -- async ----------------------------------------------------------------------
 
     def _aclient(self) -> httpx.AsyncClient:
-        if self._async is None:
+        # Pooled connections belong to the event loop that opened them: a second asyncio.run() must not
+        # reuse them (httpcore fails with "Event loop is closed"), so each loop gets its own AsyncClient.
+        loop = _running_loop()
+        if self._async is None or self._async_loop is not loop:
             self._async = httpx.AsyncClient(
                 auth=self.endpoint.auth, transport=self.endpoint.async_transport, timeout=self.endpoint.timeout
             )
+            self._async_loop = loop
         return self._async
 
     async def agenerate(self, request: ImageRequest) -> GenerationResult:
@@ -198,9 +204,17 @@ class ImagesClient:
         return response
 
     async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.aclose()
-            self._async = None
+        client, self._async = self._async, None
+        if client is not None and self._async_loop is _running_loop():
+            await client.aclose()  # a client of an earlier, finished loop cannot be closed from this one
+
+
+def _running_loop() -> object:
+    """The running asyncio loop; None under other async libraries (trio runs one loop at a time)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _backoff_hook(exc: Exception) -> bool | float:
