@@ -131,7 +131,10 @@ def compare_sample(
             return SampleComparison("rejected-dup", note=f"looks like a rejected image: {reason}")
     if not goldens:
         return SampleComparison("unchecked", note="no goldens")
-    best = min(range(len(goldens)), key=lambda i: _rank(hashes, goldens[i][1], calibration.thresholds))
+    # The golden with the same bytes, if any (two goldens can share hashes: a re-encode); else the closest.
+    best = next((i for i, (golden_sha, _) in enumerate(goldens) if golden_sha == sha256), None)
+    if best is None:
+        best = min(range(len(goldens)), key=lambda i: _rank(hashes, goldens[i][1], calibration.thresholds))
     golden_sha, golden_hashes = goldens[best]
     dists = {alg: distance(hashes[alg], golden_hashes[alg]) for alg in (*VOTING, "colorhash") if alg in hashes}
     votes = _votes(hashes, golden_hashes, calibration.thresholds)
