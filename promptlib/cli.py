@@ -77,8 +77,19 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 def cli(ctx: click.Context, project: Path | None, verbose: bool, debug: bool) -> None:
     """Image-generation prompts as code: render, run and regression-check templates."""
     ctx.obj = _State(project, debug)
+    _silence_retry_warnings()
     if verbose or debug:
         _configure_logging(debug)
+
+
+def _silence_retry_warnings() -> None:
+    """stamina logs every scheduled retry as a bare ``stamina.retry_scheduled`` warning, which Python prints
+    on stderr when no handler is configured: noise before the one error line (``-v`` logs each attempt)."""
+    import logging
+
+    stamina_logger = logging.getLogger("stamina")
+    if not stamina_logger.handlers:
+        stamina_logger.addHandler(logging.NullHandler())
 
 
 def _configure_logging(debug: bool) -> None:
