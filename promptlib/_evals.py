@@ -26,7 +26,7 @@ from ._compare import Calibration, Policy, SampleComparison, compare_sample
 from ._eval_cases import EvalCase
 from ._eval_results import CaseResult, RunResult, SampleResult
 from ._expectations import expectation_failures
-from ._goldens import CaseManifest, GoldenStore
+from ._goldens import CaseManifest, GoldenStore, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
 from ._library import Library
 from ._redact import redact
@@ -163,6 +163,8 @@ class _CaseRun:
         manifest = self.ctx.store.load(case.suite, case.id)
         calibration = manifest.calibration_value() if manifest else None
         if manifest is not None:
+            size = rendered.parameters.size
+            check_golden_sizes(self.ctx.store, manifest, case.expect.size or (size if size != "auto" else None))
             self._note_goldens(manifest, rendered)
         await self._draw(client, rendered, 0, self.policy.samples, manifest, calibration)
         if case.expect.outcome == "blocked":

@@ -10,6 +10,7 @@ file lock, so two ``approve`` runs at once never corrupt a manifest.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 from collections.abc import Iterator, Sequence
@@ -310,6 +311,31 @@ def _verify_golden(path: Path, entry: GoldenEntry) -> None:
     if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise GoldenError("golden image does not match its sha256 in case.json (corrupt?); restore it from git",
                           path=path)
+    size = _image_size(data)
+    if size != (entry.width, entry.height):
+        raise GoldenError(f"golden image is {size[0]}x{size[1]} but case.json records {entry.width}x{entry.height}; "
+                          "restore case.json from git or re-approve the case", path=path)
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only
+            return img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return (0, 0)
+
+
+def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str | None) -> None:
+    """Goldens of another size than the case asks for (``expect.size`` or the template's size) are an error."""
+    if not expected:
+        return
+    for golden in manifest.goldens:
+        if f"{golden.width}x{golden.height}" != expected:
+            raise GoldenError(
+                f"golden is {golden.width}x{golden.height} but the case expects {expected}; re-approve the case "
+                "from a run at the new size", path=store.image_path(manifest.suite, manifest.case, golden))
 
 
 def _fingerprint(data: bytes) -> ImageFingerprint:
