@@ -364,11 +364,14 @@ def _samples(case: Mapping[str, Any]) -> str:
         return ""
     thresholds = case.get("thresholds") or {}
     context = "low" if case.get("sensitivity") == "low" else "goldens" if case.get("goldens") else "new"
-    pairs = "".join(_sample_pair(s, thresholds, context) for s in samples)
+    goldens = {str(g.get("file")): g for g in case.get("goldens") or []}
+    pairs = "".join(_sample_pair(s, thresholds, goldens, context) for s in samples)
     return f'<section><h3>Samples vs nearest golden</h3><div class="pairs">{pairs}</div></section>'
 
 
-def _sample_pair(sample: Mapping[str, Any], thresholds: Mapping[str, Any], context: str) -> str:
+def _sample_pair(
+    sample: Mapping[str, Any], thresholds: Mapping[str, Any], goldens: Mapping[str, Mapping[str, Any]], context: str
+) -> str:
     """One sample: the two thumbnails, the verdict, the distance table, notes and expectation failures.
 
     `context` is "new" (no goldens yet), "low" (thresholds cannot judge: over-threshold is shown, but muted, so it
@@ -376,10 +379,11 @@ def _sample_pair(sample: Mapping[str, Any], thresholds: Mapping[str, Any], conte
     """
     verdict = str(sample.get("verdict") or "unchecked")
     index = sample.get("index", "?")
-    cls = "good" if verdict in MATCHED_VERDICTS else "bad" if verdict in ("miss", "rejected-dup") else verdict
+    cls = _verdict_class(verdict)
     nearest = sample.get("nearest_golden")
+    known = goldens.get(nearest) if isinstance(nearest, str) else None
     golden = (
-        _thumb(nearest, "nearest golden", None, None)
+        _thumb(nearest, "nearest golden", (known or {}).get("width"), (known or {}).get("height"))
         if nearest
         else f'<div class="thumb placeholder">{"no goldens yet" if context == "new" else "not compared"}</div>'
     )
@@ -397,6 +401,15 @@ def _sample_pair(sample: Mapping[str, Any], thresholds: Mapping[str, Any], conte
         f"{_distance_table(sample.get('distances') or {}, thresholds, sample.get('votes'), muted=context == 'low')}"
         f"{_notes(sample)}</figcaption></figure>"
     )
+
+
+def _verdict_class(verdict: str) -> str:
+    """A CSS class from a fixed set: the verdict itself is data and never becomes a class name."""
+    if verdict in MATCHED_VERDICTS:
+        return "good"
+    if verdict in ("miss", "rejected-dup"):
+        return "bad"
+    return "degenerate" if verdict == "degenerate" else "other"
 
 
 def _distance_table(
