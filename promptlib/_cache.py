@@ -41,28 +41,14 @@ class ResultCache:
             return None
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("the sidecar is not a JSON object")
             if meta.get("schema") != CACHE_SCHEMA or meta.get("request_hash") != request.request_hash:
                 raise ValueError("schema or key mismatch")
-            images = tuple(_load_image(directory, item) for item in meta["images"])
-            if not images:
-                raise ValueError("no images")
-        except (OSError, ValueError, KeyError, TypeError):
+            return _result(request, directory, meta)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             shutil.rmtree(directory, ignore_errors=True)
             return None
-        usage = Usage(**meta["usage"]) if meta.get("usage") else None
-        return GenerationResult(
-            request=request,
-            images=images,
-            deployment=meta["deployment"],
-            model=meta["model"],
-            usage=usage,
-            request_id=meta.get("request_id"),
-            latency_s=float(meta.get("latency_s", 0.0)),
-            cost=0.0,
-            estimated_cost=float(meta.get("estimated_cost", 0.0)),
-            attempts=0,
-            cached=True,
-        )
 
     def put(self, result: GenerationResult) -> None:
         """Store images first and the sidecar last, each atomically."""
@@ -88,6 +74,27 @@ class ResultCache:
             "images": items,
         }
         atomic_write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def _result(request: ImageRequest, directory: Path, meta: dict[str, Any]) -> GenerationResult:
+    """The stored result; any missing or ill-typed field raises (and the entry is discarded)."""
+    images = tuple(_load_image(directory, item) for item in meta["images"])
+    if not images:
+        raise ValueError("no images")
+    usage = Usage(**meta["usage"]) if meta.get("usage") else None
+    return GenerationResult(
+        request=request,
+        images=images,
+        deployment=str(meta["deployment"]),
+        model=str(meta["model"]),
+        usage=usage,
+        request_id=meta.get("request_id"),
+        latency_s=float(meta.get("latency_s", 0.0)),
+        cost=0.0,
+        estimated_cost=float(meta.get("estimated_cost", 0.0)),
+        attempts=0,
+        cached=True,
+    )
 
 
 def _load_image(directory: Path, item: dict[str, Any]) -> GeneratedImage:
