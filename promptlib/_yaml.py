@@ -21,6 +21,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_NODES = 100_000
+_PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 Location = tuple[str | int, ...]
 
@@ -79,6 +80,9 @@ class _Builder:
                 f"the document expands to more than {MAX_NODES} values (alias bomb?)", path=self.path
             )
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
+            # built here rather than by the constructor, so a tag would otherwise be silently dropped
+            raise self.error(f"unsupported YAML tag {node.tag}", path=self.path, line=node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
