@@ -72,6 +72,7 @@ class _Builder:
         self.error = error
         self.lines: dict[Location, int] = {}
         self.count = 0
+        self.merged: dict[int, int] = {}
 
     def build(self, node: yaml.Node, loc: Location) -> Any:
         self.count += 1
@@ -90,15 +91,27 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, loc: Location) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)
+        merged = self._flatten(node)
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        written: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str | int):
                 raise self.error("mapping keys must be text or integers", path=self.path, line=line)
-            if key in result:
-                raise self.error(f"duplicate key {key!r}", path=self.path, line=line)
+            if index >= merged:  # keys from a `<<` merge come first and may be overridden; written ones may not
+                if key in written:
+                    raise self.error(f"duplicate key {key!r}", path=self.path, line=line)
+                written.add(key)
             self.lines[(*loc, key)] = line
             result[key] = self.build(value_node, (*loc, key))
         return result
+
+    def _flatten(self, node: yaml.MappingNode) -> int:
+        """Resolve ``<<`` merges (once per node, aliases share it); return how many pairs they added."""
+        merged = self.merged.get(id(node))
+        if merged is None:
+            written = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+            self.loader.flatten_mapping(node)
+            merged = self.merged[id(node)] = len(node.value) - written
+        return merged
