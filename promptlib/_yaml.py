@@ -97,8 +97,9 @@ class _Builder:
         for index, (key_node, value_node) in enumerate(node.value):
             key = self.loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int):
-                raise self.error("mapping keys must be text or integers", path=self.path, line=line)
+            if isinstance(key, bool) or not isinstance(key, str | int):
+                hint = " (quote yes/no/on/off/true/false to use them as names)" if isinstance(key, bool) else ""
+                raise self.error(f"mapping keys must be text or integers{hint}", path=self.path, line=line)
             if index >= merged:  # keys from a `<<` merge come first and may be overridden; written ones may not
                 if key in written:
                     raise self.error(f"duplicate key {key!r}", path=self.path, line=line)
