@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class ImagesClient:
         key = f"{endpoint.name}|{endpoint.base_url}|{endpoint.max_concurrency}"
         self.limiter: ConcurrencyLimiter = limiter_for(key, endpoint.max_concurrency)
         self._sync: httpx.Client | None = None
+        self._sync_lock = threading.Lock()
         self._async: httpx.AsyncClient | None = None
         self._async_loop: object = None
 
@@ -127,11 +129,12 @@ class ImagesClient:
     # -- sync -----------------------------------------------------------------------
 
     def _client(self) -> httpx.Client:
-        if self._sync is None:
-            self._sync = httpx.Client(
-                auth=self.endpoint.auth, transport=self.endpoint.transport, timeout=self.endpoint.timeout
-            )
-        return self._sync
+        with self._sync_lock:  # threads starting together must share one pool, not each open (and leak) one
+            if self._sync is None:
+                self._sync = httpx.Client(
+                    auth=self.endpoint.auth, transport=self.endpoint.transport, timeout=self.endpoint.timeout
+                )
+            return self._sync
 
     def generate(self, request: ImageRequest) -> GenerationResult:
         kwargs = self._request_kwargs(request)
@@ -160,9 +163,10 @@ class ImagesClient:
         return response
 
     def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
+        with self._sync_lock:
+            client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
 
     # -- async ----------------------------------------------------------------------
 
