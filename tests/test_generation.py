@@ -6,6 +6,7 @@ import gc
 import io
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio
@@ -284,3 +285,25 @@ def test_agenerate_works_from_one_event_loop_after_another(tmp_path: Path, monke
 
     assert first.images[0].data == second.images[0].data
     assert first.request_id != second.request_id
+
+
+def test_threads_starting_together_share_one_connection_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight threads calling generate at the same instant on a fresh Library: close() must close everything."""
+    with running_emulator(EmulatorConfig(api_key=KEY)) as url:
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+        library = Library.load(make_project(tmp_path, azure_yaml("dev", endpoint=url, extra="max_concurrency: 8")))
+        barrier = threading.Barrier(8)
+
+        def call(_: int) -> GenerationResult:
+            barrier.wait()
+            return library.generate("tile", deployment="dev")
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with ThreadPoolExecutor(8) as pool:
+                results = list(pool.map(call, range(8)))
+            library.close()
+            gc.collect()
+
+    assert len(results) == 8
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
