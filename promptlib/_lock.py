@@ -79,8 +79,14 @@ def compare(lock: Mapping[str, LockEntry], current: Mapping[str, LockEntry]) -> 
 
 
 def write_lock(path: Path, current: Mapping[str, LockEntry]) -> list[LockIssue]:
-    """Write the lock unless that would hide a missing version bump; return what blocked it."""
-    existing = read_lock(path) or {}
+    """Write the lock unless that would hide a missing version bump; return what blocked it.
+
+    A corrupt lock (typically merge-conflict markers) is regenerated, as its error message promises.
+    """
+    try:
+        existing = read_lock(path) or {}
+    except LockError:
+        existing = {}
     blocking = [issue for issue in compare(existing, current) if not issue.fixable]
     if blocking:
         return blocking
