@@ -2,7 +2,9 @@
 
 Keys are read from the environment when a request is built, never stored in
 files; Entra tokens come from azure-identity (imported only when used), are
-cached until shortly before they expire, and are refreshed once on a 401.
+cached until shortly before they expire, and are refreshed once on a 401. A
+credential that cannot give a token raises TokenUnavailable, which the client
+reports as AuthenticationFailed for its deployment.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from ._redact import register_secret
 from .exceptions import ConfigError
 
 REFRESH_MARGIN_S = 300.0
+
+
+class TokenUnavailable(Exception):
+    """The credential gave no token (not signed in, no managed identity, wrong tenant …); one line."""
+
+    @classmethod
+    def from_error(cls, error: Exception) -> TokenUnavailable:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        return cls(f"{type(error).__name__}: {lines[0] if lines else 'no details'}")
 
 
 class ApiKeyAuth(httpx.Auth):
@@ -82,7 +93,11 @@ class EntraTokenAuth(httpx.Auth):
             cached = self._fresh()
             if cached is not None:
                 return cached
-            result = self.credential.get_token(self.scope)
+            credential = self.credential
+            try:
+                result = credential.get_token(self.scope)
+            except Exception as exc:
+                raise TokenUnavailable.from_error(exc) from exc
             if inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()  # never awaited: close it, or Python warns about it at garbage collection
@@ -95,7 +110,11 @@ class EntraTokenAuth(httpx.Auth):
             return cached
         getter = self.credential.get_token
         if inspect.iscoroutinefunction(getter):
-            return self._store(await getter(self.scope))
+            try:
+                access_token = await getter(self.scope)
+            except Exception as exc:
+                raise TokenUnavailable.from_error(exc) from exc
+            return self._store(access_token)
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(self.sync_token)

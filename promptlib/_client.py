@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import stamina
 
+from ._auth import TokenUnavailable
 from ._limits import ConcurrencyLimiter, limiter_for
 from ._pricing import cost_usd, estimate_usage
 from ._redact import redact
@@ -27,7 +28,7 @@ from ._requests import ImageRequest
 from ._responses import RetryableError, decode_images, error_for_status, retry_after_seconds
 from ._results import GenerationResult
 from .deployments.base import Endpoint
-from .exceptions import ExecutionError
+from .exceptions import AuthenticationFailed, ExecutionError
 
 log = logging.getLogger("promptlib.http")
 
@@ -104,6 +105,13 @@ class ImagesClient:
             ExecutionError(f"cannot reach the deployment: {what}: {detail}", deployment=self.endpoint.name), None
         )
 
+    def _no_token(self, exc: TokenUnavailable) -> AuthenticationFailed:
+        return AuthenticationFailed(
+            f"no Entra ID token: {redact(str(exc))}; sign in (az login) or check the managed identity, "
+            "tenant and scope",
+            deployment=self.endpoint.name,
+        )
+
     def _retrying(self) -> Any:
         policy = self.retry
         return stamina.retry_context(
@@ -159,6 +167,8 @@ class ImagesClient:
         except httpx.TransportError as exc:
             self._log(None, t0, attempt, type(exc).__name__)
             raise self._transport_error(exc) from None
+        except TokenUnavailable as exc:
+            raise self._no_token(exc) from exc
         self._log(response, t0, attempt)
         return response
 
@@ -204,6 +214,8 @@ class ImagesClient:
         except httpx.TransportError as exc:
             self._log(None, t0, attempt, type(exc).__name__)
             raise self._transport_error(exc) from None
+        except TokenUnavailable as exc:
+            raise self._no_token(exc) from exc
         self._log(response, t0, attempt)
         return response
 
