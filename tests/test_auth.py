@@ -18,15 +18,18 @@ import anyio
 import httpx
 import pytest
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError
 from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
     FAST,
     Recorder,
+    Send,
     azure_yaml,
     endpoint_from_yaml,
     error_body,
     fixture_anyio_backend,
     fixture_clean_environment,
     fixture_real_retries,
+    fixture_send,
     make_project,
     ok_body,
     request_for,
@@ -309,3 +312,54 @@ def test_a_deployment_without_its_key_does_not_break_others(tmp_path: Path) -> N
     assert result.deployment == "local"
     with pytest.raises(MissingEnvironmentVariable, match="AZURE_OPENAI_API_KEY"):
         library.generate("tile", deployment="dev")
+
+
+SIGNED_OUT = (
+    "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+    "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential authentication unavailable.\n"
+    "To mitigate this issue, please refer to the troubleshooting guidelines here at https://aka.ms/azsdk/python/identity"
+)
+
+
+class SignedOut(Credential):
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.calls.append(scopes)
+        raise ClientAuthenticationError(SIGNED_OUT)
+
+
+class AsyncSignedOut(Credential):
+    async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:  # type: ignore[override]
+        self.calls.append(scopes)
+        raise ClientAuthenticationError(SIGNED_OUT)
+
+
+NO_TOKEN = (
+    "no Entra ID token: ClientAuthenticationError: DefaultAzureCredential failed to retrieve a token from the "
+    "included credentials.; sign in (az login) or check the managed identity, tenant and scope (deployment 'prod')"
+)
+
+
+@pytest.mark.anyio
+async def test_no_token_is_an_authentication_failure_for_the_deployment(tmp_path: Path, send: Send) -> None:
+    credential, recorder = SignedOut(), Recorder()
+    client = ImagesClient(_entra_endpoint(tmp_path, credential, recorder), FAST)
+
+    with pytest.raises(AuthenticationFailed) as caught:
+        await send(client, request_for(client.endpoint))
+
+    assert str(caught.value) == NO_TOKEN  # one line, though the credential's message has several
+    assert caught.value.exit_code == 2
+    assert recorder.count == 0
+    assert len(credential.calls) == 1  # not retried: signing in takes a person
+
+
+@pytest.mark.anyio
+async def test_no_token_from_an_async_credential_likewise(tmp_path: Path) -> None:
+    credential, recorder = AsyncSignedOut(), Recorder()
+    client = ImagesClient(_entra_endpoint(tmp_path, credential, recorder), FAST)
+
+    with pytest.raises(AuthenticationFailed) as caught:
+        await client.agenerate(request_for(client.endpoint))
+
+    assert str(caught.value) == NO_TOKEN
+    assert (recorder.count, len(credential.calls)) == (0, 1)

@@ -297,3 +297,30 @@ def test_webp_on_azure_is_refused_before_any_request(project: Path, emulator: tu
     assert code == 2
     assert "does not accept output_format webp" in _one_error_line(stderr)
     assert emulator[1].requests == []
+
+
+def test_entra_without_a_signed_in_identity_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import azure.identity
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class SignedOut:
+        def get_token(self, *scopes: str, **kwargs: object) -> object:
+            raise ClientAuthenticationError(
+                "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+                "Attempted credentials:\n\tEnvironmentCredential: unavailable."
+            )
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", SignedOut)
+    project = make_project(tmp_path / "project", azure_yaml("prod", api_style="v1", auth="{type: entra}"))
+
+    code, stdout, stderr = invoke(project, "generate", "tile", "-d", "prod", "--out", str(project / "out"))
+
+    assert code == 2
+    assert _one_error_line(stderr) == (
+        "error: no Entra ID token: ClientAuthenticationError: DefaultAzureCredential failed to retrieve a token "
+        "from the included credentials.; sign in (az login) or check the managed identity, tenant and scope "
+        "(deployment 'prod')"
+    )
+    assert stdout == ""
