@@ -283,14 +283,22 @@ def _facts(case: Mapping[str, Any]) -> str:
     """Deployment, k/K against the policy, thresholds and request cost: the numbers behind the verdict.
 
     The comparison facts are left out for cases that drew nothing (blocked, error, skipped): "0/0" says nothing.
+    Without goldens, or with low sensitivity, the policy was not applied, and the card says so.
     """
     deployment = " · ".join(_e(v) for v in (case.get("deployment"), case.get("model")) if v) or "—"
     facts = [("Deployment", deployment)]
     if case.get("operation"):
         facts.append(("Operation", _e(case.get("operation"))))
-    if _int(case.get("drawn")):
-        matched = f'<span class="kk">{_int(case.get("matches"))}/{_int(case.get("drawn"))}</span> samples'
-        facts += [("Matched", matched), ("Policy", _e(_policy(case.get("policy") or {})))]
+    drawn = _int(case.get("drawn"))
+    if drawn:
+        policy = _policy(case.get("policy") or {})
+        if not case.get("goldens") or case.get("sensitivity") == "low":
+            why = "no goldens" if not case.get("goldens") else "low sensitivity"
+            policy = f'<span class="not-applied">{_e(policy)} (not applied: {why})</span>'
+        else:
+            policy = _e(policy)
+        matched = f'<span class="kk">{_int(case.get("matches"))}/{drawn}</span> samples'
+        facts += [("Matched", matched), ("Policy", policy)]
         if case.get("thresholds"):
             facts.append(("Thresholds", _thresholds(case.get("thresholds") or {})))
         if case.get("sensitivity"):
@@ -679,6 +687,7 @@ h4 { font-size: 12px; margin: 0 0 6px; color: var(--muted); font-weight: 600; }
 .facts { display: flex; flex-wrap: wrap; gap: 6px 26px; margin: 12px 0 0; }
 .facts dt { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
 .facts dd { margin: 0; }
+.not-applied { color: var(--muted); }
 .kk { font-weight: 700; font-variant-numeric: tabular-nums; }
 .changed { margin-top: 12px; }
 .banner { margin: 0 0 8px; padding: 8px 12px; border-radius: 8px; background: var(--purple-bg); color: #512a97;
@@ -740,6 +749,8 @@ figcaption { margin-top: 8px; }
   .side-by-side { grid-template-columns: 1fr; }
   .pairs { grid-template-columns: 1fr; }
   .showing { margin-left: 0; width: 100%; }
+  .filters { position: static; }
+  .thumb, .thumb.placeholder { width: 100%; }
 }
 @media print { .filters, .copy { display: none; } .case { break-inside: avoid; } }
 """
