@@ -98,12 +98,13 @@ class ImagesClient:
             attempts=attempts,
         )
 
-    def _transport_error(self, exc: httpx.TransportError) -> RetryableError:
+    def _transport_error(self, exc: httpx.TransportError | httpx.DecodingError) -> RetryableError:
         what = type(exc).__name__
         detail = redact(str(exc)) or "no details"
-        return RetryableError(
-            ExecutionError(f"cannot reach the deployment: {what}: {detail}", deployment=self.endpoint.name), None
-        )
+        # A body that fails to decompress is garbled on the way, like truncated JSON: worth another attempt.
+        garbled = isinstance(exc, httpx.DecodingError)
+        problem = "the response body is garbled" if garbled else "cannot reach the deployment"
+        return RetryableError(ExecutionError(f"{problem}: {what}: {detail}", deployment=self.endpoint.name), None)
 
     def _no_token(self, exc: TokenUnavailable) -> AuthenticationFailed:
         return AuthenticationFailed(
@@ -164,7 +165,7 @@ class ImagesClient:
     def _send(self, url: str, kwargs: Mapping[str, Any], t0: float, attempt: int) -> httpx.Response:
         try:
             response = self._client().post(url, **kwargs)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             self._log(None, t0, attempt, type(exc).__name__)
             raise self._transport_error(exc) from None
         except TokenUnavailable as exc:
@@ -211,7 +212,7 @@ class ImagesClient:
     async def _asend(self, url: str, kwargs: Mapping[str, Any], t0: float, attempt: int) -> httpx.Response:
         try:
             response = await self._aclient().post(url, **kwargs)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             self._log(None, t0, attempt, type(exc).__name__)
             raise self._transport_error(exc) from None
         except TokenUnavailable as exc:
