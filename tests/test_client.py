@@ -344,11 +344,14 @@ async def test_a_retry_after_beyond_the_cap_is_not_waited_for(tmp_path: Path, az
         httpx.Response(200, json={"created": 1, "data": [{"b64_json": base64.b64encode(png()).decode()[:40]}]}),
         httpx.Response(200, json={"created": 1, "data": [{"b64_json": "not base64 at all!"}]}),
         httpx.Response(200, json={"created": 1, "data": []}),
+        lambda request: httpx.Response(  # a gzip body mangled by a gateway: fails to decompress
+            200, headers={"content-encoding": "gzip"}, stream=httpx.ByteStream(b"\x1f\x8b" + b"mangled" * 9)
+        ),
     ],
-    ids=["malformed-json", "truncated-base64", "invalid-base64", "no-images"],
+    ids=["malformed-json", "truncated-base64", "invalid-base64", "no-images", "bad-gzip"],
 )
 async def test_a_garbled_200_is_retried_then_succeeds(
-    tmp_path: Path, azure_env: None, send: Send, garbled: httpx.Response
+    tmp_path: Path, azure_env: None, send: Send, garbled: object
 ) -> None:
     client, recorder = _scripted(tmp_path, garbled, _ok())
 
