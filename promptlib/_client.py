@@ -79,7 +79,7 @@ class ImagesClient:
     def _result(
         self, request: ImageRequest, response: httpx.Response, started: float, attempts: int
     ) -> GenerationResult:
-        request_id = response.headers.get("x-request-id") or response.headers.get("apim-request-id")
+        request_id = _request_id(response)
         if response.status_code != 200:
             raise error_for_status(self.endpoint, response, request_id, self.retry.max_retry_after)
         images, usage = decode_images(self.endpoint, response, request_id)
@@ -128,7 +128,7 @@ class ImagesClient:
         if not log.isEnabledFor(logging.INFO):
             return
         status = response.status_code if response is not None else error
-        rid = response.headers.get("x-request-id") if response is not None else None
+        rid = _request_id(response) if response is not None else None
         elapsed = (time.perf_counter() - started) * 1000
         log.info(
             "%s %s -> %s in %.0f ms (attempt %d%s)",
@@ -224,6 +224,11 @@ class ImagesClient:
         client, self._async = self._async, None
         if client is not None and self._async_loop is _running_loop():
             await client.aclose()  # a client of an earlier, finished loop cannot be closed from this one
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    """``x-request-id``, or Azure API Management's ``apim-request-id``."""
+    return response.headers.get("x-request-id") or response.headers.get("apim-request-id")
 
 
 def _running_loop() -> object:
