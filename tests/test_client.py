@@ -451,3 +451,15 @@ def test_requests_log_no_secret(tmp_path: Path, azure_env: None, caplog: pytest.
     text = caplog.text + json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert KEY not in text
     assert "dev POST -> 429" in caplog.text
+
+
+def test_verbose_request_lines_carry_the_apim_request_id(
+    tmp_path: Path, azure_env: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = _scripted(tmp_path, _ok(**{"apim-request-id": "apim-77"}))
+
+    with caplog.at_level("INFO", logger="promptlib.http"):
+        client.generate(request_for(client.endpoint))
+
+    assert "dev POST -> 200" in caplog.text
+    assert "request id apim-77" in caplog.text
