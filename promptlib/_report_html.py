@@ -104,8 +104,9 @@ def summary_line(results: Mapping[str, Any], cases: Sequence[Mapping[str, Any]])
     low = sum(1 for c in cases if c.get("sensitivity") == "low")
     changed = sum(1 for c in cases if c.get("changed_since_approval"))
     unused = len(results.get("unused_goldens") or [])
+    unused_label = "unused golden set" + ("s" if unused != 1 else "")
     parts += [f"{n} {label}" for n, label in ((low, "low-sensitivity"), (changed, "changed since approval"),
-                                              (unused, "unused goldens")) if n]
+                                              (unused, unused_label)) if n]
     return ", ".join(parts) or "no cases"
 
 
@@ -571,10 +572,12 @@ def _versions(changed: Mapping[str, Any]) -> str:
 
 
 def _version(value: object) -> str:
+    """'v3', or 'v?' when the results lack a number (a template never locked), rather than 'vNone'."""
     return f"v{value}" if value is not None else "v?"
 
 
 def _int(value: object) -> int:
+    """Counts from older or hand-edited results may be missing or null; show them as 0 instead of failing."""
     return value if isinstance(value, int) else 0
 
 
@@ -585,6 +588,7 @@ def _money(value: object) -> str:
 
 
 def _duration(value: object) -> str:
+    """'12.3 s' for short runs, '2 min 05 s' for long ones: seconds alone are hard to read past a minute."""
     seconds = float(value) if isinstance(value, int | float) else 0.0
     if seconds < 60:
         return f"{seconds:.1f} s"

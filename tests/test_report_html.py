@@ -220,7 +220,7 @@ def test_header_shows_run_totals_summary_and_unused_goldens(run: tuple[Path, dic
     header = html[: html.index("<nav")]
     assert RUN_ID in header and "2026-11-01 09:30:15 UTC" in header and "azure-eastus" in header
     assert ("2 passed, 1 error, 2 failed, 1 degenerate, 1 blocked, 1 new, 1 skipped, 1 low-sensitivity, "
-            "1 changed since approval, 1 unused goldens") in header
+            "1 changed since approval, 1 unused golden set") in header
     for label, value in [("Requests", "11"), ("Cache hits", "1"), ("Images", "20"), ("Tokens", "10,320"),
                          ("Cost", "$0.2100"), ("Est. cost", "$0.3200"), ("Wall time", "1 min 14 s")]:
         assert f"<dt>{label}</dt><dd>{value}</dd>" in header
