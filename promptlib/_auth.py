@@ -9,10 +9,14 @@ reports as AuthenticationFailed for its deployment.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
 
 import httpx
@@ -65,6 +69,9 @@ class EntraTokenAuth(httpx.Auth):
         self._token: str | None = None
         self._expires_on = 0.0
         self._lock = threading.Lock()
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return f"EntraTokenAuth(scope={self.scope!r})"
@@ -110,14 +117,30 @@ class EntraTokenAuth(httpx.Auth):
             return cached
         getter = self.credential.get_token
         if inspect.iscoroutinefunction(getter):
-            try:
-                access_token = await getter(self.scope)
-            except Exception as exc:
-                raise TokenUnavailable.from_error(exc) from exc
-            return self._store(access_token)
+            async with self._loop_lock():  # tasks starting together wait for one token instead of each asking
+                cached = self._fresh()
+                if cached is not None:
+                    return cached
+                try:
+                    access_token = await getter(self.scope)
+                except Exception as exc:
+                    raise TokenUnavailable.from_error(exc) from exc
+                return self._store(access_token)
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(self.sync_token)
+
+    def _loop_lock(self) -> AbstractAsyncContextManager[Any]:
+        """An asyncio.Lock per event loop (a lock cannot be shared between loops); none under other libraries."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return contextlib.nullcontext()
+        with self._lock:
+            lock = self._async_locks.get(loop)
+            if lock is None:
+                lock = self._async_locks[loop] = asyncio.Lock()
+        return lock
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self.sync_token()}"
