@@ -363,3 +363,16 @@ async def test_no_token_from_an_async_credential_likewise(tmp_path: Path) -> Non
 
     assert str(caught.value) == NO_TOKEN
     assert (recorder.count, len(credential.calls)) == (0, 1)
+
+
+@pytest.mark.anyio
+async def test_tasks_starting_together_fetch_one_token(tmp_path: Path) -> None:
+    credential, recorder = AsyncCredential(delay=0.05), Recorder()
+    client = ImagesClient(_entra_endpoint(tmp_path, credential, recorder), FAST)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(4):
+            group.start_soon(client.agenerate, request_for(client.endpoint))
+
+    assert len(credential.calls) == 1  # e.g. one `az account get-access-token`, not four
+    assert _bearers(recorder) == ["Bearer token-1"] * 4
