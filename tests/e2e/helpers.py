@@ -225,3 +225,38 @@ def keys(*names: str, suite: str = "brand") -> list[str]:
 
 def sample_files(run: Path, key: str) -> Sequence[Path]:
     return sorted((run / "samples" / key).glob("s*"))
+
+
+def plant(root: Path, key: str, images: Sequence[bytes], *, start: int = 0) -> str:
+    """Store ``images`` in the result cache as what the deployment returned for one of a case's draws.
+
+    ``start`` is the draw's first sample number (0 for the first K, K for the top-up) and ``len(images)`` its n,
+    exactly as the runner asks; the next eval of the case takes these images from the cache. Returns the
+    request hash.
+    """
+    from promptlib._cache import ResultCache
+    from promptlib._eval_cases import select_cases
+    from promptlib._library import Library
+    from promptlib._requests import ImageRequest
+    from promptlib._results import GeneratedImage, GenerationResult
+
+    library = Library.load(root)
+    (case,), _ = select_cases(library, [key])
+    rendered = library.get(case.template_id).render(case.variables)
+    name = library.settings.deployment_name(None, case.deployment or rendered.deployment)
+    model = library.settings.deployment(name).model
+    request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=start, n=len(images))
+    generated = []
+    for index, data in enumerate(images):
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (width, height) = str(img.format).lower(), img.size
+        generated.append(GeneratedImage(data=data, format=fmt, width=width, height=height, index=index))
+    result = GenerationResult(request=request, images=tuple(generated), deployment=name, model=str(model),
+                              usage=None, request_id="planted", latency_s=0.0)
+    ResultCache(root / ".promptlib" / "cache").put(result)
+    return request.request_hash
+
+
+def golden_images(root: Path, key: str) -> list[bytes]:
+    """The case's golden images, in manifest order."""
+    return [(golden_dir(root, key) / g["file"]).read_bytes() for g in manifest(root, key)["goldens"]]
