@@ -13,7 +13,7 @@ from ._config import CONFIG_FILE
 from ._library import Library
 from ._lock import LockEntry, lock_path, write_lock
 from ._schema import write_schemas
-from .exceptions import UsageError
+from .exceptions import PromptlibError, UsageError
 
 SCHEMA_DIR = "schemas"
 
@@ -93,10 +93,22 @@ def init_project(directory: Path) -> list[Path]:
     written += write_schemas(directory / SCHEMA_DIR)
     written.append(_ignore_state(directory))
     library = Library.load(directory)
-    current = {t.id: LockEntry(t.version, t.content_hash) for t in library.templates()}
-    write_lock(lock_path(library.prompts_dir), current)
+    write_lock(lock_path(library.prompts_dir), _loadable(library))
     written.append(lock_path(library.prompts_dir))
     return written
+
+
+def _loadable(library: Library) -> dict[str, LockEntry]:
+    """Lock entries for the templates that load; ones already in the repo may be broken, and
+    `promptlib check` (the suggested next step) reports those instead of init failing half-way."""
+    current = {}
+    for template_id in library.ids():
+        try:
+            template = library.get(template_id)
+        except PromptlibError:
+            continue
+        current[template_id] = LockEntry(template.version, template.content_hash)
+    return current
 
 
 def _ignore_state(directory: Path) -> Path:
