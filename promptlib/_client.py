@@ -228,7 +228,8 @@ class ImagesClient:
 
 def _request_id(response: httpx.Response) -> str | None:
     """``x-request-id``, or Azure API Management's ``apim-request-id``."""
-    return response.headers.get("x-request-id") or response.headers.get("apim-request-id")
+    request_id: str | None = response.headers.get("x-request-id") or response.headers.get("apim-request-id")
+    return request_id
 
 
 def _running_loop() -> object:
