@@ -34,8 +34,8 @@ def test_examples_must_render(project: Project) -> None:
         HERO_ID, "{product: Fabrikam kettle, style: illustration", "{product: Fabrikam kettle, style: oil"
     )
     assert _lines(project) == [
-        f"prompts/{HERO_ID}.yaml: example 'kettle': {HERO_ID}: variable 'style' 'oil' is not one of photo, illustration, "
-        "3d-render"
+        f"prompts/{HERO_ID}.yaml: example 'kettle': {HERO_ID}: variable 'style' 'oil' is not one of "
+        "photo, illustration, 3d-render"
     ]
 
 
@@ -43,10 +43,6 @@ def test_template_without_examples_is_rendered_when_it_can_be(project: Project) 
     """A template whose variables are all optional is rendered once, catching run-time errors at check time."""
     project.write_template(
         "t/opt", "version: 1\nvariables: {note: {type: string, default: ''}}\ntemplate: '{{ note.nope }}'\n"
-    )
-    project.lock()
-    project.write_template(
-        "t/opt", "version: 2\nvariables: {note: {type: string, default: ''}}\ntemplate: '{{ note.nope }}'\n"
     )
     problems = _lines(project)
     assert any(
