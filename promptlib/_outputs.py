@@ -11,12 +11,16 @@ from ._results import GenerationResult
 
 
 def output_stem(result: GenerationResult) -> str:
-    """``marketing-hero-banner-v3-1a2b3c4d``: readable, and unique per template content."""
+    """``marketing-hero-banner-v3-1a2b3c4d``: readable, and unique per request.
+
+    The suffix is the request hash (rendered prompt, parameters, inputs, deployment, model), so runs of one
+    template with other values or on another deployment sit side by side instead of overwriting each other.
+    """
     rendered = result.request.rendered
     if rendered is None:
         return f"request-{result.request_hash[:12]}"
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", rendered.template_id).strip("-")
-    return f"{slug}-v{rendered.version}-{rendered.content_hash[:8]}"
+    return f"{slug}-v{rendered.version}-{result.request_hash[:8]}"
 
 
 def write_generation(result: GenerationResult, directory: Path) -> tuple[list[Path], Path]:
