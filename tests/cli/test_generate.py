@@ -324,3 +324,22 @@ def test_entra_without_a_signed_in_identity_is_one_line_and_exit_2(
         "(deployment 'prod')"
     )
     assert stdout == ""
+
+
+def test_runs_with_other_values_or_deployments_do_not_overwrite_each_other(project: Path) -> None:
+    out = project / "out"
+    runs = [("dev", "a red kite"), ("dev", "a green kite"), ("v1", "a red kite")]
+
+    for deployment, subject in runs:
+        code, _, stderr = invoke(project, "generate", "tile", "-d", deployment, "--var", f"subject={subject}",
+                                 "--out", str(out))  # fmt: skip
+        assert code == 0, stderr
+
+    sidecars = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    assert sorted((s["deployment"], s["prompt"]) for s in sidecars) == sorted(
+        (d, f"A flat icon of {subject} on a plain background.") for d, subject in runs
+    )
+    assert len(list(out.glob("*.png"))) == 3
+    for sidecar in sidecars:
+        assert all((out / name).is_file() for name in sidecar["files"])  # type: ignore[union-attr]
+        assert str(sidecar["request_hash"])[:8] in sidecar["files"][0]  # type: ignore[index]
