@@ -14,7 +14,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +247,13 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+def _refuse_dunder(obj: Any, name: Any) -> None:
+    """Asking for a dunder is an escape attempt whether or not the object has one (``range.__self__``);
+    left to the sandbox, a missing one would be a vague 'undefined' error instead."""
+    if isinstance(name, str) and name.startswith("__") and not (isinstance(obj, Mapping) and name in obj):
+        raise SecurityError(f"access to attribute {name!r} of {type(obj).__name__!r} object is unsafe")
+
+
 class PartialLoader(BaseLoader):
     """Loads ``{% include %}`` targets from prompts/partials only, and says why not otherwise."""
 
@@ -359,6 +366,14 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         """Fail at once: an Undefined would hide the escape attempt behind a vaguer error."""
         raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _refuse_dunder(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _refuse_dunder(obj, argument)
+        return super().getitem(obj, argument)
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         _checked_binop(operator_, left, right)
