@@ -43,6 +43,10 @@ ESCAPES = {
     "range attr": "{{ range(3)|attr('__class__') }}",
     "format attribute lookup": "{{ '{0.__class__}'.format('') }}",
     "map attr": "{{ ['']|map(attribute='__class__')|list }}",
+    "range self": "{{ range.__self__ }}",
+    "range self by item": "{{ range['__self__'] }}",
+    "str.format self": "{{ 'a'.format.__self__ }}",
+    "builtin method name": "{{ 'a'.upper.__name__ }}",
 }
 
 
@@ -65,11 +69,10 @@ def test_globals_that_could_leak_are_absent(project: Project, source: str) -> No
         _render_source(project, source)
 
 
-def test_range_self_does_not_expose_builtins(project: Project) -> None:
-    """`range.__self__` would be the builtins module; it renders as an error, not as module contents."""
-    with pytest.raises(RenderError) as info:
-        _render_source(project, "{{ range.__self__ }}")
-    assert "builtins" not in str(info.value)
+def test_dunder_keys_of_real_mappings_are_data(project: Project) -> None:
+    """A dict key that merely looks like a dunder is data, not an escape."""
+    project.write_template("ok/t", "version: 1\ntemplate: \"{% set d = {'__k': 1} %}{{ d.__k }} {{ d['__k'] }}\"\n")
+    assert project.library().render("ok/t").prompt == "1 1"
 
 
 BOMBS = {
