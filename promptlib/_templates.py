@@ -17,7 +17,7 @@ from ._rendering import check_values, render_compiled
 from ._template_file import Example, TemplateFile
 from ._variables import ImageVariable, VariableSpec
 from ._yaml import YamlDocument, parse_yaml
-from .exceptions import TemplateNotFound, TemplateSecurityError, TemplateValidationError
+from .exceptions import TemplateError, TemplateNotFound, TemplateSecurityError, TemplateValidationError
 
 _ID_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _ID = re.compile(rf"^{_ID_SEGMENT}(/{_ID_SEGMENT})*$")
@@ -119,9 +119,13 @@ def load_template(
     spec: TemplateFile = validate_document(TemplateFile, doc, TemplateValidationError, "a template")
     _check_declared_id(spec, template_id, doc)
     _check_operation(spec, doc)
-    compiled = compiler.compile(
-        spec.template, name=template_id, path=path, line_offset=_template_line_offset(doc, text)
-    )
+    offset = _template_line_offset(doc, text)
+    try:
+        compiled = compiler.compile(spec.template, name=template_id, path=path, line_offset=offset or 0)
+    except TemplateError as exc:
+        if offset is None and exc.path == path:  # a flow scalar: its lines are not the file's lines
+            exc.line = doc.line_of(("template",))
+        raise
     _check_variables_used(spec, compiled, doc)
     content_hash = _content_hash(doc.data, compiled.partials)
     return PromptTemplate(
@@ -148,12 +152,16 @@ def _check_operation(spec: TemplateFile, doc: YamlDocument) -> None:
         raise_problems(TemplateValidationError, problems)
 
 
-def _template_line_offset(doc: YamlDocument, text: str) -> int:
-    """Lines before the template text starts, so Jinja's line numbers become file lines."""
+def _template_line_offset(doc: YamlDocument, text: str) -> int | None:
+    """Lines before a block (| or >) template starts, so Jinja's line numbers become file lines.
+
+    None for a plain or quoted template, whose lines are folded or escaped: errors in it
+    point at the ``template:`` line rather than at a line that may not exist.
+    """
     key_line = doc.line_of(("template",)) or 1
     line_text = text.splitlines()[key_line - 1] if key_line <= len(text.splitlines()) else ""
     block = re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", line_text)
-    return key_line if block else key_line - 1
+    return key_line if block else None
 
 
 def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocument) -> None:
