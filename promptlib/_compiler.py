@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Template, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.exceptions import TemplateSyntaxError
 
@@ -45,13 +46,17 @@ class TemplateCompiler:
 
     def compile(self, source: str, *, name: str, path: Path, line_offset: int = 0) -> Compiled:
         tree = self._parse(source, name, path, line_offset)
-        used = set(meta.find_undeclared_variables(tree)) - self._ignored
+        # One code-generation pass both emits the code and records the free variables
+        # (jinja2.meta.find_undeclared_variables would run a second, discarded pass).
+        generator = _TrackingGenerator(self.env, name, str(path))
+        generator.visit(tree)
+        used = generator.undeclared - self._ignored
         partials: dict[str, str] = {}
-        assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-        for include, lineno in _includes(tree):
+        assigned, includes = _assigned_and_includes(tree)
+        for include, lineno in includes:
             self._collect(include, partials, used, path, lineno + line_offset, ())
         used -= assigned
-        code = self.env.compile(tree, name=name, filename=str(path))
+        code = self.env._compile(generator.stream.getvalue(), str(path))
         template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
         return Compiled(template=template, used_variables=frozenset(used), partials=partials)
 
@@ -104,6 +109,35 @@ class TemplateCompiler:
         info = _PartialInfo(source, frozenset(used), tuple(n for n, _ in _includes(tree)))
         self._partials[name] = info
         return info
+
+
+class _TrackingGenerator(CodeGenerator):
+    """Jinja's code generator, also noting names resolved from the render context."""
+
+    def __init__(self, environment: PromptEnvironment, name: str, filename: str) -> None:
+        super().__init__(environment, name, filename, None, False, environment.optimized)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == "resolve":
+                self.undeclared.add(param)
+
+
+def _assigned_and_includes(tree: nodes.Template) -> tuple[set[str], list[tuple[str, int]]]:
+    """Names the template assigns itself, and the literal include/import targets, in one walk."""
+    assigned: set[str] = set()
+    includes: list[tuple[str, int]] = []
+    for node in tree.find_all((nodes.Name, nodes.Include, nodes.Import, nodes.FromImport)):
+        if isinstance(node, nodes.Name):
+            if node.ctx in ("store", "param"):
+                assigned.add(node.name)
+            continue
+        target = getattr(node, "template", None)
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            includes.append((target.value, node.lineno))
+    return assigned, includes
 
 
 def _includes(tree: nodes.Template) -> list[tuple[str, int]]:

@@ -159,7 +159,9 @@ class EnumVariable(_Spec):
 class ListVariable(_Spec):
     type: Literal["list"]
     items: Literal["string", "integer", "number"] = "string"
-    values: list[str] | None = Field(None, description="Allowed items, when the list picks from a fixed set.")
+    values: list[str | int | float] | None = Field(
+        None, description="Allowed items, when the list picks from a fixed set (of the items' type)."
+    )
     default: list[Any] | None = None
     min_items: int | None = Field(None, ge=0)
     max_items: int | None = Field(None, ge=1)
@@ -180,20 +182,35 @@ class ListVariable(_Spec):
             raise ValueError(f"has {count} items, fewer than min_items {self.min_items}")
         return [self._check_item(i, item, from_text) for i, item in enumerate(value)]
 
+    @model_validator(mode="after")
+    def _values_match_items(self) -> ListVariable:
+        if self.values is not None:
+            try:
+                typed = [self._item_spec().check(v, from_text=True) for v in self.values]
+            except ValueError as exc:
+                raise ValueError(f"values must be {self.items}s: {exc}") from None
+            object.__setattr__(self, "values", typed)
+        return self
+
+    def _item_spec(self) -> _Spec:
+        cached = self.__dict__.get("_item_spec_cache")
+        if cached is None:
+            if self.items == "integer":
+                cached = IntegerVariable(type="integer")
+            elif self.items == "number":
+                cached = NumberVariable(type="number")
+            else:
+                cached = StringVariable(type="string", max_length=self.max_length)
+            self.__dict__["_item_spec_cache"] = cached
+        return cached
+
     def _check_item(self, index: int, item: Any, from_text: bool) -> Any:
-        spec: _Spec
-        if self.items == "integer":
-            spec = IntegerVariable(type="integer")
-        elif self.items == "number":
-            spec = NumberVariable(type="number")
-        else:
-            spec = StringVariable(type="string", max_length=self.max_length)
         try:
-            item = spec.check(item, from_text=from_text)
+            item = self._item_spec().check(item, from_text=from_text)
         except ValueError as exc:
             raise ValueError(f"item {index}: {exc}") from None
         if self.values is not None and item not in self.values:
-            raise ValueError(f"item {index}: {item!r} is not one of {', '.join(self.values)}")
+            raise ValueError(f"item {index}: {item!r} is not one of {', '.join(map(str, self.values))}")
         return item
 
 
