@@ -146,9 +146,20 @@ def test_jinja_syntax_error_points_at_the_file_line(project: Project) -> None:
     assert message.startswith("prompts/t/t.yaml:5: ")
 
 
-def test_jinja_syntax_error_in_inline_template(project: Project) -> None:
-    """For a one-line template the error points at the `template:` line."""
-    assert _error(project, "version: 1\ntemplate: 'x {% if %}'\n").startswith("prompts/t/t.yaml:2: ")
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("version: 1\ntemplate: 'x {% if %}'\n", 2),
+        ('version: 1\ntemplate: "ok\\n{{ x( }}"\n', 2),  # the \\n is not a file line
+        ("version: 1\ntemplate:\n  ok\n  {{ x( }}\n", 2),  # plain scalars fold their lines
+        ("template: |  # a comment\n  a\n  b\n  {{ x( }}\nversion: 1\n", 4),
+        ("version: 1\ntemplate: |2\n   ok\n   {{ x( }}\n", 4),
+        ("version: 1\ntemplate: |\n\n  ok\n  {{ x( }}\n", 5),
+    ],
+)
+def test_jinja_error_lines_for_each_scalar_style(project: Project, text: str, line: int) -> None:
+    """Block templates map Jinja lines to file lines; quoted and plain ones point at `template:`, never past it."""
+    assert _error(project, text).startswith(f"prompts/t/t.yaml:{line}: ")
 
 
 def test_variable_use_checks(project: Project) -> None:
