@@ -226,8 +226,12 @@ class GoldenStore:
             self._remove_unlisted(self.case_dir(suite, case), manifest)
             return manifest
 
-    def recalibrate(self, manifest: CaseManifest, others: Sequence[dict[str, int]]) -> CaseManifest:
-        with self._lock(manifest.suite, manifest.case):
+    def recalibrate(self, suite: str, case: str, others: Sequence[dict[str, int]]) -> CaseManifest:
+        """Recompute a case's thresholds against ``others`` (re-read under the lock: nothing else is lost)."""
+        with self._lock(suite, case):
+            manifest = self.load(suite, case, verify=False)
+            if manifest is None:
+                raise GoldenError(f"{suite}/{case} has no goldens to calibrate", path=self.case_dir(suite, case))
             goldens = [h for _, h in manifest.golden_hashes()]
             manifest.calibration = calibrate(goldens, list(others)).to_dict()
             self._write(manifest)
