@@ -9,12 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e.helpers import approved_brand, clone, golden_images, latest_run, manifest, plant, promptlib, write
+from e2e.helpers import BRAND, approved_brand, clone, golden_images, latest_run, manifest, plant, promptlib, write
 from PIL import Image
 
+from promptlib._compare import calibrate
 from promptlib._evals import golden_store
 from promptlib._library import Library
-from promptlib._review import approve_from_run, reject_from_run, reviewer_name
+from promptlib._review import approve_from_run, other_goldens, reject_from_run, reviewer_name
 from promptlib._runs import load_results
 from promptlib.exceptions import GoldenError, UsageError
 
@@ -78,6 +79,21 @@ def test_calibration_measures_against_the_other_cases_goldens(repo: Path) -> Non
     calibration = manifest(repo, "fresh/key")["calibration"]
     assert calibration["cross_source"] == "measured"  # 6 brand cases x 3 goldens to compare with
     assert calibration["goldens"] == 3
+
+
+def test_a_batch_is_calibrated_against_the_final_golden_sets_whatever_the_order(repo: Path) -> None:
+    """`approve --all-new` approves case after case; the first ones must still be measured against the last."""
+    for name in BRAND:  # the prepared project was approved in one --all-new batch
+        calibration = manifest(repo, f"brand/{name}")["calibration"]
+        assert calibration["cross_source"] == "measured", name  # not the natural-image fallback of an empty store
+    run, results = run_eval(repo, "fresh")
+    approve(repo, run, results, all_new=True)
+    store = golden_store(Library.load(repo))
+    for suite, case in (("fresh", "bell"), ("fresh", "key")):
+        loaded = store.load(suite, case)
+        assert loaded is not None
+        expected = calibrate([h for _, h in loaded.golden_hashes()], other_goldens(store, suite, case))
+        assert loaded.calibration == json.loads(json.dumps(expected.to_dict()))
 
 
 def test_only_the_chosen_samples_are_approved(repo: Path) -> None:
