@@ -6,12 +6,10 @@ own and failures are collected rather than raised.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ._library import Library
-from ._lock import LockEntry, compare, lock_path, read_lock
+from ._lock import LockEntry, compare, lock_path, read_lock, version_line
 from ._problems import Problem, problems_of
 from ._suites import Case, SuiteFile, discover_suites, load_suite_document
 from ._templates import PromptTemplate
@@ -121,15 +119,10 @@ def _check_lock(library: Library, loaded: dict[str, PromptTemplate], report: Che
     for issue in compare({k: v for k, v in lock.items() if k not in broken}, current):
         if not issue.fixable:  # a missing or backward version bump is fixed in the template, not the lock
             template = loaded[issue.template_id]
-            report.problems.append(Problem(template.path, _version_line(template.path), issue.message))
+            report.problems.append(Problem(template.path, version_line(template.path), issue.message))
             continue
         line = next((i + 1 for i, t in enumerate(text_lines) if f'"{issue.template_id}":' in t), None)
         report.problems.append(Problem(path, line, issue.message))
-
-
-def _version_line(path: Path) -> int | None:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return next((i + 1 for i, text in enumerate(lines) if re.match(r"version\s*:", text)), None)
 
 
 def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> None:

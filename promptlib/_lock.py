@@ -9,6 +9,7 @@ that would hide a missing bump.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,4 +111,14 @@ def update_lock(library: Library) -> tuple[Path, list[Problem]]:
     if problems:
         return path, problems
     blocking = write_lock(path, current)
-    return path, [Problem(path, None, issue.message) for issue in blocking]
+    # the fix for a refusal (a missing or backward bump) is in the template, so point there
+    return path, [
+        Problem(library.path_of(issue.template_id), version_line(library.path_of(issue.template_id)), issue.message)
+        for issue in blocking
+    ]
+
+
+def version_line(path: Path) -> int | None:
+    """The line of a template's top-level ``version:`` key, where a bump goes."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((i + 1 for i, text in enumerate(lines) if re.match(r"version\s*:", text)), None)
