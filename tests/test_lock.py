@@ -43,8 +43,9 @@ def test_content_change_needs_a_bump(project: Project) -> None:
     ]
     path, problems = update_lock(project.library())
     assert path == project.path(LOCK)
-    assert [p.message for p in problems] == [
-        f"{HERO_ID}: content changed but version is still 3; set version: 4, then run `promptlib lock`"
+    assert [str(p) for p in problems] == [
+        f"prompts/{HERO_ID}.yaml:1: {HERO_ID}: content changed but version is still 3; "
+        "set version: 4, then run `promptlib lock`"
     ]
     assert project.read(LOCK) == before
 

@@ -217,7 +217,7 @@ def test_lock_command(project: Project, invoke: Invoke) -> None:
     refused = invoke("lock")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"prompts/prompts.lock: {HERO_ID}: content changed but version is still 3; "
+        f"prompts/{HERO_ID}.yaml:1: {HERO_ID}: content changed but version is still 3; "
         "set version: 4, then run `promptlib lock`\n"
     )
     assert lock_file.read_text() == before
