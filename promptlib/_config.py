@@ -177,6 +177,10 @@ class Settings:
 def find_config(start: Path | None = None) -> Path:
     """promptlib.yaml in ``start`` (default: cwd) or the nearest parent that has one."""
     here = (start or Path.cwd()).resolve()
+    if not here.exists():  # a typo in -C or Library.load() must not fall back to some parent's project
+        raise ProjectNotFound(f"{start} does not exist; give the project directory (where promptlib.yaml is)")
+    if here.is_file():
+        here = here.parent
     for directory in (here, *here.parents):
         candidate = directory / CONFIG_FILE
         if candidate.is_file():
