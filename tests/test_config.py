@@ -49,6 +49,17 @@ def test_found_upward_from_a_subdirectory(project: Project) -> None:
     assert load_settings(deep).root == project.root
 
 
+def test_missing_start_directory_is_an_error(project: Project) -> None:
+    """A start path that does not exist is refused rather than silently searched from its parent."""
+    with pytest.raises(ProjectNotFound, match="does not exist"):
+        find_config(project.path("prompts/typo"))
+
+
+def test_start_may_be_a_file(project: Project) -> None:
+    """Starting from a file searches from its directory."""
+    assert find_config(project.path("prompts/marketing/hero-banner.yaml")) == project.path("promptlib.yaml")
+
+
 def test_nearest_config_wins(project: Project) -> None:
     """A nested project (e.g. an example inside the repo) is its own project."""
     project.write("examples/demo/promptlib.yaml", "prompts: p\n")

@@ -66,6 +66,14 @@ def test_project_option(project: Project, invoke: Invoke, outside: Path) -> None
     assert invoke("-C", str(project.path("prompts/brand")), "list").stdout.startswith("brand/logo-mark")
 
 
+def test_project_option_with_a_missing_directory(project: Project, invoke: Invoke) -> None:
+    """`-C typo` exits 2 instead of running on the project of the current directory."""
+    result = invoke("-C", "typo", "check")
+    assert result.exit_code == 2
+    assert result.stderr == "error: typo does not exist; give the project directory (where promptlib.yaml is)\n"
+    assert result.stdout == ""
+
+
 def test_click_usage_errors_are_exit_2(project: Project, invoke: Invoke) -> None:
     """Unknown commands and options are usage errors (exit 2)."""
     assert invoke("chek").exit_code == 2
