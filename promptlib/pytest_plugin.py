@@ -1,15 +1,352 @@
-"""pytest plugin for promptlib (minimal placeholder; grows below)."""
+"""The pytest plugin: eval suites as test items (``pytest --promptlib``) and fixtures for users' tests.
+
+Without ``--promptlib`` it only adds its options and the ``promptlib_*`` fixtures, and imports nothing
+heavy until a fixture is used. With it, every case of ``evals/*.yaml`` is one item
+(``evals/brand.yaml::logo-crane-symbol``); the cases of a process's items run together through the same
+library call as ``promptlib eval``, on the first item, and each item passes or fails from its case's result.
+Under pytest-xdist each worker runs only the cases it was given, into its own run directory.
+"""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from promptlib._eval_cases import EvalCase
+    from promptlib._eval_results import CaseResult
+    from promptlib._evals import EvalOptions
+    from promptlib._library import Library
+    from promptlib.emulator import EmulatorConfig
+    from promptlib.testing import ServedEmulator
+
+PROPERTY = "promptlib"  # user_properties key: how a case's outcome reaches the xdist controller
+_SESSION = pytest.StashKey["EvalSession"]()
+_EVAL_ONLY = ("promptlib_deployment", "promptlib_suites", "promptlib_samples", "promptlib_no_cache")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_addoption"""
     group = parser.getgroup("promptlib", "promptlib eval suites")
-    group.addoption(
-        "--promptlib",
-        action="store_true",
-        default=False,
-        help="Collect promptlib eval suites (evals/*.yaml) as test items.",
-    )
+    group.addoption("--promptlib", action="store_true", default=False, dest="promptlib",
+                    help="Collect the project's eval suites as test items, one per case.")
+    group.addoption("--promptlib-deployment", metavar="NAME", dest="promptlib_deployment",
+                    help="Deployment for every case (default: the suite's, then the project's).")
+    group.addoption("--promptlib-suite", metavar="SUITE[/CASE]", action="append", default=[],
+                    dest="promptlib_suites", help="Only this suite or case (repeatable).")
+    group.addoption("--promptlib-samples", metavar="K", type=_samples, dest="promptlib_samples",
+                    help="K: samples per case (overrides the suites).")
+    group.addoption("--promptlib-no-cache", action="store_true", default=False, dest="promptlib_no_cache",
+                    help="Neither read nor write the result cache.")
+    group.addoption("--promptlib-project", metavar="DIR", dest="promptlib_project",
+                    help="Project directory (default: promptlib.yaml searched upward from rootdir, then cwd).")
+
+
+def _samples(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of samples from 1 to 10")
+    return value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_configure"""
+    if not config.getoption("promptlib"):
+        given = [name for name in _EVAL_ONLY if config.getoption(name)]
+        if given:
+            flag = "--" + given[0].replace("_", "-").removesuffix("s")
+            raise pytest.UsageError(f"{flag} needs --promptlib")
+        return
+    session = EvalSession.start(config)
+    config.stash[_SESSION] = session
+    config.pluginmanager.register(session, "promptlib-evals")
+
+
+def project_library(config: pytest.Config) -> Library:
+    """The project's Library: --promptlib-project, else promptlib.yaml upward from rootdir, then cwd."""
+    from promptlib._library import Library
+    from promptlib.exceptions import ProjectNotFound
+
+    explicit = config.getoption("promptlib_project")
+    if explicit:
+        return Library.load(config.invocation_params.dir / explicit)
+    try:
+        return Library.load(config.rootpath)
+    except ProjectNotFound:
+        return Library.load(config.invocation_params.dir)
+
+
+class EvalSession:
+    """``--promptlib`` state for one process: the library, the chosen cases, their results and run dirs."""
+
+    def __init__(self, config: pytest.Config, library: Library, selected: set[str] | None,
+                 options: EvalOptions) -> None:
+        self.config = config
+        self.library = library
+        self.selected = selected  # case keys chosen by --promptlib-suite; None: every case
+        self.options = options
+        self.results: dict[str, CaseResult] = {}
+        self.errors: dict[str, Exception] = {}
+        self.report_of: dict[str, Path] = {}
+        self.batches = 0
+        self.outcomes: dict[str, dict[str, Any]] = {}  # nodeid → what the item reported (controller side)
+
+    @classmethod
+    def start(cls, config: pytest.Config) -> EvalSession:
+        """Load the project and check the options now, so a mistake is one usage error, not N failures."""
+        from promptlib._eval_cases import select_cases
+        from promptlib._evals import EvalOptions
+        from promptlib.exceptions import PromptlibError
+
+        try:
+            library = project_library(config)
+            deployment = config.getoption("promptlib_deployment")
+            if deployment:
+                library.settings.deployment(deployment)
+            selectors = config.getoption("promptlib_suites")
+            selected = {case.key for case in select_cases(library, selectors)[0]} if selectors else None
+        except PromptlibError as exc:
+            raise pytest.UsageError(f"promptlib: {exc}") from None
+        options = EvalOptions(deployment=deployment, samples=config.getoption("promptlib_samples"),
+                              cache="off" if config.getoption("promptlib_no_cache") else "use")
+        _include_evals_dir(config, library.settings.evals_dir)
+        return cls(config, library, selected, options)
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
+        """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_collect_file"""
+        evals_dir = self.library.settings.evals_dir
+        if file_path.suffix != ".yaml" or not file_path.is_relative_to(evals_dir):
+            return None
+        relative = file_path.relative_to(evals_dir)
+        if relative.parts[0] == "goldens":
+            return None
+        return SuiteFile.from_parent(parent, path=file_path, suite=relative.with_suffix("").as_posix(), evals=self)
+
+    def cases_of(self, suite: str, path: Path) -> list[EvalCase]:
+        from promptlib._eval_cases import expand
+        from promptlib._suites import load_suite_document
+
+        cases = expand(self.library, suite, load_suite_document(path)[0])
+        return [case for case in cases if self.selected is None or case.key in self.selected]
+
+    def result_for(self, item: CaseItem) -> CaseResult:
+        """The case's result, running it (with the other cases this process was given) on first use."""
+        key = item.case.key
+        if key not in self.results and key not in self.errors:
+            batch = {i.case.key: i.case for i in (item, *_pending_items(item))}
+            self._run([case for k, case in batch.items() if k not in self.results and k not in self.errors])
+        if key in self.errors:
+            raise self.errors[key]
+        return self.results[key]
+
+    def _run(self, cases: list[EvalCase]) -> None:
+        from promptlib._eval_command import execute, report_path, runs_root
+        from promptlib._library import Library
+
+        self.batches += 1
+        worker = _worker_input(self.config)
+        run_dir = None
+        if worker is not None:
+            suffix = "" if self.batches == 1 else f"-{self.batches}"
+            run_dir = runs_root(self.library) / f"pytest-{worker['testrunuid'][:12]}" / f"{worker['workerid']}{suffix}"
+        # A fresh Library per run: its HTTP clients belong to the event loop of one execute() call.
+        library = Library(self.library.settings)
+        try:
+            result, run, _ = execute(library, cases, self.options, full_run=self._full_run(cases), run_dir=run_dir)
+        except Exception as exc:
+            for case in cases:
+                self.errors[case.key] = exc
+            return
+        for case_result in result.cases:
+            self.results[case_result.key] = case_result
+            self.report_of[case_result.key] = report_path(run)
+
+    def _full_run(self, cases: list[EvalCase]) -> bool:
+        """Unused goldens are only reported when the run covers every case of the project."""
+        from promptlib._eval_cases import select_cases
+
+        if self.selected is not None or _worker_input(self.config) is not None:
+            return False
+        return {c.key for c in cases} == {c.key for c in select_cases(self.library, ())[0]}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_runtest_logreport"""
+        for name, value in report.user_properties:
+            if name == PROPERTY and isinstance(value, dict):
+                self.outcomes[report.nodeid] = value
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_terminal_summary"""
+        if self.outcomes:
+            terminalreporter.write_line(summary_line(list(self.outcomes.values())))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.library.close()
+
+
+class SuiteFile(pytest.File):
+    """One ``evals/<suite>.yaml``: collects an item per (selected) case."""
+
+    def __init__(self, *, suite: str, evals: EvalSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.evals = evals
+
+    def collect(self) -> Iterable[pytest.Item]:
+        for case in self.evals.cases_of(self.suite, self.path):
+            yield CaseItem.from_parent(self, name=case.id, case=case, evals=self.evals)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from promptlib.exceptions import PromptlibError
+
+        if isinstance(excinfo.value, PromptlibError):
+            return f"promptlib: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class CaseFailed(Exception):
+    """The case's status is not passed: the item fails with its verdict."""
+
+    def __init__(self, result: CaseResult, report: Path | None) -> None:
+        super().__init__(result.status)
+        self.result = result
+        self.report = report
+
+
+class CaseItem(pytest.Item):
+    """One eval case; passes when the run's verdict for it is ``passed`` (expected blocks included)."""
+
+    def __init__(self, *, case: EvalCase, evals: EvalSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.evals = evals
+
+    def runtest(self) -> None:
+        result = self.evals.result_for(self)
+        report = self.evals.report_of.get(result.key)
+        self.user_properties.append((PROPERTY, {
+            "case": result.key, "status": result.status, "report": str(report) if report else None,
+            "requests": result.requests, "cache_hits": result.cache_hits,
+        }))
+        if result.status == "passed":
+            return
+        if result.status == "skipped":
+            pytest.skip(f"{result.key}: {result.message}")
+        raise CaseFailed(result, report)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from promptlib.exceptions import PromptlibError
+
+        if isinstance(excinfo.value, CaseFailed):
+            return verdict_text(excinfo.value.result, excinfo.value.report)
+        if isinstance(excinfo.value, PromptlibError):
+            return f"promptlib: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"promptlib eval {self.case.key}"
+
+
+def verdict_text(result: CaseResult, report: Path | None) -> str:
+    """What a failing item prints: status, message, k of K, each sample against the thresholds, the report."""
+    policy = result.policy
+    lines = [f"{result.key}: {result.status} — {result.message}"]
+    if result.drawn:
+        lines.append(f"  {result.matches} of {result.drawn} samples match (policy: {policy.get('min_matches')} of "
+                     f"{policy.get('samples')}, up to {policy.get('max_samples')})")
+    if result.thresholds:
+        limits = ", ".join(f"{alg} {value}" for alg, value in result.thresholds.items())
+        lines.append(f"  thresholds: {limits} (sensitivity {result.sensitivity})")
+    for sample in result.samples:
+        distances = ", ".join(_distance(alg, d, result.thresholds.get(alg)) for alg, d in sample.distances.items())
+        notes = "; ".join(filter(None, [sample.note, *sample.failures]))
+        lines.append(f"  sample {sample.index}: {sample.verdict}" + (f"  {distances}" if distances else "")
+                     + (f"  ({notes})" if notes else "") + f"  {sample.file}")
+    lines.append(f"  deployment {result.deployment} ({result.model}), template {result.template_id} v{result.version}")
+    if report is not None:
+        lines.append(f"report: {report}")
+    return "\n".join(lines)
+
+
+def _distance(alg: str, distance: int, threshold: int | None) -> str:
+    if threshold is None:
+        return f"{alg} {distance}"
+    return f"{alg} {distance} {'≤' if distance <= threshold else '>'} {threshold}"
+
+
+def summary_line(outcomes: list[dict[str, Any]]) -> str:
+    """'promptlib: 12 passed, 1 failed · 3 requests, 10 cache hits · report: <path>'."""
+    from promptlib._reports import status_line
+
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
+    requests = sum(o["requests"] for o in outcomes)
+    hits = sum(o["cache_hits"] for o in outcomes)
+    reports = sorted({o["report"] for o in outcomes if o["report"]})
+    where = f" · report{'s' if len(reports) > 1 else ''}: {', '.join(reports)}" if reports else ""
+    return f"promptlib: {status_line(counts)} · {requests} requests, {hits} cache hits{where}"
+
+
+def _worker_input(config: pytest.Config) -> dict[str, Any] | None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    return workerinput
+
+
+def _pending_items(item: CaseItem) -> list[CaseItem]:
+    """Eval items this process will run after ``item``: all of them, or the xdist worker's queue."""
+    items = item.session.items
+    if _worker_input(item.config) is None:
+        return [i for i in items if isinstance(i, CaseItem)]
+    # pytest-xdist hands a worker its items in batches through a private queue; peek at it when it is
+    # there, so the cases already given to this worker run together. Otherwise each item runs alone.
+    interactor = next((p for p in item.config.pluginmanager.get_plugins() if hasattr(p, "torun")), None)
+    indices: list[int] = []
+    if interactor is not None:
+        try:
+            with interactor.torun.lock() as queue:
+                indices = [i for i in (getattr(interactor, "nextitem_index", None), *queue) if isinstance(i, int)]
+        except Exception:  # a different xdist: fall back to one case at a time
+            indices = []
+    chosen = [items[i] for i in indices if 0 <= i < len(items)]
+    return [i for i in chosen if isinstance(i, CaseItem)]
+
+
+def _include_evals_dir(config: pytest.Config, evals_dir: Path) -> None:
+    """Collect the suites even when the arguments (or testpaths) do not reach evals/."""
+    base = config.invocation_params.dir
+    for arg in config.args:
+        target = (base / arg.split("::")[0]).resolve()
+        if evals_dir.resolve().is_relative_to(target):
+            return
+    config.args.append(str(evals_dir))
+
+
+@pytest.fixture
+def promptlib_library(request: pytest.FixtureRequest) -> Iterator[Library]:
+    """The project's :class:`~promptlib.Library` (see ``--promptlib-project``); closed after the test."""
+    with project_library(request.config) as library:
+        yield library
+
+
+@pytest.fixture
+def promptlib_emulator_config() -> EmulatorConfig:
+    """How ``promptlib_emulator`` behaves; override this fixture to change it (default: a random key)."""
+    import secrets
+
+    from promptlib.emulator import EmulatorConfig
+
+    return EmulatorConfig(api_key=secrets.token_urlsafe(16))
+
+
+@pytest.fixture
+def promptlib_emulator(promptlib_emulator_config: EmulatorConfig) -> Iterator[ServedEmulator]:
+    """An emulator served on 127.0.0.1: ``base_url``, ``api_key``, ``requests`` (what it received)."""
+    from promptlib.testing import serve_emulator
+
+    with serve_emulator(promptlib_emulator_config) as emulator:
+        yield emulator

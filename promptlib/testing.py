@@ -1,0 +1,142 @@
+"""Helpers for testing code that uses promptlib: a served emulator, offline mode, deployment entries.
+
+The pytest plugin builds its fixtures on these (they are there in every test run, with or without
+``--promptlib``):
+
+- ``promptlib_library``: the project's :class:`~promptlib.Library`, closed after the test;
+- ``promptlib_emulator``: an emulator served on 127.0.0.1 (a :class:`ServedEmulator`); override
+  ``promptlib_emulator_config`` to change how it behaves.
+
+Outside pytest, use :func:`serve_emulator` and :func:`offline` directly::
+
+    with serve_emulator() as emulator, offline(allow_hosts=["127.0.0.1"]):
+        client = openai.AzureOpenAI(azure_endpoint=emulator.base_url, api_key=emulator.api_key, ...)
+
+Importing this module is cheap: the emulator and httpx are imported when first used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from promptlib.emulator import EmulatorApp, EmulatorConfig, RequestRecord
+
+__all__ = [
+    "DEFAULT_KEY_ENV",
+    "NetworkAccessBlocked",
+    "ServedEmulator",
+    "emulator_deployment_config",
+    "offline",
+    "serve_emulator",
+]
+
+DEFAULT_KEY_ENV = "PROMPTLIB_EMULATOR_API_KEY"
+
+
+class NetworkAccessBlocked(RuntimeError):
+    """A real network request was made inside :func:`offline`."""
+
+
+@dataclass(frozen=True)
+class ServedEmulator:
+    """An emulator listening on a real port: point an app, or the openai SDK, at ``base_url``."""
+
+    base_url: str
+    api_key: str | None = field(repr=False)
+    app: EmulatorApp = field(repr=False)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """What the emulator received so far, oldest first (method, path, deployment, prompt, n, status)."""
+        return self.app.requests
+
+    def deployment_config(self, **options: Any) -> dict[str, Any]:
+        """A promptlib.yaml ``deployments:`` entry for this emulator; see :func:`emulator_deployment_config`."""
+        return emulator_deployment_config(self.base_url, model=self.app.config.model, **options)
+
+
+@contextmanager
+def serve_emulator(config: EmulatorConfig | None = None) -> Iterator[ServedEmulator]:
+    """Serve an emulator on 127.0.0.1 (a free port) for the duration of the block.
+
+    Without ``config`` it requires a fresh random API key, as an Azure resource would.
+    """
+    from promptlib.emulator import EmulatorConfig, create_app, running_emulator
+
+    if config is None:
+        config = EmulatorConfig(api_key=secrets.token_urlsafe(16))
+    app = create_app(config)
+    with running_emulator(app) as base_url:
+        yield ServedEmulator(base_url=base_url, api_key=config.api_key, app=app)
+
+
+def emulator_deployment_config(
+    base_url: str,
+    *,
+    deployment: str = "gpt-image-15",
+    model: str = "gpt-image-1.5",
+    key_env: str = DEFAULT_KEY_ENV,
+    api_style: str = "deployments",
+) -> dict[str, Any]:
+    """A promptlib.yaml ``deployments:`` entry that reaches a served emulator as an Azure resource.
+
+    The key is read from the environment variable ``key_env`` (set it to the emulator's ``api_key``):
+    promptlib.yaml never holds secrets, and the emulator checks the key the way Azure does.
+    """
+    return {
+        "kind": "azure-openai",
+        "endpoint": base_url,
+        "deployment": deployment,
+        "model": model,
+        "api_style": api_style,
+        "auth": {"type": "api-key", "env": key_env},
+    }
+
+
+@contextmanager
+def offline(allow_hosts: Iterable[str] = ()) -> Iterator[None]:
+    """Make every real network request through httpx raise :class:`NetworkAccessBlocked`.
+
+    In-process emulator deployments (``kind: emulator``) keep working: they use httpx's ASGI transport,
+    not the network. ``allow_hosts`` lets requests to these hosts through (e.g. ``["127.0.0.1"]`` for a
+    served emulator). Not thread-aware: it patches httpx's transports for the whole process.
+    """
+    import httpx
+
+    allowed = frozenset(allow_hosts)
+    sync_original = httpx.HTTPTransport.handle_request
+    async_original = httpx.AsyncHTTPTransport.handle_async_request
+
+    def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        _check(request, allowed)
+        return sync_original(self, request)
+
+    async def handle_async_request(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        _check(request, allowed)
+        return await async_original(self, request)
+
+    httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+    httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        httpx.HTTPTransport.handle_request = sync_original  # type: ignore[method-assign]
+        httpx.AsyncHTTPTransport.handle_async_request = async_original  # type: ignore[method-assign]
+
+
+def _check(request: httpx.Request, allowed: frozenset[str]) -> None:
+    if request.url.host in allowed:
+        return
+    # Scheme, host and path only: queries and credentials stay out of the message.
+    where = f"{request.url.scheme}://{request.url.host}{f':{request.url.port}' if request.url.port else ''}"
+    raise NetworkAccessBlocked(
+        f"offline(): real network request blocked: {request.method} {where}{request.url.path} "
+        "(use an emulator deployment, or allow the host)"
+    )
