@@ -63,6 +63,7 @@ def test_start_may_be_a_file(project: Project) -> None:
 def test_nearest_config_wins(project: Project) -> None:
     """A nested project (e.g. an example inside the repo) is its own project."""
     project.write("examples/demo/promptlib.yaml", "prompts: p\n")
+    project.path("examples/demo/p").mkdir()
     settings = load_settings(project.path("examples/demo/p"))
     assert settings.root == project.path("examples/demo")
     assert settings.prompts_dir == project.path("examples/demo/p")
