@@ -68,7 +68,7 @@ class ImagesClient:
         fields: dict[str, Any] = {"prompt": request.prompt, **request.parameters.to_wire()}
         if self.endpoint.body_model is not None:
             fields["model"] = self.endpoint.body_model
-        kwargs: dict[str, Any] = {"params": dict(self.endpoint.query)}
+        kwargs: dict[str, Any] = {"params": self.endpoint.params(request.operation)}
         if request.operation == "generate":
             kwargs["json"] = fields
             return kwargs

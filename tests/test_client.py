@@ -174,7 +174,8 @@ def test_edits_go_multipart_with_image_parts_and_a_mask(
     assert [data for _, _, data in files] == [*photos.values(), mask]
 
 
-def test_edits_on_v1_carry_the_deployment_as_a_form_field(tmp_path: Path, azure_env: None) -> None:
+def test_edits_on_v1_go_to_the_documented_deployments_path(tmp_path: Path, azure_env: None) -> None:
+    """Azure's published v1 spec has no /images/edits; edits use the dated deployments path instead."""
     endpoint = _azure(tmp_path, api_style="v1")
     recorder = Recorder()
     images = (InputImage("photo", "image", png()), InputImage("mask", "mask", png(mode="RGBA", color=(0, 0, 0, 0))))
@@ -182,7 +183,9 @@ def test_edits_on_v1_carry_the_deployment_as_a_form_field(tmp_path: Path, azure_
     client_for(endpoint, recorder).generate(request_for(endpoint, operation="edit", images=images))
 
     fields, files = recorder.seen[0].form()
-    assert str(recorder.seen[0].request.url) == "https://contoso.openai.azure.com/openai/v1/images/edits"
+    assert str(recorder.seen[0].request.url) == (
+        f"https://contoso.openai.azure.com/openai/deployments/img-dev/images/edits?api-version={API_VERSION}"
+    )
     assert fields["model"] == "img-dev"
     assert [name for name, _, _ in files] == ["image", "mask"]
 

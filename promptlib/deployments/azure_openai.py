@@ -17,11 +17,16 @@ def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment)
         raise ConfigError(
             f"deployment {name!r}: endpoint must start with https:// (got {root[:40]!r})", path=settings.config_path
         )
+    deployments_base = f"{root}/openai/deployments/{quote(config.deployment, safe='')}"
+    dated_query = {"api-version": config.api_version}
+    edit_base: str | None = None
+    edit_query: dict[str, str] | None = None
     if config.api_style == "v1":
         base, query, body_model = f"{root}/openai/v1", {}, config.deployment
+        # /openai/v1/images/edits is not in Azure's published v1 spec; the dated path is documented.
+        edit_base, edit_query = deployments_base, dated_query
     else:
-        base = f"{root}/openai/deployments/{quote(config.deployment, safe='')}"
-        query, body_model = {"api-version": config.api_version}, None
+        base, query, body_model = deployments_base, dated_query, None
     if isinstance(config.auth, ApiKeyAuthConfig):
         key = settings.resolve(name, "${env:" + config.auth.env + "}")
         auth: ApiKeyAuth | EntraTokenAuth = ApiKeyAuth(lambda: key, header="api-key")
@@ -34,6 +39,8 @@ def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment)
         base_url=base,
         query=query,
         body_model=body_model,
+        edit_base_url=edit_base,
+        edit_query=edit_query,
         auth=auth,
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
