@@ -100,10 +100,13 @@ class EvalSession:
         """Load the project and check the options now, so a mistake is one usage error, not N failures."""
         from promptlib._eval_cases import select_cases
         from promptlib._evals import EvalOptions
-        from promptlib.exceptions import PromptlibError
+        from promptlib.exceptions import ProjectNotFound, PromptlibError
 
         try:
             library = project_library(config)
+        except ProjectNotFound as exc:
+            raise pytest.UsageError(f"promptlib: {exc}, or pass --promptlib-project DIR") from None
+        try:
             deployment = config.getoption("promptlib_deployment")
             if deployment:
                 library.settings.deployment(deployment)
@@ -255,7 +258,7 @@ def verdict_text(result: CaseResult, report: Path | None) -> str:
     """What a failing item prints: status, message, k of K, each sample against the thresholds, the report."""
     policy = result.policy
     lines = [f"{result.key}: {result.status} — {result.message}"]
-    if result.drawn:
+    if result.goldens:
         lines.append(f"  {result.matches} of {result.drawn} samples match (policy: {policy.get('min_matches')} of "
                      f"{policy.get('samples')}, up to {policy.get('max_samples')})")
     if result.thresholds:
@@ -289,7 +292,11 @@ def summary_line(outcomes: list[dict[str, Any]]) -> str:
     hits = sum(o["cache_hits"] for o in outcomes)
     reports = sorted({o["report"] for o in outcomes if o["report"]})
     where = f" · report{'s' if len(reports) > 1 else ''}: {', '.join(reports)}" if reports else ""
-    return f"promptlib: {status_line(counts)} · {requests} requests, {hits} cache hits{where}"
+    return f"promptlib: {status_line(counts)} · {_plural(requests, 'request')}, {_plural(hits, 'cache hit')}{where}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _worker_input(config: pytest.Config) -> dict[str, Any] | None:
@@ -317,11 +324,15 @@ def _pending_items(item: CaseItem) -> list[CaseItem]:
 
 
 def _include_evals_dir(config: pytest.Config, evals_dir: Path) -> None:
-    """Collect the suites even when the arguments (or testpaths) do not reach evals/."""
-    base = config.invocation_params.dir
+    """Collect the suites even when the arguments (or testpaths) do not reach evals/.
+
+    Arguments that cover evals/ (the project root) or point into it (``evals/brand.yaml::case``) are left
+    as they are.
+    """
+    base, evals = config.invocation_params.dir, evals_dir.resolve()
     for arg in config.args:
         target = (base / arg.split("::")[0]).resolve()
-        if evals_dir.resolve().is_relative_to(target):
+        if evals.is_relative_to(target) or target.is_relative_to(evals):
             return
     config.args.append(str(evals_dir))
 

@@ -17,15 +17,16 @@ Importing this module is cheap: the emulator and httpx are imported when first u
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import httpx
-
     from promptlib.emulator import EmulatorApp, EmulatorConfig, RequestRecord
 
 __all__ = [
@@ -106,32 +107,52 @@ def offline(allow_hosts: Iterable[str] = ()) -> Iterator[None]:
 
     In-process emulator deployments (``kind: emulator``) keep working: they use httpx's ASGI transport,
     not the network. ``allow_hosts`` lets requests to these hosts through (e.g. ``["127.0.0.1"]`` for a
-    served emulator). Not thread-aware: it patches httpx's transports for the whole process.
+    served emulator). httpx2, which the openai SDK uses from version 3 on, is covered too when installed.
+    Not thread-aware: it patches the transports for the whole process until the block exits.
     """
-    import httpx
-
     allowed = frozenset(allow_hosts)
-    sync_original = httpx.HTTPTransport.handle_request
-    async_original = httpx.AsyncHTTPTransport.handle_async_request
-
-    def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        _check(request, allowed)
-        return sync_original(self, request)
-
-    async def handle_async_request(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-        _check(request, allowed)
-        return await async_original(self, request)
-
-    httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
-    httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+    originals: list[tuple[type, str, Any]] = []
+    for module in _httpx_modules():
+        for cls, name, is_async in ((module.HTTPTransport, "handle_request", False),
+                                    (module.AsyncHTTPTransport, "handle_async_request", True)):
+            original = getattr(cls, name)
+            originals.append((cls, name, original))
+            setattr(cls, name, _guarded_async(original, allowed) if is_async else _guarded(original, allowed))
     try:
         yield
     finally:
-        httpx.HTTPTransport.handle_request = sync_original  # type: ignore[method-assign]
-        httpx.AsyncHTTPTransport.handle_async_request = async_original  # type: ignore[method-assign]
+        for cls, name, original in reversed(originals):
+            setattr(cls, name, original)
 
 
-def _check(request: httpx.Request, allowed: frozenset[str]) -> None:
+def _httpx_modules() -> list[ModuleType]:
+    import httpx
+
+    modules = [httpx]
+    if importlib.util.find_spec("httpx2") is not None:
+        modules.append(importlib.import_module("httpx2"))
+    return modules
+
+
+def _guarded(original: Callable[[Any, Any], Any], allowed: frozenset[str]) -> Callable[[Any, Any], Any]:
+    def handle_request(self: Any, request: Any) -> Any:
+        _check(request, allowed)
+        return original(self, request)
+
+    return handle_request
+
+
+def _guarded_async(
+    original: Callable[[Any, Any], Awaitable[Any]], allowed: frozenset[str]
+) -> Callable[[Any, Any], Awaitable[Any]]:
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        _check(request, allowed)
+        return await original(self, request)
+
+    return handle_async_request
+
+
+def _check(request: Any, allowed: frozenset[str]) -> None:
     if request.url.host in allowed:
         return
     # Scheme, host and path only: queries and credentials stay out of the message.
