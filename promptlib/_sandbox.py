@@ -41,6 +41,7 @@ HELPER_NAMES = frozenset({_ITER, _CONCAT, _VALUE})
 
 _WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "slice", "batch"})
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_GROWING_FILTERS = frozenset({"replace", "indent", "wordwrap", "urlize"})
 _PRINTF_WIDTH = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _SPEC_NUMBERS = re.compile(r"\d+")
 
@@ -235,6 +236,8 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         if name == "format" and len(args) > pos and isinstance(args[pos], str):
             _check_printf(args[pos])
             _check_expansion(args[pos], args[pos].count("%"), [*args[pos + 1 :], *kwargs.values()], "the format filter")
+        if name in _GROWING_FILTERS and len(args) > pos:
+            _check_text_filter(name, str(args[pos]), args[pos + 1 :], kwargs)
         if name == "join" and len(args) > pos:
             items = list(args[pos])
             sep = args[pos + 1] if len(args) > pos + 1 else kwargs.get("d", "")
@@ -245,6 +248,51 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         return _checked_value(result, f"the {name} filter")
 
     return guarded
+
+
+def _text_size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes) else len(str(value))
+
+
+def _check_text_filter(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Bound filters that repeat an argument once per match, line or word, before they build the result."""
+
+    def arg(index: int, key: str, default: Any = None) -> Any:
+        return args[index] if len(args) > index else kwargs.get(key, default)
+
+    if name == "replace":
+        old, new = arg(0, "old", ""), arg(1, "new", "")
+        estimate = len(text) + (len(text) // max(_text_size(old), 1) + 1) * _text_size(new)
+    elif name == "indent":
+        width = arg(0, "width", 4)
+        per_line = width if isinstance(width, int) else _text_size(width)
+        estimate = len(text) + (text.count("\n") + 1) * per_line
+    elif name == "wordwrap":
+        width = arg(0, "width", 79)
+        lines = len(text.split()) + len(text) // max(width if isinstance(width, int) else 1, 1) + 1
+        estimate = len(text) + lines * _text_size(arg(2, "wrapstring") or "\n")
+    else:  # urlize: every word may become a link carrying target= and rel=
+        extra = _text_size(arg(2, "target") or "") + _text_size(arg(3, "rel") or "") + 50
+        estimate = 3 * len(text) + len(text.split()) * extra
+    _check_size(estimate, f"the {name} filter")
+
+
+def _check_method(owner: str | bytes, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Bound str and bytes methods whose result grows with a width or an argument."""
+    what = f"{type(owner).__name__}.{method}"
+    if method in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_WIDTH for a in (*args, *kwargs.values())):
+        raise ResourceLimit(f"{what} takes widths up to {MAX_WIDTH}")
+    if method == "replace" and len(args) >= 2:
+        old, new = _text_size(args[0]), _text_size(args[1])
+        _check_size(len(owner) + (len(owner) // max(old, 1) + 1) * new, what)
+    if method == "expandtabs":
+        tab = "\t" if isinstance(owner, str) else b"\t"
+        tabsize = args[0] if args else kwargs.get("tabsize", 8)
+        if isinstance(tabsize, int):
+            _check_size(len(owner) + owner.count(tab) * tabsize, what)  # type: ignore[arg-type]
+    if method == "translate" and args and isinstance(args[0], Mapping):
+        heaviest = max((_weight(v) for v in args[0].values()), default=1)
+        _check_size(len(owner) * heaviest, what)
 
 
 def _refuse_dunder(obj: Any, name: Any) -> None:
@@ -384,17 +432,17 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _charge("calls")
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str):
-            method = getattr(__obj, "__name__", "")
-            if method in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_WIDTH for a in args):
-                raise ResourceLimit(f"str.{method} takes widths up to {MAX_WIDTH}")
-            if method == "replace" and len(args) >= 2:
-                old, new = str(args[0]), str(args[1])
-                _check_size(len(owner) + (len(owner) // max(len(old), 1) + 1) * len(new), "str.replace")
+        method = getattr(__obj, "__name__", "")
+        if isinstance(owner, str | bytes):
+            _check_method(owner, method, args, kwargs)
             if method == "join" and args:
                 items = list(args[0])
-                _check_size(len(owner) * len(items) + sum(len(str(i)) for i in items), "str.join")
+                _check_size(len(owner) * len(items) + sum(_text_size(i) for i in items), "str.join")
                 args = (items, *args[1:])
+        elif isinstance(owner, int) and method == "to_bytes":
+            length = args[0] if args else kwargs.get("length", 1)
+            if isinstance(length, int) and length > MAX_STRING:
+                raise ResourceLimit(f"int.to_bytes would build {length:,} bytes (limit {MAX_STRING:,})")
         result = super().call(__context, __obj, *args, **kwargs)
         return _checked_value(result, "a call")
 
