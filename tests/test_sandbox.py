@@ -121,6 +121,16 @@ BOMBS = {
     "filter block buffering": "{% filter upper %}{% for i in range(10000) %}{{ 'x' * 99 }}{% endfor %}{% endfilter %}",
     "endless output": "{% for i in range(10000) %}{{ 'x' * 99999 }}{% endfor %}",
     "recursive macro": "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    "replace filter growth": "{{ ('x' * 99999)|replace('x', 'y' * 99999) }}",
+    "bytes.replace growth": "{{ ('x' * 99999).encode().replace('x'.encode(), ('y' * 99999).encode()) }}",
+    "indent with a string width": "{{ ('x\n' * 50000)|indent('y' * 99999) }}",
+    "wordwrap with a long wrapstring": "{{ ('x ' * 40000)|wordwrap(1, wrapstring='y' * 90000) }}",
+    "urlize with a long target": "{{ ('http://a.co ' * 8000)|urlize(target='t' * 99999) }}",
+    "str.translate growth": "{{ ('x' * 99999).translate({120: 'y' * 50000}) }}",
+    "expandtabs": "{{ ('\t' * 99999).expandtabs(999) }}",
+    "expandtabs keyword width": "{{ '\t'.expandtabs(tabsize=10**9) }}",
+    "bytes.ljust": "{{ 'x'.encode().ljust(10**9) }}",
+    "int.to_bytes": "{{ (1).to_bytes(10**10, 'big') }}",
 }
 
 
@@ -163,6 +173,15 @@ def test_huge_ranges_fail_fast_with_a_render_error(project: Project) -> None:
         ("{% macro tag(t) %}#{{ t }}{% endmacro %}{{ tag('hero') }} {{ tag('wide') }}", "#hero #wide"),
         ("{% set s %}soft {{ 'light' }}{% endset %}{{ s|upper }}", "SOFT LIGHT"),
         ("{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ [1, 2] * 2 }}", "1024 ababab [1, 2, 1, 2]"),
+        ("{{ 'salt-pepper'|replace('-', ' and ') }}", "salt and pepper"),
+        ("{{ 'aaa bbb ccc'|wordwrap(4, wrapstring=' / ') }}", "aaa / bbb / ccc"),
+        ("{{ 'x'|indent('> ', true) }}", "> x"),
+        (
+            "{{ 'see http://x.co'|urlize(target='_blank') }}",
+            'see <a href="http://x.co" rel="noopener" target="_blank">http://x.co</a>',
+        ),
+        ("{{ 'abc'.translate({97: 'A'}) }} {{ 'a\tb'.expandtabs(2) }}", "Abc a b"),
+        ("{{ (258).to_bytes(2, 'big')|list }}", "[1, 2]"),
         ("{{ ('x' * 30000)|length }}", "30000"),
     ],
 )
