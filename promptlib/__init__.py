@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from ._config import Settings
     from ._library import Library
     from ._parameters import ImageParameters
+    from ._pricing import Usage
     from ._rendered import InputImage, RenderedPrompt
+    from ._requests import ImageRequest
+    from ._results import GeneratedImage, GenerationResult
     from ._templates import PromptTemplate
 
 __all__ = [
@@ -50,8 +53,11 @@ __all__ = [
     "ConfigError",
     "ContentBlocked",
     "ExecutionError",
+    "GeneratedImage",
+    "GenerationResult",
     "GoldenError",
     "ImageParameters",
+    "ImageRequest",
     "InputImage",
     "Library",
     "LockError",
@@ -69,6 +75,7 @@ __all__ = [
     "TemplateSecurityError",
     "TemplateValidationError",
     "UnknownDeployment",
+    "Usage",
     "UsageError",
     "VariableError",
     "VersionMismatch",
@@ -76,7 +83,11 @@ __all__ = [
 ]
 
 _LAZY = {
+    "GeneratedImage": "._results",
+    "GenerationResult": "._results",
     "ImageParameters": "._parameters",
+    "ImageRequest": "._requests",
+    "Usage": "._pricing",
     "InputImage": "._rendered",
     "Library": "._library",
     "PromptTemplate": "._templates",

@@ -8,6 +8,7 @@ is what the declared-vs-used check and the content hash need.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 from jinja2 import Template, meta, nodes
@@ -56,7 +57,9 @@ class TemplateCompiler:
         for include, lineno in includes:
             self._collect(include, partials, used, path, lineno + line_offset, ())
         used -= assigned
-        code = self.env._compile(generator.stream.getvalue(), str(path))
+        stream = generator.stream
+        assert isinstance(stream, StringIO)
+        code = self.env._compile(stream.getvalue(), str(path))
         template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
         return Compiled(template=template, used_variables=frozenset(used), partials=partials)
 

@@ -43,6 +43,7 @@ class _Group(click.Group):
     """Turns PromptlibError into one line and its exit code, for every subcommand."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        cwd = os.getcwd()  # -C changes directory for the command; give the caller theirs back
         try:
             return super().invoke(ctx)
         except PromptlibError as exc:
@@ -53,6 +54,8 @@ class _Group(click.Group):
             _fail(ctx, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
         except Exception as exc:  # a bug: say so plainly, keep the trace for --debug
             _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+        finally:
+            os.chdir(cwd)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
@@ -68,7 +71,7 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Run as if started in this directory (promptlib.yaml is searched upward from it).",
+    help="Run as if started in this directory, like git -C (relative paths resolve from it too).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (status, latency, request id).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors (secrets are still masked).")
@@ -76,7 +79,13 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None, verbose: bool, debug: bool) -> None:
     """Image-generation prompts as code: render, run and regression-check templates."""
-    ctx.obj = _State(project, debug)
+    if project is not None:
+        if not project.is_dir():
+            from .exceptions import ProjectNotFound
+
+            raise ProjectNotFound(f"{project} does not exist; give the project directory (where promptlib.yaml is)")
+        os.chdir(project)
+    ctx.obj = _State(None, debug)
     _silence_retry_warnings()
     if verbose or debug:
         _configure_logging(debug)
