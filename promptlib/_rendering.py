@@ -144,7 +144,7 @@ def _run(template: PromptTemplate, jinja_template: Template, values: Mapping[str
         raise ResourceLimitExceeded(f"{template.id}: ran out of memory while rendering", **where) from None
     except TemplateError as exc:
         raise RenderError(f"{template.id}: {exc.message}", **where) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, OverflowError) as exc:
+    except Exception as exc:  # anything a filter or method raises on the template's inputs (e.g. AssertionError)
         raise RenderError(f"{template.id}: {type(exc).__name__}: {exc}", **where) from None
 
 
