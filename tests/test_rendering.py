@@ -278,3 +278,11 @@ def test_image_file_is_read_at_render_time(edit_project: Project) -> None:
     first = lib.render(EDIT_ID, photo="images/shoe.png").images[0].sha256
     edit_project.path("images/shoe.png").write_bytes(PNG + b"changed")
     assert lib.render(EDIT_ID, photo="images/shoe.png").images[0].sha256 != first
+
+
+def test_filter_failures_are_render_errors(project: Project) -> None:
+    """Whatever a filter raises on the template's values surfaces as a RenderError naming the file."""
+    template = _template(project, "version: 1\ntemplate: \"{{ 'abcdef'|truncate(3, end='....') }}\"\n")
+    with pytest.raises(RenderError, match="AssertionError") as info:
+        template.render()
+    assert str(info.value).startswith("prompts/t/t.yaml: t/t: ")
