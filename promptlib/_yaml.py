@@ -21,6 +21,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 _PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 Location = tuple[str | int, ...]
@@ -47,6 +48,7 @@ def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateVali
     """Parse one YAML document; every problem becomes ``error`` naming ``path`` and the line."""
     loader = _Loader(text)
     try:
+        _check_depth(text, path, error)
         node = loader.get_single_node()
         if node is None:
             raise error("the file is empty; it must be a YAML mapping", path=path, line=1)
@@ -59,8 +61,31 @@ def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateVali
         raise error(f"invalid YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path) from None
     finally:
         loader.dispose()
+
+
+def _check_depth(text: str, path: Path, error: type[PromptlibError]) -> None:
+    """Refuse deep flow nesting ([[[[...) before composing: libyaml's composer recurses in C
+    and crashes the process on it. Only flow style nests cheaply, so most files skip the scan."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    scanner = _Loader(text)
+    try:
+        depth = 0
+        while scanner.check_event():
+            event = scanner.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path, line=line)
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    finally:
+        scanner.dispose()
 
 
 class _Builder:
@@ -81,6 +106,10 @@ class _Builder:
                 f"the document expands to more than {MAX_NODES} values (alias bomb?)", path=self.path
             )
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        if len(loc) > MAX_DEPTH:
+            raise self.error(
+                f"the document nests more than {MAX_DEPTH} levels deep", path=self.path, line=node.start_mark.line + 1
+            )
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
             # built here rather than by the constructor, so a tag would otherwise be silently dropped
             raise self.error(f"unsupported YAML tag {node.tag}", path=self.path, line=node.start_mark.line + 1)
