@@ -167,3 +167,19 @@ def test_scalars_keep_yaml_types() -> None:
     """Values keep their YAML types (so `version: three` is caught as a type error later)."""
     doc = parse_yaml("a: 1\nb: 1.5\nc: true\nd: null\ne: '1'\nf: 1024x1024\n", PATH)
     assert doc.data == {"a": 1, "b": 1.5, "c": True, "d": None, "e": "1", "f": "1024x1024"}
+
+
+@pytest.mark.parametrize("depth", [65, 1_000, 300_000])
+def test_deep_nesting_is_refused_not_a_crash(depth: int) -> None:
+    """Deep flow nesting is a clean error (it used to raise RecursionError, or segfault in libyaml)."""
+    started = time.perf_counter()
+    message = _error("a: " + "[" * depth + "]" * depth + "\n")
+    assert time.perf_counter() - started < 2
+    assert message == "prompts/x.yaml:1: the document nests more than 64 levels deep"
+
+
+def test_reasonable_nesting_and_many_brackets_are_fine() -> None:
+    """Sixty levels, or thousands of sibling brackets, still load."""
+    assert parse_yaml("a: " + "[" * 60 + "]" * 60 + "\n", PATH).data["a"]
+    wide = parse_yaml("a: [" + ", ".join(["{b: [1]}"] * 500) + "]\n", PATH)
+    assert len(wide.data["a"]) == 500
