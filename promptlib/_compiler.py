@@ -19,6 +19,8 @@ from jinja2.exceptions import TemplateSyntaxError
 from ._sandbox import HELPER_NAMES, PartialLoader, PromptEnvironment, UnsafeTemplate
 from .exceptions import TemplateSecurityError, TemplateValidationError
 
+_TOO_DEEP = "the template nests expressions or blocks too deeply to compile; flatten it"
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -50,7 +52,10 @@ class TemplateCompiler:
         # One code-generation pass both emits the code and records the free variables
         # (jinja2.meta.find_undeclared_variables would run a second, discarded pass).
         generator = _TrackingGenerator(self.env, name, str(path))
-        generator.visit(tree)
+        try:
+            generator.visit(tree)
+        except RecursionError:
+            raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
         used = generator.undeclared - self._ignored
         partials: dict[str, str] = {}
         assigned, includes = _assigned_and_includes(tree)
@@ -59,7 +64,10 @@ class TemplateCompiler:
         used -= assigned
         stream = generator.stream
         assert isinstance(stream, StringIO)
-        code = self.env._compile(stream.getvalue(), str(path))
+        try:
+            code = self.env._compile(stream.getvalue(), str(path))
+        except (RecursionError, SyntaxError):  # Python's own limits: nested blocks, parentheses
+            raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
         template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
         return Compiled(template=template, used_variables=frozenset(used), partials=partials)
 
@@ -71,6 +79,8 @@ class TemplateCompiler:
             message = exc.message or "syntax error"
             error = TemplateSecurityError if message.startswith("unsafe: ") else TemplateValidationError
             raise error(message.removeprefix("unsafe: "), path=path, line=line) from None
+        except RecursionError:
+            raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
 
     def _collect(
         self,
