@@ -269,3 +269,33 @@ def test_template_file_symlinked_from_outside_is_rejected(project: Project) -> N
     with pytest.raises(TemplateSecurityError, match="link that leaves prompts/") as info:
         project.library()
     assert "prompts/brand/linked.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ " + "(" * 400 + "1" + ")" * 400 + " }}",
+        "{{ " + "[" * 400 + "]" * 400 + " }}",
+        "{{ " + "-" * 5000 + "1 }}",
+        "{% if 1 %}" * 400 + "x" + "{% endif %}" * 400,
+    ],
+    ids=["parentheses", "brackets", "unary minus", "if blocks"],
+)
+def test_deeply_nested_template_text_is_a_validation_error(project: Project, source: str) -> None:
+    """Nesting that would exhaust the parser or Python's compiler is a TemplateValidationError, not a crash."""
+    started = time.perf_counter()
+    with pytest.raises(TemplateValidationError, match="nests expressions or blocks too deeply") as info:
+        _render_source(project, source)
+    assert time.perf_counter() - started < FAST
+    assert str(info.value).startswith("prompts/attack/t.yaml:2: ")
+
+
+def test_deep_nesting_in_one_template_does_not_stop_check(project: Project) -> None:
+    """check reports the deeply nested template and still checks the rest."""
+    project.write_template(
+        "attack/t", f"version: 1\ntemplate: {json.dumps('{{ ' + '(' * 400 + '1' + ')' * 400 + ' }}')}\n"
+    )
+    project.edit_template("brand/logo-mark", "output_format: png", "output_format: tiff")
+    problems = [str(p) for p in project.check().problems]
+    assert any("nests expressions or blocks too deeply" in p for p in problems)
+    assert any(p.startswith("prompts/brand/logo-mark.yaml:3: parameters.output_format") for p in problems)
