@@ -117,14 +117,14 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self._construct(node)
 
     def _mapping(self, node: yaml.MappingNode, loc: Location) -> dict[Any, Any]:
         merged = self._flatten(node)
         result: dict[Any, Any] = {}
         written: set[Any] = set()
         for index, (key_node, value_node) in enumerate(node.value):
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._construct(key_node)
             line = key_node.start_mark.line + 1
             if isinstance(key, bool) or not isinstance(key, str | int):
                 hint = " (quote yes/no/on/off/true/false to use them as names)" if isinstance(key, bool) else ""
@@ -136,6 +136,20 @@ class _Builder:
             self.lines[(*loc, key)] = line
             result[key] = self.build(value_node, (*loc, key))
         return result
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """A scalar's value; a value its tag cannot hold (2025-02-30, !!int x) is an error on its line."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise self.error(
+                f"invalid {kind} value {node.value!r} ({exc}); quote it to use it as text",
+                path=self.path,
+                line=node.start_mark.line + 1,
+            ) from None
 
     def _flatten(self, node: yaml.MappingNode) -> int:
         """Resolve ``<<`` merges (once per node, aliases share it); return how many pairs they added."""
