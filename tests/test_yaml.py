@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from project_helpers import Project
 
 from promptlib import ConfigError, TemplateValidationError
 from promptlib._yaml import parse_yaml
@@ -183,3 +184,30 @@ def test_reasonable_nesting_and_many_brackets_are_fine() -> None:
     assert parse_yaml("a: " + "[" * 60 + "]" * 60 + "\n", PATH).data["a"]
     wide = parse_yaml("a: [" + ", ".join(["{b: [1]}"] * 500) + "]\n", PATH)
     assert len(wide.data["a"]) == 500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: x\nlaunch: 2025-02-30\n",
+            "prompts/x.yaml:2: invalid timestamp value '2025-02-30' (day is out of range",
+        ),
+        ("a: 2025-13-01\n", "prompts/x.yaml:1: invalid timestamp value '2025-13-01'"),
+        ("a: !!int x\n", "prompts/x.yaml:1: invalid int value 'x'"),
+        ("a: !!bool maybe\n", "prompts/x.yaml:1: invalid bool value 'maybe'"),
+        ("a: !!timestamp soon\n", "prompts/x.yaml:1: invalid timestamp value 'soon'"),
+    ],
+)
+def test_values_their_type_cannot_hold(text: str, expected: str) -> None:
+    """An impossible date or a bad explicit tag is a clean error with the line and a hint to quote it."""
+    message = _error(text)
+    assert message.startswith(expected)
+    assert message.endswith("quote it to use it as text")
+
+
+def test_impossible_date_in_a_template_is_reported_by_check(project: Project) -> None:
+    """The same through check: one problem on the right line, and the other files are still checked."""
+    project.write_template("t/t", "version: 1\ntemplate: x\nexamples: [{name: a, variables: {day: 2025-02-30}}]\n")
+    problems = [str(p) for p in project.check().problems]
+    assert problems[0].startswith("prompts/t/t.yaml:3: invalid timestamp value '2025-02-30'")
