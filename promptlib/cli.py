@@ -181,7 +181,11 @@ def _read_vars_file(path: Path | None) -> dict[str, Any]:
         return {}
     from ._yaml import parse_yaml
 
-    doc = parse_yaml(path.read_text(encoding="utf-8"), path, error=UsageError)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("a vars file must be UTF-8 YAML or JSON", path=path) from None
+    doc = parse_yaml(text, path, error=UsageError)
     if not isinstance(doc.data, dict):
         raise UsageError("a vars file must be a YAML or JSON mapping of name: value", path=path)
     return doc.data
