@@ -187,6 +187,10 @@ def test_render_bad_vars_file(project: Project, invoke: Invoke) -> None:
     result = invoke("render", HERO_ID, "--vars-file", "dup.yaml")
     assert result.exit_code == 2
     assert "dup.yaml:2: duplicate key 'product'" in result.stderr
+    project.path("latin1.yaml").write_bytes(b"product: caf\xe9\n")
+    result = invoke("render", HERO_ID, "--vars-file", "latin1.yaml")
+    assert result.exit_code == 2
+    assert "latin1.yaml: a vars file must be UTF-8 YAML or JSON" in result.stderr
     result = invoke("render", HERO_ID, "--vars-file", "missing.yaml")
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
