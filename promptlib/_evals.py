@@ -34,7 +34,7 @@ from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
 from ._results import GeneratedImage, GenerationResult
 from ._runs import RunDirectory
-from .exceptions import ContentBlocked, PromptlibError
+from .exceptions import ContentBlocked, GoldenError, PromptlibError
 
 CacheMode = Literal["use", "refresh", "off"]
 
@@ -160,13 +160,12 @@ class _CaseRun:
         name = settings.deployment_name(self.ctx.options.deployment, case.deployment or rendered.deployment)
         client = self.ctx.client(name)
         result.deployment, result.model = name, client.endpoint.model
-        manifest = self.ctx.store.load(case.suite, case.id)
+        manifest, broken = self._goldens(rendered)
         calibration = manifest.calibration_value() if manifest else None
-        if manifest is not None:
-            size = rendered.parameters.size
-            check_golden_sizes(self.ctx.store, manifest, case.expect.size or (size if size != "auto" else None))
-            self._note_goldens(manifest, rendered)
         await self._draw(client, rendered, 0, self.policy.samples, manifest, calibration)
+        if broken is not None:  # the samples are still drawn, so the case can be re-approved from this run
+            result.status, result.message = "error", redact(str(broken))
+            return
         if case.expect.outcome == "blocked":
             result.status, result.message = "failed", "expected the safety system to block this prompt, but it did not"
             return
@@ -175,6 +174,19 @@ class _CaseRun:
             await self._draw(client, rendered, self.policy.samples, self.policy.max_samples - self.policy.samples,
                              manifest, calibration)
         self._conclude(manifest, calibration)
+
+    def _goldens(self, rendered: RenderedPrompt) -> tuple[CaseManifest | None, GoldenError | None]:
+        """The case's checked golden set, or the problem that makes it unusable."""
+        case = self.case
+        try:
+            manifest = self.ctx.store.load(case.suite, case.id)
+            if manifest is not None:
+                size = rendered.parameters.size
+                check_golden_sizes(self.ctx.store, manifest, case.expect.size or (size if size != "auto" else None))
+                self._note_goldens(manifest, rendered)
+        except GoldenError as exc:
+            return None, exc
+        return manifest, None
 
     async def _draw(
         self,

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._compare import Calibration, calibrate
-from ._hashing import HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
+from ._hashing import ALGORITHMS, HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
 from .exceptions import GoldenError
 
 MANIFEST = "case.json"
@@ -157,6 +157,10 @@ class GoldenStore:
                 path=path,
             )
         if verify:
+            if not manifest.goldens:
+                raise GoldenError(f"{MANIFEST} lists no goldens, so nothing can match; re-approve the case or delete "
+                                  "its directory", path=path)
+            _check_values(manifest, path)
             for golden in manifest.goldens:
                 _verify_golden(path.parent / golden.file, golden)
         return manifest
@@ -303,6 +307,23 @@ def _read_manifest(path: Path) -> CaseManifest:
         where = ".".join(str(p) for p in first["loc"])
         message = f"the manifest is invalid at {where}: {first['msg']}; restore it from git"
         raise GoldenError(message, path=path) from None
+
+
+def _check_values(manifest: CaseManifest, path: Path) -> None:
+    """Values the comparison relies on: every hash present and hex, thresholds that are numbers."""
+    try:
+        manifest.calibration_value()
+        entries: list[tuple[str, dict[str, str]]] = [(g.sha256, g.hashes) for g in manifest.goldens]
+        entries += [(r.sha256, r.hashes) for r in manifest.rejected]
+        for sha256, hashes in entries:
+            missing = [alg for alg in ALGORITHMS if alg not in hashes]
+            if missing:
+                raise ValueError(f"{sha256[:12]} has no {', '.join(missing)} hash")
+            parse_hex(hashes)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise GoldenError(f"the manifest has an unusable calibration or hash ({detail}); restore it from git or "
+                          "re-approve the case", path=path) from None
 
 
 def _verify_golden(path: Path, entry: GoldenEntry) -> None:
