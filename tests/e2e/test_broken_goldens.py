@@ -83,12 +83,40 @@ def resized_case(root: Path) -> str:
     return f"{GOLDENS / first_golden(root).name}: golden is 1024x1024 but the case expects 1536x1024; re-approve"
 
 
+def no_goldens(root: Path) -> str:
+    """A hand edit emptied the golden list: with nothing to compare, every sample would be "unchecked"."""
+    path = golden_dir(root, PADLOCK) / "case.json"
+    content = json.loads(path.read_text())
+    content["goldens"] = []
+    path.write_text(json.dumps(content, indent=2, sort_keys=True))
+    return f"{GOLDENS / 'case.json'}: case.json lists no goldens, so nothing can match; re-approve the case"
+
+
+def no_thresholds(root: Path) -> str:
+    path = golden_dir(root, PADLOCK) / "case.json"
+    content = json.loads(path.read_text())
+    del content["calibration"]["thresholds"]
+    path.write_text(json.dumps(content, indent=2, sort_keys=True))
+    return f"{GOLDENS / 'case.json'}: the manifest has an unusable calibration or hash (missing 'thresholds')"
+
+
+def bad_hash(root: Path) -> str:
+    path = golden_dir(root, PADLOCK) / "case.json"
+    content = json.loads(path.read_text())
+    content["goldens"][1]["hashes"]["phash"] = "not-hex"
+    path.write_text(json.dumps(content, indent=2, sort_keys=True))
+    return f"{GOLDENS / 'case.json'}: the manifest has an unusable calibration or hash (invalid literal"
+
+
 BREAKAGES = {
     "corrupt golden": truncate,
     "missing golden": delete,
     "bad JSON in case.json": bad_json,
     "golden swapped for another size": swapped_image,
     "case now asks for another size": resized_case,
+    "no goldens listed": no_goldens,
+    "calibration without thresholds": no_thresholds,
+    "hash that is not hex": bad_hash,
 }
 
 
@@ -128,6 +156,18 @@ def test_commands_that_read_every_manifest_stop_with_one_line(approved: Path, co
     assert result.exit_code == 1
     line = single_line_error(result.output)
     assert line.startswith(f"error: {expected}") and "not valid JSON" in line
+
+
+@pytest.mark.parametrize("breakage", [b for b in BREAKAGES if b != "bad JSON in case.json"])
+def test_a_broken_golden_set_can_be_re_approved_from_the_failing_run(approved: Path, breakage: str) -> None:
+    """The messages say "re-approve the case": the failing run still drew the samples to approve from."""
+    BREAKAGES[breakage](approved)
+    assert promptlib(approved, "eval", PADLOCK).exit_code == 1
+    case = by_key(latest_results(approved))[PADLOCK]
+    assert case["status"] == "error" and len(case["samples"]) == 3
+    approved_again = promptlib(approved, "approve", "--case", PADLOCK, "--by", "x")
+    assert approved_again.exit_code == 0, approved_again.output
+    assert promptlib(approved, "eval", PADLOCK).exit_code == 0
 
 
 def test_a_hand_edited_manifest_missing_a_field_names_it(approved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
