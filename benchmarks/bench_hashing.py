@@ -414,7 +414,7 @@ def profile_cached_eval(root: Path) -> None:
     print(f"   {'imports before the command runs':<42} {'':>6} {base['imports']:>7.2f}")
     print(f"   {'whole eval command (after imports)':<42} {'':>6} {base['wall']:>7.2f} {base['cpu']:>7.2f}")
     print("\n   what if (same process harness, same cached project):")
-    print(f"   {"variant":<64} {'wall s':>7} {'CPU s':>7}")
+    print(f"   {'variant':<64} {'wall s':>7} {'CPU s':>7}")
     for mode, label in (
         ("as-is", "as is"),
         ("no-fsync", "no fsync for run-directory files"),
