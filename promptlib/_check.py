@@ -94,6 +94,13 @@ def _check_partials(library: Library, report: CheckReport) -> None:
         if path.suffix != ".j2":
             report.problems.append(Problem(path, None, "files under prompts/partials/ must be .j2 partials"))
             continue
+        if not path.exists():
+            report.problems.append(Problem(path, None, "the partial is a broken link"))
+            continue
+        if not path.resolve().is_relative_to(partials_dir.resolve()):
+            message = "the partial is a link that leaves prompts/partials/; copy the file in instead"
+            report.problems.append(Problem(path, None, message))
+            continue
         try:
             compiler.compile(path.read_text(encoding="utf-8"), name=path.name, path=path)
         except UnicodeDecodeError:
