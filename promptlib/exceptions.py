@@ -29,6 +29,7 @@ says what to do, because that line is all a CI log shows.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = [
@@ -80,11 +81,18 @@ class PromptlibError(Exception):
 
 
 def _display_path(path: Path) -> str:
-    """Show paths relative to the working directory when they are under it, as compilers do."""
+    """Show paths relative to the working directory when they are under it, as compilers do.
+
+    The path as named comes first: resolving it would show a symlink as its target.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
+        cwd = Path.cwd().resolve()
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            if candidate.is_relative_to(cwd):
+                return str(candidate.relative_to(cwd))
+    except OSError:
+        pass
+    return str(path)
 
 
 class ConfigError(PromptlibError):
