@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -183,3 +184,28 @@ def test_json_problem_lines(project: Project) -> None:
             "message": f"{HERO_ID}: version went down from 3 to 2; set version to 4 or more",
         }
     ]
+
+
+def test_partial_links_that_dangle_or_leave_partials(project: Project) -> None:
+    """A broken link or a link out of partials/ is a problem of its own; check carries on and never reads the target."""
+    outside = project.root.parent / "outside.j2"
+    outside.write_text("{{ secret_token_abc\n")
+    os.symlink(outside, project.path("prompts/partials/out.j2"))
+    os.symlink(project.root.parent / "missing.j2", project.path("prompts/partials/dangling.j2"))
+    project.edit_template(LOGO_ID, "output_format: png", "output_format: tiff")
+    problems = _lines(project)
+    assert "prompts/partials/dangling.j2: the partial is a broken link" in problems
+    assert (
+        "prompts/partials/out.j2: the partial is a link that leaves prompts/partials/; copy the file in instead"
+        in problems
+    )
+    assert any(p.startswith(f"prompts/{LOGO_ID}.yaml:3: ") for p in problems)
+    assert not any("secret_token_abc" in p or "outside.j2" in p for p in problems)
+
+
+def test_problem_in_a_linked_partial_names_the_link(project: Project) -> None:
+    """A link inside partials/ is fine, and its problems are reported under its own name, not its target's."""
+    project.write_partial("real/broken.j2", "{% if %}\n")
+    os.symlink(project.path("prompts/partials/real/broken.j2"), project.path("prompts/partials/alias.j2"))
+    problems = _lines(project)
+    assert [p.split(":")[0] for p in problems] == ["prompts/partials/alias.j2", "prompts/partials/real/broken.j2"]
