@@ -26,5 +26,5 @@ def approved_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def eval_project(pytester: pytest.Pytester, approved_project: Path) -> Path:
     """The pytester directory holds the approved project and one ordinary test module."""
     copy_project(approved_project, pytester.path)
-    pytester.makepyfile(test_plain=PLAIN_TEST)
+    pytester.makepyfile(test_user_plain=PLAIN_TEST)
     return pytester.path

@@ -11,7 +11,7 @@ pytest_plugins = ["pytester"]
 
 def test_library_fixture_without_the_option(pytester: pytest.Pytester, eval_project: Path) -> None:
     """``promptlib_library`` is the project found upward from rootdir; a plain run provides it."""
-    pytester.makepyfile(test_app="""
+    pytester.makepyfile(test_user_app="""
         def test_render(promptlib_library):
             assert promptlib_library.ids() == ["badge"]
             assert "a red crane" in promptlib_library.render("badge", subject="a red crane").prompt
@@ -30,7 +30,7 @@ def test_emulator_config_can_be_overridden(pytester: pytest.Pytester) -> None:
         def promptlib_emulator_config():
             return EmulatorConfig(block=("forbidden",))
     """)
-    pytester.makepyfile(test_app="""
+    pytester.makepyfile(test_user_app="""
         import httpx
 
         def test_blocked(promptlib_emulator):

@@ -14,7 +14,7 @@ pytest_plugins = ["pytester"]
 def test_project_in_a_subdirectory(pytester: pytest.Pytester, approved_project: Path) -> None:
     """A monorepo keeps promptlib in images/: the option points there and the items carry that path."""
     copy_project(approved_project, pytester.path / "images")
-    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    pytester.makepyfile(test_user_plain="def test_plain():\n    pass\n")
 
     result = pytester.runpytest("--promptlib", "--promptlib-project", "images", "-v")
 
@@ -24,7 +24,7 @@ def test_project_in_a_subdirectory(pytester: pytest.Pytester, approved_project: 
 
 def test_missing_project_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """Without promptlib.yaml above rootdir or cwd, the error says how to point at the project."""
-    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    pytester.makepyfile(test_user_plain="def test_plain():\n    pass\n")
 
     result = pytester.runpytest("--promptlib")
 
@@ -36,12 +36,12 @@ def test_evals_are_collected_when_testpaths_leave_them_out(pytester: pytest.Pyte
     """testpaths = tests (the usual setup) still collects the suites under --promptlib."""
     pytester.makeini("[pytest]\ntestpaths = tests\n")
     pytester.mkdir("tests")
-    (eval_project / "test_plain.py").rename(eval_project / "tests" / "test_plain.py")
+    (eval_project / "test_user_plain.py").rename(eval_project / "tests" / "test_user_plain.py")
 
     result = pytester.runpytest("--promptlib", "-v")
 
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["tests/test_plain.py::test_plain PASSED*"])
+    result.stdout.fnmatch_lines(["tests/test_user_plain.py::test_plain PASSED*"])
     result.stdout.fnmatch_lines(["evals/badges.yaml::crane PASSED*"])
 
 

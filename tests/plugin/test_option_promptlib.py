@@ -27,7 +27,7 @@ def test_approved_cases_pass_one_item_each(pytester: pytest.Pytester, eval_proje
     result.stdout.fnmatch_lines([
         "evals/badges.yaml::crane PASSED*",
         "evals/badges.yaml::fox PASSED*",
-        "test_plain.py::test_plain PASSED*",
+        "test_user_plain.py::test_plain PASSED*",
         "promptlib: 2 passed · 0 requests, 2 cache hits · report: *report.html",
     ])
     report = _report_path(result.stdout.str())
