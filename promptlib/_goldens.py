@@ -37,7 +37,7 @@ class _Model(BaseModel):
 
 
 class GoldenEntry(_Model):
-    file: str
+    file: str = Field(pattern=r"^g-[0-9a-f]{12}\.(png|jpg|webp)$")  # a name in the case directory, never a path
     sha256: str
     width: int
     height: int
@@ -150,6 +150,8 @@ class GoldenStore:
                 raise GoldenError(f"golden images without a {MANIFEST}; re-approve the case", path=path.parent)
             return None
         manifest = _read_manifest(path)
+        # The directory is the case: a manifest copied or renamed from another case must not write back there.
+        manifest.suite, manifest.case = suite, case
         if manifest.hash_spec.get("id") != HASH_SPEC_ID:
             raise GoldenError(
                 f"goldens were hashed with spec {manifest.hash_spec.get('id')!r}, this promptlib uses "
