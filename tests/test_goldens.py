@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -270,6 +271,31 @@ def test_a_golden_whose_recorded_size_is_not_the_image_size_is_detected(store: G
     with pytest.raises(GoldenError, match="384x256") as caught:
         store.load("brand", "icon-padlock")
     assert caught.value.path is not None and caught.value.path.name == data["goldens"][0]["file"]
+
+
+@pytest.mark.parametrize("name", ["../../../outside.png", "/tmp/elsewhere.png", "g-123.png", "case.json"])
+def test_a_golden_file_name_can_never_point_outside_the_case(store: GoldenStore, name: str) -> None:
+    """case.json arrives in pull requests: its file names must not reach (or overwrite) other files."""
+    approve(store, picture(1))
+    path = store.case_dir("brand", "icon-padlock") / MANIFEST
+    data = json.loads(path.read_text())
+    data["goldens"][0]["file"] = name
+    path.write_text(json.dumps(data))
+    with pytest.raises(GoldenError, match=r"invalid at goldens\.0\.file"):
+        store.load("brand", "icon-padlock", verify=False)
+
+
+def test_a_copied_case_directory_writes_only_to_itself(store: GoldenStore) -> None:
+    approve(store, picture(1), picture(2), case="original")
+    original = store.case_dir("brand", "original")
+    before = (original / MANIFEST).read_bytes()
+    shutil.copytree(original, store.case_dir("brand", "copy"))
+    store.reject("brand", "copy", picture(2), reason="not for the copy", by="c", source_run=None)
+    assert (original / MANIFEST).read_bytes() == before
+    assert len(list(original.glob("g-*"))) == 2
+    copied = read_manifest(store, "copy")
+    assert (copied["case"], [r["reason"] for r in copied["rejected"]]) == ("copy", ["not for the copy"])
+    assert len(list(store.case_dir("brand", "copy").glob("g-*"))) == 1
 
 
 # --- atomicity and races ----------------------------------------------------------------------------------------
