@@ -22,6 +22,7 @@ from e2e.helpers import (
     latest_results,
     latest_run,
     lock,
+    manifest,
     plant,
     promptlib,
     reset_emulators,
@@ -318,3 +319,39 @@ def test_an_unknown_deployment_in_a_suite_is_an_error_naming_it(repo: Path) -> N
     assert code == 1
     assert case["status"] == "error"
     assert "no deployment named 'staging'" in case["message"]
+
+
+# --- low sensitivity ----------------------------------------------------------------------------------------------
+
+LOOK_ALIKES = """\
+cases:
+  - id: key
+    prompt: icons/feature-icon
+    variables: {subject: a brass key}
+  - id: bell
+    prompt: icons/feature-icon
+    variables: {subject: a ringing bell, accent: teal}
+"""
+
+
+def test_low_sensitivity_cases_are_only_smoke_checked_and_say_so(repo: Path) -> None:
+    """Two icons of one template differ by a word: hashes cannot tell them apart, and the run must not pretend."""
+    write(repo, "evals/fresh.yaml", LOOK_ALIKES)
+    promptlib(repo, "eval", "fresh")
+    assert promptlib(repo, "approve", "--all-new", "--by", "x").exit_code == 0
+    assert manifest(repo, "fresh/key")["calibration"]["sensitivity"] == "low"
+
+    plant(repo, "fresh/key", unrelated(repo))  # a different picture altogether: hashes cannot judge it here
+    result = promptlib(repo, "eval", "fresh/key")
+    case = by_key(latest_results(repo))["fresh/key"]
+    assert result.exit_code == 0
+    assert case["status"] == "passed" and case["sensitivity"] == "low"
+    assert case["message"].startswith("low sensitivity: hashes cannot tell good from bad for this case")
+    assert {s["verdict"] for s in case["samples"]} == {"unchecked"}
+    assert "passed     fresh/key: low sensitivity" in result.output  # listed even though it passed
+    assert "(1 low-sensitivity)" in (latest_run(repo) / "summary.md").read_text()
+
+    good = golden_images(repo, "fresh/key")
+    plant(repo, "fresh/key", [good[0], good[1], blank()])  # blank output is still caught
+    code, results = eval_case(repo, "fresh/key")
+    assert (code, by_key(results)["fresh/key"]["status"]) == (1, "degenerate")

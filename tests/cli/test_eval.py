@@ -106,6 +106,12 @@ def test_github_step_summary_gets_the_summary_appended(repo: Path, tmp_path: Pat
     assert summary.startswith("### promptlib eval: 1 passed")
 
 
+def test_an_unwritable_step_summary_is_a_warning_not_a_failure(repo: Path, tmp_path: Path) -> None:
+    result = promptlib(repo, "eval", PADLOCK, env={"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")})
+    assert result.exit_code == 0
+    assert "warning: could not append to GITHUB_STEP_SUMMARY" in result.stderr
+
+
 def test_json_prints_results_json(repo: Path) -> None:
     result = promptlib(repo, "eval", "--json", PADLOCK)
     assert result.exit_code == 0
