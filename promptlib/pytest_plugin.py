@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 PROPERTY = "promptlib"  # user_properties key: how a case's outcome reaches the xdist controller
 _SESSION = pytest.StashKey["EvalSession"]()
-_EVAL_ONLY = ("promptlib_deployment", "promptlib_suites", "promptlib_samples", "promptlib_no_cache")
+_EVAL_ONLY = {"promptlib_deployment": "--promptlib-deployment", "promptlib_suites": "--promptlib-suite",
+              "promptlib_samples": "--promptlib-samples", "promptlib_no_cache": "--promptlib-no-cache"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,10 +57,9 @@ def _samples(text: str) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_configure"""
     if not config.getoption("promptlib"):
-        given = [name for name in _EVAL_ONLY if config.getoption(name)]
+        given = [flag for dest, flag in _EVAL_ONLY.items() if config.getoption(dest)]
         if given:
-            flag = "--" + given[0].replace("_", "-").removesuffix("s")
-            raise pytest.UsageError(f"{flag} needs --promptlib")
+            raise pytest.UsageError(f"{given[0]} needs --promptlib")
         return
     session = EvalSession.start(config)
     config.stash[_SESSION] = session
@@ -100,7 +100,8 @@ class EvalSession:
         """Load the project and check the options now, so a mistake is one usage error, not N failures."""
         from promptlib._eval_cases import select_cases
         from promptlib._evals import EvalOptions
-        from promptlib.exceptions import ProjectNotFound, PromptlibError
+        from promptlib._suites import discover_suites
+        from promptlib.exceptions import ProjectNotFound, PromptlibError, UsageError
 
         try:
             library = project_library(config)
@@ -110,6 +111,8 @@ class EvalSession:
             deployment = config.getoption("promptlib_deployment")
             if deployment:
                 library.settings.deployment(deployment)
+            if not discover_suites(library.settings.evals_dir):
+                raise UsageError(f"no eval suites under {library.settings.evals_dir}; add evals/<suite>.yaml")
             selectors = config.getoption("promptlib_suites")
             selected = {case.key for case in select_cases(library, selectors)[0]} if selectors else None
         except PromptlibError as exc:

@@ -32,6 +32,16 @@ def test_missing_project_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["ERROR: promptlib: no promptlib.yaml in *, or pass --promptlib-project DIR"])
 
 
+def test_project_without_suites_is_a_usage_error(pytester: pytest.Pytester, eval_project: Path) -> None:
+    """--promptlib asks for eval suites; a project with none says where they belong."""
+    (eval_project / "evals" / "badges.yaml").unlink()
+
+    result = pytester.runpytest("--promptlib")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: promptlib: no eval suites under */evals; add evals/<suite>.yaml"])
+
+
 def test_evals_are_collected_when_testpaths_leave_them_out(pytester: pytest.Pytester, eval_project: Path) -> None:
     """testpaths = tests (the usual setup) still collects the suites under --promptlib."""
     pytester.makeini("[pytest]\ntestpaths = tests\n")

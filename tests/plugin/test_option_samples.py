@@ -32,3 +32,11 @@ def test_out_of_range_is_a_usage_error(pytester: pytest.Pytester, value: str) ->
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--promptlib-samples: '{value}' is not a number of samples from 1 to 10"])
+
+
+def test_samples_need_promptlib(pytester: pytest.Pytester) -> None:
+    """The option is refused, not ignored, without --promptlib."""
+    result = pytester.runpytest("--promptlib-samples", "3")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --promptlib-samples needs --promptlib"])
