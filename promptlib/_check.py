@@ -134,6 +134,10 @@ def _check_lock(library: Library, loaded: dict[str, PromptTemplate], report: Che
 
 def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> None:
     settings = library.settings
+    if settings.evals_dir.is_dir():
+        for path in sorted(settings.evals_dir.rglob("*.yml")):
+            if path.relative_to(settings.evals_dir).parts[0] != "goldens":
+                report.problems.append(Problem(path, None, "suite files must end in .yaml; rename it"))
     for path in discover_suites(settings.evals_dir).values():
         report.suites += 1
         try:
