@@ -209,3 +209,10 @@ def test_problem_in_a_linked_partial_names_the_link(project: Project) -> None:
     os.symlink(project.path("prompts/partials/real/broken.j2"), project.path("prompts/partials/alias.j2"))
     problems = _lines(project)
     assert [p.split(":")[0] for p in problems] == ["prompts/partials/alias.j2", "prompts/partials/real/broken.j2"]
+
+
+def test_yml_suites_are_flagged(project: Project) -> None:
+    """A suite saved as .yml would never run; check says to rename it (goldens/ is left alone)."""
+    project.write("evals/nightly.yml", "cases: [{id: logo, prompt: brand/logo-mark}]\n")
+    project.write("evals/goldens/smoke/logo/extra.yml", "x: 1\n")
+    assert _lines(project) == ["evals/nightly.yml: suite files must end in .yaml; rename it"]
