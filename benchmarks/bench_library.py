@@ -144,7 +144,7 @@ def run_promptlib(root: Path, cases: list[Case]) -> list[str]:
 
 def run_jinja(cases: list[Case]) -> list[str]:
     """One repetition of the baseline: bare Jinja, same texts, partials inlined."""
-    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)  # the same whitespace rules promptlib uses
+    env = jinja2.Environment()
     return [env.from_string(c.inlined_text).render(**c.variables) for c in cases]
 
 

@@ -387,8 +387,6 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
-            trim_blocks=True,  # a {% tag %} on its own line leaves no blank line behind
-            lstrip_blocks=True,
             auto_reload=True,
         )
         self.globals.pop("lipsum", None)
