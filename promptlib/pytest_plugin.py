@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from promptlib.testing import ServedEmulator
 
 PROPERTY = "promptlib"  # user_properties key: how a case's outcome reaches the xdist controller
-_SESSION = pytest.StashKey["EvalSession"]()
 _EVAL_ONLY = {"promptlib_deployment": "--promptlib-deployment", "promptlib_suites": "--promptlib-suite",
               "promptlib_samples": "--promptlib-samples", "promptlib_no_cache": "--promptlib-no-cache"}
 
@@ -61,9 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if given:
             raise pytest.UsageError(f"{given[0]} needs --promptlib")
         return
-    session = EvalSession.start(config)
-    config.stash[_SESSION] = session
-    config.pluginmanager.register(session, "promptlib-evals")
+    config.pluginmanager.register(EvalSession.start(config), "promptlib-evals")
 
 
 def project_library(config: pytest.Config) -> Library:
@@ -124,10 +121,13 @@ class EvalSession:
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
         """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_collect_file"""
-        evals_dir = self.library.settings.evals_dir
-        if file_path.suffix != ".yaml" or not file_path.is_relative_to(evals_dir):
+        if file_path.suffix != ".yaml":
             return None
-        relative = file_path.relative_to(evals_dir)
+        evals_dir = self.library.settings.evals_dir.resolve()
+        resolved = file_path.resolve()
+        if not resolved.is_relative_to(evals_dir):
+            return None
+        relative = resolved.relative_to(evals_dir)
         if relative.parts[0] == "goldens":
             return None
         return SuiteFile.from_parent(parent, path=file_path, suite=relative.with_suffix("").as_posix(), evals=self)
