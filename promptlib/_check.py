@@ -65,6 +65,12 @@ def _check_templates(library: Library, report: CheckReport) -> dict[str, PromptT
             report.problems.extend(problems_of(exc))
             continue
         loaded[template_id] = template
+        deployments = library.settings.config.deployments
+        if template.deployment is not None and template.deployment not in deployments:
+            line = version_line(template.path, key="deployment")
+            known = ", ".join(sorted(deployments))
+            message = f"deployment {template.deployment!r} is not defined in promptlib.yaml (defines: {known})"
+            report.problems.append(Problem(template.path, line, message))
     return loaded
 
 

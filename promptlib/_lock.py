@@ -118,7 +118,7 @@ def update_lock(library: Library) -> tuple[Path, list[Problem]]:
     ]
 
 
-def version_line(path: Path) -> int | None:
-    """The line of a template's top-level ``version:`` key, where a bump goes."""
+def version_line(path: Path, key: str = "version") -> int | None:
+    """The line of a template's top-level ``version:`` key (where a bump goes), or of another key."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return next((i + 1 for i, text in enumerate(lines) if re.match(r"version\s*:", text)), None)
+    return next((i + 1 for i, text in enumerate(lines) if re.match(rf"{key}\s*:", text)), None)
