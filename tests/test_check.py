@@ -216,3 +216,17 @@ def test_yml_suites_are_flagged(project: Project) -> None:
     project.write("evals/nightly.yml", "cases: [{id: logo, prompt: brand/logo-mark}]\n")
     project.write("evals/goldens/smoke/logo/extra.yml", "x: 1\n")
     assert _lines(project) == ["evals/nightly.yml: suite files must end in .yaml; rename it"]
+
+
+def test_template_deployment_must_exist(project: Project) -> None:
+    """A template pinned to a deployment promptlib.yaml does not define fails check, not a later generate."""
+    project.edit_template(HERO_ID, "operation: generate", "operation: generate\ndeployment: prodd")
+    project.edit_template(HERO_ID, "version: 3", "version: 4")
+    project.lock()
+    assert _lines(project) == [
+        f"prompts/{HERO_ID}.yaml:5: deployment 'prodd' is not defined in promptlib.yaml (defines: dev, local)"
+    ]
+    project.edit_template(HERO_ID, "deployment: prodd", "deployment: dev")
+    project.edit_template(HERO_ID, "version: 4", "version: 5")
+    project.lock()
+    assert project.check().ok
