@@ -159,7 +159,8 @@ def _suite_problems(library: Library, suite: SuiteFile, doc: YamlDocument, broke
     path = doc.path
     problems = []
     if suite.deployment is not None and suite.deployment not in library.settings.config.deployments:
-        problems.append(Problem(path, doc.line_of(("deployment",)), f"deployment {suite.deployment!r} is not defined in promptlib.yaml"))
+        message = f"deployment {suite.deployment!r} is not defined in promptlib.yaml"
+        problems.append(Problem(path, doc.line_of(("deployment",)), message))
     for index, case in enumerate(suite.cases):
         line = doc.line_of(("cases", index))
         template_id = case.prompt if isinstance(case, Case) else case.from_examples
