@@ -151,7 +151,6 @@ class EvalSession:
 
     def _run(self, cases: list[EvalCase]) -> None:
         from promptlib._eval_command import execute, report_path, runs_root
-        from promptlib._library import Library
 
         self.batches += 1
         worker = _worker_input(self.config)
@@ -159,10 +158,8 @@ class EvalSession:
         if worker is not None:
             suffix = "" if self.batches == 1 else f"-{self.batches}"
             run_dir = runs_root(self.library) / f"pytest-{worker['testrunuid'][:12]}" / f"{worker['workerid']}{suffix}"
-        # A fresh Library per run: its HTTP clients belong to the event loop of one execute() call.
-        library = Library(self.library.settings)
         try:
-            result, run, _ = execute(library, cases, self.options, full_run=self._full_run(cases), run_dir=run_dir)
+            result, run, _ = execute(self.library, cases, self.options, full_run=self._full_run(cases), run_dir=run_dir)
         except Exception as exc:
             for case in cases:
                 self.errors[case.key] = exc
