@@ -47,6 +47,19 @@ def test_without_the_option_eval_suites_are_not_collected(pytester: pytest.Pytes
     assert not (eval_project / ".promptlib" / "runs").exists()
 
 
+def test_plain_run_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
+    """Having promptlib installed costs a plain pytest run nothing: the plugin imports lazily."""
+    pytester.makepyfile(test_user_imports="""
+        import sys
+
+        def test_nothing_heavy():
+            heavy = {"httpx", "pydantic", "PIL", "jinja2", "promptlib._library", "promptlib.testing"}
+            assert sorted(heavy.intersection(sys.modules)) == []
+    """)
+
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_case_without_goldens_fails_as_new(pytester: pytest.Pytester, eval_project: Path) -> None:
     """A case nobody approved yet fails with status new and says what to do."""
     (eval_project / "evals" / "badges.yaml").write_text(
