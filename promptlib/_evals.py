@@ -295,7 +295,11 @@ class _CaseRun:
         failures = sorted({f for s in result.samples for f in s.failures})
         result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")})
         changed = result.changed_since_approval
-        suffix = f"; changed since approval: v{changed['from_version']} → v{changed['to_version']}" if changed else ""
+        suffix = ""
+        if changed and changed["from_version"] != changed["to_version"]:
+            suffix = f"; changed since approval: v{changed['from_version']} → v{changed['to_version']}"
+        elif changed:
+            suffix = f"; changed since approval: v{changed['to_version']} (content changed, version not bumped)"
         if degenerate:
             result.status, result.message = "degenerate", f"blank or uniform output: {degenerate[0].note}"
         elif rejected:
