@@ -31,6 +31,7 @@ MAX_ITERATIONS = 10_000
 MAX_CALLS = 10_000
 MAX_STRING = 100_000
 MAX_OUTPUT = 200_000
+MAX_WORK = 2_000_000  # characters/items built or handed to filters and methods in one render
 MAX_INT_BITS = 128
 MAX_WIDTH = 1_000
 
@@ -62,6 +63,7 @@ class UnsafeTemplate(Exception):
 class _Budget:
     iterations: int = MAX_ITERATIONS
     calls: int = MAX_CALLS
+    work: int = MAX_WORK
     weights: dict[int, tuple[Any, int]] = field(default_factory=dict)  # id -> (object, weight)
 
 
@@ -108,6 +110,21 @@ def _bounded_concat(parts: list[Any]) -> str:
 def _check_size(size: int, what: str) -> None:
     if size > MAX_STRING:
         raise ResourceLimit(f"{what} would build a value of {size:,} items/characters (limit {MAX_STRING:,})")
+    _charge_work(size)
+
+
+def _charge_work(amount: int) -> None:
+    """Every value built, and every value a filter or method is handed, costs its size.
+
+    Sizes alone bound memory; this bounds time: a 10,000-pass loop that copies, sorts or
+    sums a 100,000-item list would otherwise run for minutes while staying under them.
+    """
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    budget.work -= amount
+    if budget.work < 0:
+        raise ResourceLimit(f"the template processed more than {MAX_WORK:,} values/characters in one render")
 
 
 def _size_of(value: Any) -> int | None:
@@ -229,6 +246,8 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         _charge("calls")
         # pass_context/pass_environment filters get an extra first argument
         pos = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+        if len(args) > pos:
+            _charge_work(_weight(args[pos]))
         if name in _WIDTH_FILTERS:
             extra = [*args[pos + 1 :], *kwargs.values()]
             if any(isinstance(a, int) and abs(a) > MAX_WIDTH for a in extra):
@@ -432,6 +451,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         owner = getattr(__obj, "__self__", None)
         method = getattr(__obj, "__name__", "")
         if isinstance(owner, str | bytes):
+            _charge_work(len(owner))
             _check_method(owner, method, args, kwargs)
             if method == "join" and args:
                 items = list(args[0])
