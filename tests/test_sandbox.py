@@ -131,6 +131,10 @@ BOMBS = {
     "expandtabs keyword width": "{{ '\t'.expandtabs(tabsize=10**9) }}",
     "bytes.ljust": "{{ 'x'.encode().ljust(10**9) }}",
     "int.to_bytes": "{{ (1).to_bytes(10**10, 'big') }}",
+    "loop copying a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b|list %}{% endfor %}",
+    "loop summing a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b|sum %}{% endfor %}",
+    "loop concatenating a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b + [] %}{% endfor %}",
+    "loop scanning a big string": "{% set s = 'x' * 99999 %}{% for i in range(10000) %}{% set n = s.count('y') %}{% endfor %}",
 }
 
 
@@ -182,6 +186,7 @@ def test_huge_ranges_fail_fast_with_a_render_error(project: Project) -> None:
         ),
         ("{{ 'abc'.translate({97: 'A'}) }} {{ 'a\tb'.expandtabs(2) }}", "Abc a b"),
         ("{{ (258).to_bytes(2, 'big')|list }}", "[1, 2]"),
+        ("{% for i in range(1000) %}{{ ['a', 'b']|join(',')|upper|replace('A', 'c') }}{% endfor %}", "c,B" * 1000),
         ("{{ ('x' * 30000)|length }}", "30000"),
     ],
 )
