@@ -75,6 +75,7 @@ def test_dunder_keys_of_real_mappings_are_data(project: Project) -> None:
     assert project.library().render("ok/t").prompt == "1 1"
 
 
+BIG_LIST = "{% set b = range(99990)|list %}"
 BOMBS = {
     "string repetition": "{{ 'a' * 10**8 }}",
     "power tower": "{{ 9 ** 9 ** 9 }}",
@@ -131,10 +132,10 @@ BOMBS = {
     "expandtabs keyword width": "{{ '\t'.expandtabs(tabsize=10**9) }}",
     "bytes.ljust": "{{ 'x'.encode().ljust(10**9) }}",
     "int.to_bytes": "{{ (1).to_bytes(10**10, 'big') }}",
-    "loop copying a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b|list %}{% endfor %}",
-    "loop summing a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b|sum %}{% endfor %}",
-    "loop concatenating a big list": "{% set b = range(99990)|list %}{% for i in range(10000) %}{% set x = b + [] %}{% endfor %}",
-    "loop scanning a big string": "{% set s = 'x' * 99999 %}{% for i in range(10000) %}{% set n = s.count('y') %}{% endfor %}",
+    "loop copying a big list": BIG_LIST + "{% for i in range(10000) %}{% set x = b|list %}{% endfor %}",
+    "loop summing a big list": BIG_LIST + "{% for i in range(10000) %}{% set x = b|sum %}{% endfor %}",
+    "loop concatenating a big list": BIG_LIST + "{% for i in range(10000) %}{% set x = b + [] %}{% endfor %}",
+    "loop scanning a big string": "{% set s = 'x' * 99999 %}{% for i in range(10000) %}{{ s.count('y') }}{% endfor %}",
 }
 
 
