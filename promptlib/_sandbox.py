@@ -171,12 +171,21 @@ def _weigh(value: Any, memo: dict[int, tuple[Any, int]]) -> int:
     return weight
 
 
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _weigh_items(items: Iterable[Any], memo: dict[int, tuple[Any, int]]) -> int:
     total = 1
     for item in items:
-        total += _weigh(item, memo)
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:  # the common case, kept free of calls and ABC checks
+            total += 1
+        elif kind is str:
+            total += len(item) or 1
+        else:
+            total += _weigh(item, memo)
         if total > MAX_STRING:
-            break
+            return MAX_STRING + 1
     return total
 
 
