@@ -15,7 +15,6 @@ import anyio
 from ._compare import calibrate, compare_sample
 from ._eval_cases import select_cases
 from ._evals import golden_store
-from ._generation import prepare_rendered
 from ._hashing import VOTING, fingerprint
 from ._library import Library
 from ._requests import ImageRequest
@@ -29,7 +28,8 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
         raise UsageError(f"calibrate takes one SUITE/CASE, {target!r} names {len(cases)} cases")
     case = cases[0]
     rendered = library.get(case.template_id).render(case.variables)
-    client, _ = prepare_rendered(library, rendered, deployment or case.deployment)
+    # The deployment `promptlib eval` would use: --deployment, PROMPTLIB_DEPLOYMENT, the suite's, the template's.
+    client = library.clients.get(library.settings.deployment_name(deployment, case.deployment or rendered.deployment))
     request = ImageRequest.from_rendered(
         rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=10_000, n=samples
     )

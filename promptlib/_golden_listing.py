@@ -8,6 +8,7 @@ from typing import Any
 from ._eval_cases import expand, load_suites
 from ._evals import golden_store
 from ._library import Library
+from .exceptions import UsageError
 
 
 def existing_cases(library: Library) -> set[tuple[str, str]]:
@@ -36,4 +37,6 @@ def golden_rows(library: Library) -> list[dict[str, Any]]:
 
 
 def prune_unused(library: Library) -> list[Path]:
+    if not load_suites(library):  # a wrong evals path (or renamed suites) must not read as "every golden is unused"
+        raise UsageError(f"no eval suites under {library.settings.evals_dir}; refusing to prune every golden set")
     return golden_store(library).prune(existing_cases(library))
