@@ -8,7 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e.helpers import BRAND, approved_brand, clone, golden_dir, manifest, promptlib, single_line_error, write
+from e2e.helpers import (
+    BRAND,
+    add_deployment,
+    approved_brand,
+    clone,
+    golden_dir,
+    latest_results,
+    manifest,
+    promptlib,
+    single_line_error,
+    write,
+)
 
 PADLOCK = "brand/icon-padlock"
 
@@ -75,6 +86,14 @@ def test_prune_removes_only_goldens_of_cases_that_no_longer_exist(repo: Path) ->
     assert promptlib(repo, "eval").exit_code == 0  # the full run no longer reports anything unused
 
 
+def test_prune_with_no_suites_refuses_instead_of_deleting_everything(repo: Path) -> None:
+    (repo / "evals" / "brand.yaml").rename(repo / "evals" / "brand.yml")  # a rename the suite loader does not read
+    result = promptlib(repo, "goldens", "prune")
+    assert result.exit_code == 2
+    assert "refusing to prune every golden set" in single_line_error(result.output)
+    assert len(list((repo / "evals" / "goldens").rglob("case.json"))) == len(BRAND)
+
+
 def test_a_corrupt_manifest_is_one_clear_line(repo: Path) -> None:
     path = golden_dir(repo, PADLOCK) / "case.json"
     path.write_text(path.read_text()[:-40])
@@ -107,6 +126,18 @@ def test_calibrate_a_case_without_goldens(repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == ("  no goldens yet: approve samples from `promptlib eval` to set these "
                                               "thresholds")
+
+
+def test_calibrate_uses_the_deployment_eval_would_use(repo: Path) -> None:
+    """PROMPTLIB_DEPLOYMENT overrides the suite's deployment for eval, so it must for calibrate too."""
+    add_deployment(repo, "mini", model="gpt-image-1-mini", seed=3, variance=0.1)
+    env = {"PROMPTLIB_DEPLOYMENT": "mini"}
+    promptlib(repo, "eval", PADLOCK, env=env)
+    assert latest_results(repo)["deployments"] == ["mini"]
+    result = promptlib(repo, "calibrate", PADLOCK, "--samples", "2", env=env)
+    assert result.stdout.splitlines()[0] == f"{PADLOCK}: 2 fresh samples on mini (gpt-image-1-mini)"
+    flagged = promptlib(repo, "calibrate", PADLOCK, "--samples", "2", "--deployment", "local", env=env)
+    assert flagged.stdout.splitlines()[0] == f"{PADLOCK}: 2 fresh samples on local (gpt-image-1.5)"
 
 
 @pytest.mark.parametrize(
