@@ -71,6 +71,8 @@ def _candidates(
         if index not in available:
             raise UsageError(f"{case['key']} has no sample {index}; samples: {', '.join(map(str, available))}")
         path = run_path / available[index]["file"]
+        if not path.resolve().is_relative_to(run_path.resolve()):  # results.json may come from someone else's CI
+            raise UsageError(f"sample {index} of {case['key']} points outside the run directory", path=path)
         try:
             data = path.read_bytes()
         except OSError as exc:
