@@ -151,6 +151,17 @@ def test_a_case_without_samples_cannot_be_approved(repo: Path) -> None:
         approve(repo, run, results, cases=("fresh/key",))
 
 
+def test_a_sample_path_outside_the_run_is_refused(repo: Path, tmp_path: Path) -> None:
+    """A downloaded results.json is data from someone else's CI: it cannot make approve copy local files."""
+    run, results = run_eval(repo, "fresh/key")
+    outside = tmp_path / "private.png"
+    outside.write_bytes(blank())
+    results["cases"][0]["samples"][0]["file"] = "../../../../private.png"
+    assert (run / "../../../../private.png").resolve() == outside.resolve()
+    with pytest.raises(UsageError, match="points outside the run directory"):
+        approve(repo, run, results, cases=("fresh/key",), samples=(0,))
+
+
 def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
     store = golden_store(Library.load(repo))
