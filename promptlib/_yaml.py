@@ -22,6 +22,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 Location = tuple[str | int, ...]
@@ -139,6 +140,8 @@ class _Builder:
 
     def _construct(self, node: yaml.Node) -> Any:
         """A scalar's value; a value its tag cannot hold (2025-02-30, !!int x) is an error on its line."""
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # what the str constructor returns, without its bookkeeping (most scalars)
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError:
