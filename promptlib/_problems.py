@@ -41,21 +41,24 @@ def validate_document(
 
 def problems_from(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> Iterable[Problem]:
     for err in exc.errors(include_url=False):
-        loc = _present_location(tuple(err["loc"]), doc)
+        names_key = err["type"] in ("extra_forbidden", "missing")
+        loc = _present_location(tuple(err["loc"]), doc, names_key)
         field = ".".join(str(p) for p in loc)
         message = _message(err, loc, doc, model)
         yield Problem(doc.path, doc.line_of(loc), f"{field}: {message}" if field else message)
 
 
-def _present_location(loc: tuple[Any, ...], doc: YamlDocument) -> Location:
+def _present_location(loc: tuple[Any, ...], doc: YamlDocument, names_key: bool) -> Location:
     """Drop union tags and other parts of pydantic's location that are not in the file."""
     kept: list[str | int] = []
     data: Any = doc.data
     for part in loc:
-        if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and part < len(data)):
+        in_mapping = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if in_mapping or in_list:
             data = data[part]
             kept.append(part)
-        elif part == loc[-1] and isinstance(data, dict):
+        elif names_key and part == loc[-1] and isinstance(data, dict):
             kept.append(part)  # a missing or unknown key: name it
     return tuple(kept)
 
@@ -63,14 +66,26 @@ def _present_location(loc: tuple[Any, ...], doc: YamlDocument) -> Location:
 def _message(err: Any, loc: Location, doc: YamlDocument, model: type[BaseModel]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown field" + _did_you_mean(str(loc[-1]) if loc else "", model)
+        return "unknown field" + _did_you_mean(str(loc[-1]) if loc else "", _model_at(model, loc[:-1]))
     if kind == "missing":
         return "required field is missing"
     message = str(err["msg"])
     return message.removeprefix("Value error, ")
 
 
-def _did_you_mean(name: str, model: type[BaseModel]) -> str:
+def _model_at(model: type[BaseModel], loc: Location) -> type[BaseModel] | None:
+    """The model whose fields apply at ``loc`` (None where a union or mapping makes it unclear)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        field = current.model_fields.get(str(part)) if current is not None else None
+        annotation = field.annotation if field is not None else None
+        current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return current
+
+
+def _did_you_mean(name: str, model: type[BaseModel] | None) -> str:
+    if model is None:
+        return ""
     close = difflib.get_close_matches(name, list(model.model_fields), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
