@@ -195,6 +195,8 @@ def load_settings(start: Path | str | None = None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the file: {exc}", path=path) from None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return Settings(root=path.parent, config=ProjectConfig(), config_path=path)  # empty: all defaults
     doc = parse_yaml(text, path, error=ConfigError)
     config: ProjectConfig = validate_document(ProjectConfig, doc, ConfigError, "promptlib.yaml")
     return Settings(root=path.parent, config=config, config_path=path)

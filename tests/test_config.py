@@ -87,6 +87,15 @@ def test_builtin_local_deployment(project: Project) -> None:
     assert settings.deployment("local") == EmulatorDeployment(kind="emulator")
 
 
+@pytest.mark.parametrize("text", ["", "\n", "# all defaults\n"])
+def test_empty_config_means_all_defaults(project: Project, text: str) -> None:
+    """An empty promptlib.yaml (or only comments) is a project with every default, not an error."""
+    project.write("promptlib.yaml", text)
+    settings = load_settings()
+    assert settings.prompts_dir == project.path("prompts")
+    assert settings.deployment_name() == "local"
+
+
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
