@@ -239,8 +239,10 @@ class GoldenStore:
             if manifest is None:
                 raise GoldenError(f"{suite}/{case} has no goldens to calibrate", path=self.case_dir(suite, case))
             goldens = [h for _, h in manifest.golden_hashes()]
-            manifest.calibration = calibrate(goldens, list(others)).to_dict()
-            self._write(manifest)
+            calibration = calibrate(goldens, list(others)).to_dict()
+            if calibration != manifest.calibration:  # unchanged manifests stay untouched (no PR noise)
+                manifest.calibration = calibration
+                self._write(manifest)
             return manifest
 
     def prune(self, keep: set[tuple[str, str]]) -> list[Path]:

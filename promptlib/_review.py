@@ -129,13 +129,14 @@ def approve_from_run(
             others=other_goldens(store, case["suite"], case["case"]),
         )
         approved.append(Approved(case["key"], manifest, len(candidates)))
-    if len(approved) > 1:
-        # Each case was calibrated against the goldens that existed when it was approved, so the first cases of
-        # the batch missed the later ones: calibrate them all again against the final golden sets.
-        for i, item in enumerate(approved):
-            suite, case_id = item.manifest.suite, item.manifest.case
-            manifest = store.recalibrate(suite, case_id, other_goldens(store, suite, case_id))
-            approved[i] = Approved(item.key, manifest, item.added)
+    # Every case's "unrelated" side just changed: calibrate all of them again against the final golden sets
+    # (the first cases of a batch missed the later ones; older cases may now have look-alikes).
+    by_key = {item.key: i for i, item in enumerate(approved)}
+    for suite, case_id in list(store.cases()):
+        manifest = store.recalibrate(suite, case_id, other_goldens(store, suite, case_id))
+        index = by_key.get(f"{suite}/{case_id}")
+        if index is not None:
+            approved[index] = Approved(approved[index].key, manifest, approved[index].added)
     return approved
 
 

@@ -459,7 +459,8 @@ def approve(
     )
     for item in approved:
         calibration = item.manifest.calibration
-        thresholds = ", ".join(f"{k} {v}" for k, v in calibration["thresholds"].items())
+        order = ("phash", "dhash", "whash")
+        thresholds = ", ".join(f"{k} {calibration['thresholds'][k]}" for k in order if k in calibration["thresholds"])
         click.echo(
             f"approved {item.key}: {len(item.manifest.goldens)} golden(s), sensitivity {calibration['sensitivity']}, "
             f"thresholds {thresholds}"
