@@ -9,11 +9,13 @@ hashing runs in worker threads so it does not stall the requests in flight.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 import anyio
@@ -26,6 +28,7 @@ from ._compare import Calibration, Policy, SampleComparison, compare_sample
 from ._eval_cases import EvalCase
 from ._eval_results import CaseResult, RunResult, SampleResult
 from ._expectations import expectation_failures
+from ._fingerprints import FingerprintCache
 from ._goldens import CaseManifest, GoldenStore, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
 from ._library import Library
@@ -68,6 +71,20 @@ class _Context:
         self.options = options
         self.store = golden_store(library)
         self.cache = result_cache(library)
+        self.fingerprints = FingerprintCache(library.settings.state_dir / "cache" / "fingerprints")
+        # Hashing is CPU-bound: one worker per core, not anyio's default of 40 threads fighting for 2 cores.
+        self.cpu = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
+
+    async def sample_fingerprint(self, image: GeneratedImage, path: Path) -> ImageFingerprint:
+        """Write the sample into the run (no fsync: runs are disposable) and fingerprint it, off the loop."""
+
+        def work() -> ImageFingerprint:
+            atomic_write_bytes(path, image.data, durable=False)
+            if self.options.cache == "off":  # --no-cache: nothing read from or written to .promptlib/cache
+                return fingerprint(image.data)
+            return self.fingerprints.fingerprint(image.data, image.sha256)
+
+        return await anyio.to_thread.run_sync(work, limiter=self.cpu)
 
     def client(self, name: str) -> ImagesClient:
         client = self.library.clients.get(name)
@@ -204,8 +221,10 @@ class _CaseRun:
             self.result.request_hash = request.request_hash
         generation = await self._fetch(client, request)
         for image in generation.images:
-            fp = await anyio.to_thread.run_sync(fingerprint, image.data)
-            self._record(start + image.index, image, fp, request, manifest, calibration, generation.cached)
+            index = start + image.index
+            path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
+            fp = await self.ctx.sample_fingerprint(image, path)
+            self._record(index, path, image, fp, request, manifest, calibration, generation.cached)
 
     async def _fetch(self, client: ImagesClient, request: ImageRequest) -> GenerationResult:
         cache, mode, result = self.ctx.cache, self.ctx.options.cache, self.result
@@ -227,6 +246,7 @@ class _CaseRun:
     def _record(
         self,
         index: int,
+        path: Path,
         image: GeneratedImage,
         fp: ImageFingerprint,
         request: ImageRequest,
@@ -234,8 +254,6 @@ class _CaseRun:
         calibration: Calibration | None,
         cached: bool,
     ) -> None:
-        path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
-        atomic_write_bytes(path, image.data)
         comparison = SampleComparison("unchecked", note="no goldens")
         if manifest is not None and calibration is not None:
             comparison = compare_sample(
@@ -253,7 +271,7 @@ class _CaseRun:
                 index=index, file=self.ctx.run.relative(path), sha256=fp.sha256, width=fp.width, height=fp.height,
                 format=fp.format, mode=fp.mode, hashes=fp.hex(), verdict=comparison.verdict, nearest_golden=nearest,
                 distances=comparison.distances, votes=comparison.votes, note=comparison.note,
-                failures=expectation_failures(self.case.expect, image, request), cached=cached,
+                failures=expectation_failures(self.case.expect, image, request, fp.transparent), cached=cached,
             )
         )
         self.result.samples.sort(key=lambda s: s.index)

@@ -16,8 +16,13 @@ MASK_TOLERANCE = 0.01  # share of kept pixels allowed to differ (JPEG ringing at
 PIXEL_TOLERANCE = 12  # per-channel difference still counted as "unchanged"
 
 
-def expectation_failures(expect: Expect, image: GeneratedImage, request: ImageRequest) -> list[str]:
-    """What is wrong with one sample, as short sentences (empty when all is well)."""
+def expectation_failures(
+    expect: Expect, image: GeneratedImage, request: ImageRequest, transparent_pixels: bool | None = None
+) -> list[str]:
+    """What is wrong with one sample, as short sentences (empty when all is well).
+
+    ``transparent_pixels`` comes from the sample's fingerprint when known, saving a second decode.
+    """
     params = request.parameters
     failures = []
     size = expect.size or (params.size if params.size not in (None, "auto") else None)
@@ -30,7 +35,7 @@ def expectation_failures(expect: Expect, image: GeneratedImage, request: ImageRe
     if transparent is None and params.background == "transparent":
         transparent = True
     if transparent is not None:
-        has = _has_transparency(image.data)
+        has = _has_transparency(image.data) if transparent_pixels is None else transparent_pixels
         if transparent and not has:
             failures.append("no transparent pixels, but a transparent background was asked for")
         if not transparent and has:

@@ -36,6 +36,20 @@ class ImageFingerprint:
     format: str
     hashes: dict[str, int]
     gray_std: float
+    transparent: bool = False  # some pixel has alpha < 255
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spec": HASH_SPEC_ID, "sha256": self.sha256, "width": self.width, "height": self.height,
+                "mode": self.mode, "format": self.format, "hashes": self.hex(), "gray_std": self.gray_std,
+                "transparent": self.transparent}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImageFingerprint:
+        if data.get("spec") != HASH_SPEC_ID:
+            raise ValueError("made with another hash spec")
+        return cls(sha256=str(data["sha256"]), width=int(data["width"]), height=int(data["height"]),
+                   mode=str(data["mode"]), format=str(data["format"]), hashes=parse_hex(data["hashes"]),
+                   gray_std=float(data["gray_std"]), transparent=bool(data["transparent"]))
 
     def hex(self) -> dict[str, str]:
         return {name: format(value, f"0{-(-BITS[name] // 4)}x") for name, value in self.hashes.items()}
@@ -90,14 +104,25 @@ def preprocess(image: Any) -> Any:
     """The spec's reduced RGB image (public so tests can feed imagehash the same pixels)."""
     from PIL import Image
 
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if _has_alpha(image):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        background.alpha_composite(rgba)
-        image = background
-    rgb = image.convert("RGB")
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))  # "over" onto white, in one pass
+    else:
+        rgb = image.convert("RGB")
     factor = max(1, min(rgb.size) // TARGET_SHORT_SIDE)
     return rgb.reduce(factor) if factor > 1 else rgb
+
+
+def _has_alpha(image: Any) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _transparent(image: Any) -> bool:
+    if not _has_alpha(image):
+        return False
+    low = image.convert("RGBA").getchannel("A").getextrema()[0]
+    return bool(isinstance(low, int) and low < 255)
 
 
 def fingerprint(data: bytes) -> ImageFingerprint:
@@ -111,6 +136,7 @@ def fingerprint(data: bytes) -> ImageFingerprint:
             img.load()
             fmt, mode, (width, height) = str(img.format or "").lower(), img.mode, img.size
             reduced = preprocess(img)
+            transparent = _transparent(img)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
     gray = reduced.convert("L")
@@ -128,4 +154,5 @@ def fingerprint(data: bytes) -> ImageFingerprint:
         format="jpeg" if fmt == "jpg" else fmt,
         hashes={name: int(str(value), 16) for name, value in hashes.items()},
         gray_std=float(numpy.asarray(gray, dtype=numpy.float32).std()),
+        transparent=transparent,
     )
