@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
     AuthenticationFailed,
+    BundleError,
     ConfigError,
     ContentBlocked,
     ExecutionError,
@@ -39,6 +40,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from ._bundle import Bundle
     from ._config import Settings
     from ._library import Library
     from ._parameters import ImageParameters
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuthenticationFailed",
+    "Bundle",
+    "BundleError",
     "ConfigError",
     "ContentBlocked",
     "ExecutionError",
@@ -83,6 +87,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Bundle": "._bundle",
     "GeneratedImage": "._results",
     "GenerationResult": "._results",
     "ImageParameters": "._parameters",

@@ -7,6 +7,7 @@ is what the declared-vs-used check and the content hash need.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -16,7 +17,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.exceptions import TemplateSyntaxError
 
-from ._sandbox import HELPER_NAMES, PartialLoader, PromptEnvironment, UnsafeTemplate
+from ._sandbox import HELPER_NAMES, MemoryPartialLoader, PartialLoader, PromptEnvironment, UnsafeTemplate
 from .exceptions import TemplateSecurityError, TemplateValidationError
 
 _TOO_DEEP = "the template nests expressions or blocks too deeply to compile; flatten it"
@@ -41,9 +42,11 @@ class _PartialInfo:
 class TemplateCompiler:
     """One sandboxed environment and partial cache for a prompts/ directory."""
 
-    def __init__(self, prompts_dir: Path) -> None:
+    def __init__(self, prompts_dir: Path, partials: Mapping[str, str] | None = None) -> None:
+        """``partials`` (name -> text) replaces the files under prompts/partials, e.g. for a bundle."""
         self.partials_dir = prompts_dir / "partials"
-        self.env = PromptEnvironment(self.partials_dir)
+        loader = MemoryPartialLoader(self.partials_dir, partials) if partials is not None else None
+        self.env = PromptEnvironment(self.partials_dir, loader)
         self._partials: dict[str, _PartialInfo] = {}
         self._ignored = frozenset(self.env.globals) | HELPER_NAMES
 
@@ -107,8 +110,7 @@ class TemplateCompiler:
         loader = self.env.loader
         assert isinstance(loader, PartialLoader)
         try:
-            file = loader.resolve(name)
-            source = file.read_text(encoding="utf-8")
+            source, file = loader.read(name)
         except UnsafeTemplate as exc:
             raise TemplateSecurityError(str(exc), path=path, line=line) from None
         except (JinjaTemplateNotFound, OSError):
@@ -116,7 +118,8 @@ class TemplateCompiler:
                 f"included partial {name!r} not found under prompts/partials/", path=path, line=line
             ) from None
         except UnicodeDecodeError:
-            raise TemplateValidationError(f"partial {name!r} is not UTF-8 text", path=file) from None
+            not_text = f"partial {name!r} is not UTF-8 text"
+            raise TemplateValidationError(not_text, path=self.partials_dir / name) from None
         tree = self._parse(source, name, file, 0)
         used = set(meta.find_undeclared_variables(tree)) - self._ignored
         info = _PartialInfo(source, frozenset(used), tuple(n for n, _ in _includes(tree)))

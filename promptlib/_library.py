@@ -14,6 +14,7 @@ from ._templates import PromptTemplate, check_id, load_template
 from .exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
 
 if TYPE_CHECKING:
+    from ._bundle import Bundle
     from ._generation import ClientPool
     from ._results import GenerationResult
 
@@ -27,11 +28,12 @@ class Library:
     eval runner use the same object, so they cannot disagree about a template.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, bundle: Bundle | None = None) -> None:
         self.settings = settings
         self.prompts_dir = settings.prompts_dir
+        self.bundle = bundle
         self.compiler = TemplateCompiler(self.prompts_dir)
-        self._paths = discover(self.prompts_dir)
+        self._paths = bundle.paths() if bundle is not None else discover(self.prompts_dir)
         self._loaded: dict[str, PromptTemplate] = {}
         self._clients: ClientPool | None = None
 
@@ -40,7 +42,23 @@ class Library:
         """The project whose promptlib.yaml is in ``start`` (default: cwd) or above it."""
         return cls(load_settings(start))
 
+    @classmethod
+    def from_bundle(cls, path: Path | str, settings: Settings | Path | str | None = None) -> Library:
+        """The templates of a bundle written by `promptlib bundle`; never reads prompts/ or runs git.
+
+        The bundle is verified first and refused (BundleError) if modified.
+        ``get(id, version=N)`` returns any version the bundle holds. Deployments
+        for generate() come from ``settings`` (Settings, or a promptlib.yaml path),
+        else promptlib.yaml found from the cwd, else only the built-in ``local`` emulator.
+        """
+        from ._bundle import Bundle, bundle_settings
+
+        resolved = bundle_settings(settings)
+        return cls(resolved, bundle=Bundle.read(Path(path), resolved.root))
+
     def __repr__(self) -> str:
+        if self.bundle is not None:
+            return f"<Library bundle {self.bundle.path} ({len(self._paths)} templates)>"
         return f"<Library {self.settings.root} ({len(self._paths)} templates)>"
 
     def __contains__(self, template_id: object) -> bool:
@@ -58,7 +76,12 @@ class Library:
             raise TemplateNotFound(_not_found_message(template_id, self._paths)) from None
 
     def get(self, template_id: str, version: int | None = None) -> PromptTemplate:
-        """The template; with ``version``, also assert that this is the version held."""
+        """The template; with ``version``, also assert that this is the version held.
+
+        From a bundle, ``version`` picks that version out of the bundle's history instead.
+        """
+        if self.bundle is not None:
+            return self.bundle.template(template_id, version)
         template = self._loaded.get(template_id)
         if template is None:
             path = self.path_of(template_id)

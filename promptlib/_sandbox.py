@@ -339,11 +339,7 @@ class PartialLoader(BaseLoader):
 
     def resolve(self, name: str) -> Path:
         """The partial's file, or UnsafeTemplate/JinjaTemplateNotFound explaining the refusal."""
-        parts = name.replace("\\", "/").split("/")
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-            raise UnsafeTemplate(f"include {name!r} leaves prompts/partials/; use a path inside it", None)
-        if not name.endswith(".j2") or "" in parts or "\\" in name:
-            raise JinjaTemplateNotFound(f"{name} (partials are .j2 files under prompts/partials/)")
+        parts = _partial_parts(name)
         path = self.root.joinpath(*parts)
         try:
             real = path.resolve(strict=True)
@@ -353,6 +349,11 @@ class PartialLoader(BaseLoader):
             raise UnsafeTemplate(f"include {name!r} is a link that leaves prompts/partials/", None)
         return real
 
+    def read(self, name: str) -> tuple[str, Path]:
+        """The partial's text and the path errors should name (raises like :meth:`resolve`, or OSError)."""
+        path = self.resolve(name)
+        return path.read_text(encoding="utf-8"), path
+
     def get_source(
         self, environment: Any, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
@@ -360,6 +361,46 @@ class PartialLoader(BaseLoader):
         source = path.read_text(encoding="utf-8")
         mtime = path.stat().st_mtime
         return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+class MemoryPartialLoader(PartialLoader):
+    """Partials from a name -> text mapping (a bundle), under the same naming rules as files.
+
+    A bundle must render exactly what the files rendered, so the same names are
+    refused for the same reasons; ``root`` is only what error messages call the
+    directory, and nothing is ever read from disk.
+    """
+
+    def __init__(self, root: Path, partials: Mapping[str, str]) -> None:
+        self.root = root
+        self._resolved_root = root
+        self.partials = partials
+
+    def resolve(self, name: str) -> Path:
+        parts = _partial_parts(name)
+        if "/".join(parts) not in self.partials:
+            raise JinjaTemplateNotFound(name)
+        return self.root.joinpath(*parts)
+
+    def read(self, name: str) -> tuple[str, Path]:
+        path = self.resolve(name)
+        return self.partials["/".join(_partial_parts(name))], path
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, path = self.read(template)
+        return source, str(path), lambda: True
+
+
+def _partial_parts(name: str) -> list[str]:
+    """Split an include name, refusing anything that could leave prompts/partials/ or is not a .j2 file."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+        raise UnsafeTemplate(f"include {name!r} leaves prompts/partials/; use a path inside it", None)
+    if not name.endswith(".j2") or "" in parts or "\\" in name:
+        raise JinjaTemplateNotFound(f"{name} (partials are .j2 files under prompts/partials/)")
+    return parts
 
 
 class _Rewriter(NodeTransformer):
@@ -409,9 +450,9 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"+", "*", "**", "%", "//"})
 
-    def __init__(self, partials_dir: Path) -> None:
+    def __init__(self, partials_dir: Path, loader: PartialLoader | None = None) -> None:
         super().__init__(
-            loader=PartialLoader(partials_dir),
+            loader=loader or PartialLoader(partials_dir),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,

@@ -115,6 +115,13 @@ def load_template(
         raise TemplateValidationError("the file is not UTF-8 text", path=path) from None
     except OSError as exc:
         raise TemplateValidationError(f"cannot read the file: {exc.strerror}", path=path) from None
+    return template_from_text(template_id, text, path, compiler, project_root)
+
+
+def template_from_text(
+    template_id: str, text: str, path: Path, compiler: TemplateCompiler, project_root: Path
+) -> PromptTemplate:
+    """:func:`load_template` for text already in hand (a bundle, a git revision); ``path`` names it in errors."""
     doc = parse_yaml(text, path)
     spec: TemplateFile = validate_document(TemplateFile, doc, TemplateValidationError, "a template")
     _check_declared_id(spec, template_id, doc)

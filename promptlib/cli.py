@@ -273,6 +273,22 @@ def lock(ctx: click.Context, state: _State) -> None:
 
 
 @cli.command()
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The bundle file to write."
+)
+@click.option("--history", is_flag=True, help="Also every released version found in git history.")
+@pass_state
+def bundle(state: _State, output: Path, history: bool) -> None:
+    """Write every template (and with --history every released version) to one JSON file for apps."""
+    from ._bundle import write_bundle
+
+    summary = write_bundle(state.library, output, history=history)
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {output}: {summary.templates} templates, {summary.versions} versions")
+
+
+@cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <kind>.schema.json files here.")
 def schema(out: Path | None) -> None:
     """JSON Schema for template, suite and config files (for editor validation)."""

@@ -17,6 +17,7 @@ The tree, so callers can catch as broadly or narrowly as they need::
     │   │   └── ResourceLimitExceeded   a template tried to allocate or loop without bound
     │   └── VersionMismatch             get(id, version=N) found another version
     ├── LockError                       prompts.lock disagrees with the templates
+    ├── BundleError                     a bundle file is unreadable, malformed or was modified
     ├── ExecutionError                  a deployment call failed (deployment, status, request id)
     │   ├── AuthenticationFailed
     │   ├── RateLimited
@@ -34,6 +35,7 @@ from pathlib import Path
 
 __all__ = [
     "AuthenticationFailed",
+    "BundleError",
     "ConfigError",
     "ContentBlocked",
     "ExecutionError",
@@ -160,6 +162,14 @@ class VersionMismatch(TemplateError):
 
 class LockError(PromptlibError):
     """prompts.lock disagrees with the templates on disk."""
+
+
+class BundleError(PromptlibError):
+    """A bundle cannot be trusted: unreadable, not a bundle, or its checksum or hashes disagree.
+
+    Refusing is the point: an app must render the versions that were tested or
+    nothing, never a silently altered prompt.
+    """
 
 
 class ExecutionError(PromptlibError):
