@@ -61,7 +61,7 @@ class TemplateCompiler:
             raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
         used = generator.undeclared - self._ignored
         partials: dict[str, str] = {}
-        assigned, includes = _assigned_and_includes(tree)
+        assigned, includes = getattr(tree, "promptlib_refs", None) or _assigned_and_includes(tree)
         for include, lineno in includes:
             self._collect(include, partials, used, path, lineno + line_offset, ())
         used -= assigned

@@ -25,7 +25,6 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
-from jinja2.visitor import NodeTransformer
 
 MAX_ITERATIONS = 10_000
 MAX_CALLS = 10_000
@@ -403,46 +402,59 @@ def _partial_parts(name: str) -> list[str]:
     return parts
 
 
-class _Rewriter(NodeTransformer):
-    """Charges loops and ``~`` joins to the budget, and refuses constructs we cannot bound or hash."""
+class _Rewriter:
+    """Charges loops, ``~`` joins and literals to the budget, and refuses constructs we cannot bound or hash.
 
-    def visit_For(self, node: nodes.For) -> nodes.Node:
-        if node.recursive:
+    One in-place walk (faster than jinja's NodeTransformer) that also records the names the template
+    assigns and its literal include targets, which the compiler needs and would otherwise walk again for.
+    """
+
+    def __init__(self) -> None:
+        self.assigned: set[str] = set()
+        self.includes: list[tuple[str, int]] = []
+
+    def rewrite(self, node: nodes.Node) -> nodes.Node:
+        kind = type(node)
+        if isinstance(node, nodes.Name):
+            if node.ctx in ("store", "param"):
+                self.assigned.add(node.name)
+            return node
+        if kind is nodes.Extends:
+            raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
+        if isinstance(node, nodes.For) and node.recursive:
             raise UnsafeTemplate("recursive loops are not allowed in prompt templates", node.lineno)
-        self.generic_visit(node)
-        node.iter = nodes.Call(nodes.Name(_ITER, "load"), [node.iter], [], None, None, lineno=node.lineno)
+        if kind in (nodes.Include, nodes.Import, nodes.FromImport):
+            self._literal_target(node)
+        for name in node.fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, nodes.Node):
+                        value[index] = self.rewrite(item)
+            elif isinstance(value, nodes.Node):
+                setattr(node, name, self.rewrite(value))
+        return self._charged(kind, node)
+
+    @staticmethod
+    def _charged(kind: type[nodes.Node], node: nodes.Node) -> nodes.Node:
+        lineno = node.lineno
+        if isinstance(node, nodes.For):
+            node.iter = nodes.Call(nodes.Name(_ITER, "load"), [node.iter], [], None, None, lineno=lineno)
+        elif isinstance(node, nodes.Concat):
+            return nodes.Call(nodes.Name(_CONCAT, "load"), [nodes.List(node.nodes)], [], None, None, lineno=lineno)
+        elif kind in (nodes.List, nodes.Tuple, nodes.Dict) and getattr(node, "ctx", "load") == "load":
+            # (a Tuple with ctx "store" is an unpacking target such as {% for a, b in pairs %})
+            return nodes.Call(nodes.Name(_VALUE, "load"), [node], [], None, None, lineno=lineno)
         return node
 
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        self.generic_visit(node)
-        return nodes.Call(
-            nodes.Name(_CONCAT, "load"), [nodes.List(node.nodes)], [], None, None, lineno=node.lineno
-        )
-
-    def _checked_literal(self, node: nodes.List | nodes.Tuple | nodes.Dict) -> nodes.Node:
-        self.generic_visit(node)
-        if getattr(node, "ctx", "load") != "load":
-            return node  # an unpacking target such as {% for a, b in pairs %}
-        return nodes.Call(nodes.Name(_VALUE, "load"), [node], [], None, None, lineno=node.lineno)
-
-    visit_List = _checked_literal
-    visit_Tuple = _checked_literal
-    visit_Dict = _checked_literal
-
-    def visit_Extends(self, node: nodes.Extends) -> nodes.Node:
-        raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
-
-    def _literal_target(self, node: nodes.Include | nodes.Import | nodes.FromImport) -> nodes.Node:
-        if not (isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)):
+    def _literal_target(self, node: nodes.Node) -> None:
+        target = getattr(node, "template", None)
+        if not (isinstance(target, nodes.Const) and isinstance(target.value, str)):
             raise UnsafeTemplate(
                 "include and import targets must be quoted paths, so the content hash can cover them",
                 node.lineno,
             )
-        return node
-
-    visit_Include = _literal_target
-    visit_Import = _literal_target
-    visit_FromImport = _literal_target
+        self.includes.append((target.value, node.lineno))
 
 
 class PromptEnvironment(ImmutableSandboxedEnvironment):
@@ -473,11 +485,13 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
+        rewriter = _Rewriter()
         try:
-            rewritten = _Rewriter().visit(tree)
+            rewritten = rewriter.rewrite(tree)
         except UnsafeTemplate as exc:
             raise TemplateSyntaxError(f"unsafe: {exc}", exc.lineno or 1, name, filename) from None
         assert isinstance(rewritten, nodes.Template)
+        rewritten.promptlib_refs = (rewriter.assigned, rewriter.includes)  # type: ignore[attr-defined]
         return rewritten
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
