@@ -49,7 +49,31 @@ def check_project(library: Library) -> CheckReport:
     _check_partials(library, report)
     _check_lock(library, loaded, report)
     _check_suites(library, report, broken=set(library.ids()) - set(loaded))
+    _check_goldens(library, report)
     return report
+
+
+def _check_goldens(library: Library, report: CheckReport) -> None:
+    """Every golden set readable and intact, and used by some case (else: `promptlib goldens prune`)."""
+    from ._evals import golden_store
+    from ._golden_listing import existing_cases
+
+    store = golden_store(library)
+    try:
+        live: set[tuple[str, str]] | None = existing_cases(library)
+    except PromptlibError:
+        live = None  # a broken suite is already reported; don't call every golden set unused because of it
+    for suite, case in store.cases():
+        try:
+            store.load(suite, case)
+        except PromptlibError as exc:
+            report.problems.extend(problems_of(exc))
+            continue
+        if live is not None and (suite, case) not in live:
+            report.problems.append(Problem(
+                store.case_dir(suite, case), None,
+                f"goldens of {suite}/{case}, which no suite has any more; remove them with `promptlib goldens prune`",
+            ))
 
 
 def _check_templates(library: Library, report: CheckReport) -> dict[str, PromptTemplate]:

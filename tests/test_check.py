@@ -230,3 +230,50 @@ def test_template_deployment_must_exist(project: Project) -> None:
     project.edit_template(HERO_ID, "version: 4", "version: 5")
     project.lock()
     assert project.check().ok
+
+
+def _approve_logo(project: Project) -> None:
+    """Give the smoke suite's `logo` case a golden set, as `promptlib approve` would."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from promptlib._evals import golden_store
+    from promptlib._goldens import ApprovalSource, Candidate, TemplateRef
+
+    library = project.library()
+    template = library.get(LOGO_ID)
+    rendered = template.render()
+    images = []
+    for shift in (0, 6, 12):
+        image = Image.new("RGBA", (256, 256), (255, 255, 255, 0))
+        ImageDraw.Draw(image).polygon([(40 + shift, 200), (128, 40 + shift), (216 - shift, 200)], fill="teal")
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        images.append(Candidate(out.getvalue()))
+    source = ApprovalSource(
+        template=TemplateRef(id=LOGO_ID, version=template.version, content_hash=template.content_hash),
+        operation="generate", prompt=rendered.prompt, parameters=rendered.parameters.to_wire(),
+        request_hash="0" * 64, deployment="local", model="gpt-image-1.5",
+    )
+    golden_store(library).approve("smoke", "logo", source, images, approved_by="test")
+
+
+def test_goldens_are_checked_too(project: Project) -> None:
+    """check reads every golden set: intact ones pass, a damaged image names its file."""
+    _approve_logo(project)
+    assert _lines(project) == []
+    (golden,) = list(project.path("evals/goldens/smoke/logo").glob("g-*.png"))[:1]
+    golden.write_bytes(golden.read_bytes()[:100])
+    (line,) = _lines(project)
+    assert line.startswith(f"evals/goldens/smoke/logo/{golden.name}: golden image does not match its sha256")
+
+
+def test_goldens_of_a_removed_case_are_reported_unused(project: Project) -> None:
+    """Goldens no case uses any more fail check with the command that removes them."""
+    _approve_logo(project)
+    project.path("evals/goldens/smoke/logo").rename(project.path("evals/goldens/smoke/old-logo"))
+    assert _lines(project) == [
+        "evals/goldens/smoke/old-logo: goldens of smoke/old-logo, which no suite has any more; "
+        "remove them with `promptlib goldens prune`"
+    ]
