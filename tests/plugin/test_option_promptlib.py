@@ -88,7 +88,8 @@ def test_changed_template_fails_with_the_verdict(pytester: pytest.Pytester, eval
 
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
-        "badges/crane: failed — only 0 of 2 samples match the goldens; changed since approval: v1 (content changed, version not bumped)",
+        "badges/crane: failed — only 0 of 2 samples match the goldens; "
+        "changed since approval: v1 (content changed, version not bumped)",
         "  0 of 2 samples match (policy: 1 of 2, up to 2)",
         "  thresholds: *phash *",
         "  sample 0: miss  phash * > *, dhash * > *, whash * > *samples/badges/crane/s0.png",
