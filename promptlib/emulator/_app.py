@@ -1,7 +1,8 @@
 """The emulator's ASGI app: Azure OpenAI's (and OpenAI's) image endpoints over the synthesiser.
 
-Layers, outermost first: request id + request log, then any extra middleware given to `create_app` (the
-seam for fault injection), then the api-key check, then the routes. Handlers validate like the service,
+Layers, outermost first: request id + request log, then the enforced RPM limit and fault injection when
+`config.faults` asks for them, then any extra middleware given to `create_app`, then the api-key check, then
+the routes. Handlers validate like the service,
 refuse blocked prompts, and synthesise in a worker thread so the event loop stays responsive.
 """
 
@@ -26,8 +27,10 @@ from starlette.routing import Route
 
 from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
+from promptlib.emulator._faults import FaultInjection, FaultPlan
 from promptlib.emulator._middleware import ApiKeyAuth, RequestContext, record_of
 from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
+from promptlib.emulator._ratelimit import RateLimit, RateLimiter
 from promptlib.emulator._records import RequestLog, RequestRecord
 from promptlib.emulator._safety import BlockList
 from promptlib.emulator._uploads import decode_inputs
@@ -102,12 +105,26 @@ class EmulatorApp(Starlette):
 
 
 def create_app(config: EmulatorConfig | None = None, *, middleware: Sequence[Middleware] = ()) -> EmulatorApp:
-    """A new emulator app (its own request log and variant sequence).
+    """A new emulator app (its own request log, variant sequence, fault plan and rate-limit windows).
 
     `middleware` is placed inside the request-id/log layer and outside the api-key check, so a fault layer
-    added there sees every request, is logged, and answers before auth as a gateway would.
+    added there sees every request, is logged, and answers before auth as a gateway would. The RPM limit and
+    faults of `config.faults` are installed there first (limit outermost: a throttled request is not
+    faulted, and every admitted one counts against the limit, failed or not).
     """
-    return EmulatorApp(config or EmulatorConfig(), middleware)
+    config = config or EmulatorConfig()
+    return EmulatorApp(config, [*fault_middleware(config), *middleware])
+
+
+def fault_middleware(config: EmulatorConfig) -> list[Middleware]:
+    """The layers `config.faults` asks for: none when it asks for nothing, so a plain emulator stays plain."""
+    faults = config.faults
+    layers = []
+    if faults.rpm is not None:
+        layers.append(Middleware(RateLimit, limiter=RateLimiter(faults.rpm)))
+    if faults.injects:
+        layers.append(Middleware(FaultInjection, plan=FaultPlan(faults, config.seed)))
+    return layers
 
 
 def _check_api_version(version: str | None, surface: Surface) -> None:

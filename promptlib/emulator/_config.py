@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from promptlib.emulator._faults import FaultConfig
+
 
 @dataclass(frozen=True)
 class EmulatorConfig:
@@ -16,6 +18,8 @@ class EmulatorConfig:
     - `block`: terms (words or phrases, case-insensitive) the emulated safety system refuses.
     - `model`: the model the emulated deployment serves (only gpt-image-1-mini changes behaviour:
       it refuses `input_fidelity`).
+    - `faults`: latency, injected errors and an enforced RPM limit (`FaultConfig`); `seed` also makes the
+      faults reproducible.
     """
 
     api_key: str | None = field(default=None, repr=False)
@@ -23,6 +27,7 @@ class EmulatorConfig:
     seed: int | None = None
     block: tuple[str, ...] = ()
     model: str = "gpt-image-1.5"
+    faults: FaultConfig = field(default_factory=FaultConfig)
 
     def __post_init__(self) -> None:
         if not self.variance >= 0:

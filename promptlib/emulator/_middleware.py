@@ -24,7 +24,12 @@ _RECORD_KEY = "promptlib.emulator.record"
 
 def record_of(request: Request) -> RequestRecord:
     """The log record `RequestContext` opened for `request`."""
-    record = request.scope.get("state", {}).get(_RECORD_KEY)
+    return record_in(request.scope)
+
+
+def record_in(scope: Scope) -> RequestRecord:
+    """The log record `RequestContext` opened for the request of `scope` (for ASGI layers)."""
+    record = scope.get("state", {}).get(_RECORD_KEY)
     if not isinstance(record, RequestRecord):
         raise RuntimeError("the emulator's RequestContext middleware is not installed")
     return record

@@ -13,7 +13,13 @@ from dataclasses import dataclass, replace
 
 @dataclass
 class RequestRecord:
-    """One received request. `deployment` is the path's deployment, or the `model` field on v1 paths."""
+    """One received request. `deployment` is the path's deployment, or the `model` field on v1 paths.
+
+    `received_at` is the wall-clock arrival time. `fault` names what was injected (`429`, `500`, `503`,
+    `drop`, `badjson`, `truncate`, `slow`, or `ratelimit` for the enforced RPM limit); `None` means none.
+    For 429s, `retry_after_ms` is the wait asked for and `retry_not_before` the wall-clock time it ends, so
+    tests can check that no later request arrived before a client was allowed to retry.
+    """
 
     received_at: float
     method: str
@@ -25,6 +31,9 @@ class RequestRecord:
     prompt: str | None = None
     n: int | None = None
     status: int | None = None
+    fault: str | None = None
+    retry_after_ms: int | None = None
+    retry_not_before: float | None = None
 
 
 class RequestLog:

@@ -2,10 +2,15 @@
 
 Uvicorn's access log is off: it prints query strings, which a careless client could fill with a key. The
 emulator's own request lines (method, path, status, request id) go to the `promptlib.emulator` logger.
+
+The HTTP protocol is uvicorn's h11 one with a hook for the `drop` fault: ASGI has no way to say "close the
+connection without answering" (an app that raises gets a 500 sent for it), so each connection puts a
+callable that closes its socket into the request scope's extensions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import socket
 import threading
@@ -15,10 +20,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from promptlib.emulator._app import EmulatorApp, create_app
 from promptlib.emulator._config import EmulatorConfig
+from promptlib.emulator._faults import DROP_EXTENSION
 
 STARTUP_TIMEOUT = 10.0
 
@@ -63,9 +71,27 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
         time.sleep(0.01)
 
 
+class _DroppableH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, offering each request a way to close its connection without a response."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        inner: ASGIApp = self.app
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            scope.setdefault("extensions", {})[DROP_EXTENSION] = transport.close
+            await inner(scope, receive, send)
+
+        self.app = app
+
+
 def _uvicorn_options() -> dict[str, Any]:
-    # No websockets or lifespan: the app needs neither, and loading them only adds start-up time.
-    return {"access_log": False, "ws": "none", "lifespan": "off", "timeout_graceful_shutdown": 5}
+    # No websockets or lifespan: the app needs neither, and loading them only adds start-up time. No proxy
+    # headers: a client must not be able to rename itself with X-Forwarded-For.
+    return {
+        "access_log": False, "ws": "none", "lifespan": "off", "timeout_graceful_shutdown": 5,
+        "http": _DroppableH11Protocol, "proxy_headers": False,
+    }  # fmt: skip
 
 
 def _log_config() -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""A synchronous httpx transport for ASGI apps, so sync and async callers share one code path.
+"""httpx transports for ASGI apps that behave like a socket: sync as well as async, and with timeouts.
 
-httpx ships only an async ASGI transport. This one runs that transport on a private event loop in a daemon
-thread and blocks the calling thread until the response is complete. Responses are fully read before they
-are returned (the emulator's are small and finite).
+httpx ships only an async ASGI transport, and it ignores the client's timeout: a stalled app would hang the
+caller forever. `AsyncASGITransport` gives up after the request's read timeout with `httpx.ReadTimeout`, as a
+real connection would (the emulator's `slow` fault and long latencies rely on it). `SyncASGITransport` runs
+that transport on a private event loop in a daemon thread and blocks the calling thread until the response
+is complete. Responses are fully read before they are returned (the emulator's are small and finite).
 """
 
 from __future__ import annotations
@@ -12,17 +14,32 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import anyio
 import httpx
 from starlette.types import ASGIApp
 
 T = TypeVar("T")
 
 
+class AsyncASGITransport(httpx.ASGITransport):
+    """`httpx.ASGITransport` that honours the client's read timeout (the whole exchange must fit in it)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        limit = _read_timeout(request)
+        if limit is None:
+            return await super().handle_async_request(request)
+        with anyio.move_on_after(limit) as scope:
+            return await super().handle_async_request(request)
+        if scope.cancelled_caught:
+            raise httpx.ReadTimeout(f"no complete response within {limit:g} s", request=request)
+        raise AssertionError("unreachable: the request either finished or timed out")
+
+
 class SyncASGITransport(httpx.BaseTransport):
     """`httpx.Client(transport=SyncASGITransport(app))` calls `app` in-process, like `httpx.ASGITransport`."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self._transport = httpx.ASGITransport(app=app)
+        self._transport = AsyncASGITransport(app=app)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -60,3 +77,9 @@ class SyncASGITransport(httpx.BaseTransport):
                 thread.start()
                 self._loop, self._thread = loop, thread
             return self._loop
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout", {})
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(value) if isinstance(value, int | float) else None
