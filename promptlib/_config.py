@@ -10,13 +10,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ._problems import validate_document
 from ._yaml import parse_yaml
 from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
+
+if TYPE_CHECKING:
+    from .emulator import FaultConfig
 
 CONFIG_FILE = "promptlib.yaml"
 DEPLOYMENT_ENV = "PROMPTLIB_DEPLOYMENT"
@@ -54,6 +57,49 @@ class _Limits(BaseModel):
     timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
 
 
+FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow"]
+
+
+class EmulatorFaults(BaseModel):
+    """Faults the in-process emulator injects (see promptlib.emulator.FaultConfig); for reliability tests."""
+
+    model_config = _STRICT
+    latency_ms: float | tuple[float, float] = Field(0, description="Added latency: N ms, or [low, high] (random).")
+    fail_rate: dict[FaultName, float] = Field(default_factory=dict, description="Fault → probability per request.")
+    script: list[Literal["ok"] | FaultName] = Field(default_factory=list, description="Steps for the first requests.")
+    retry_after_ms: int = Field(1000, ge=0, description="The wait an injected 429 asks for.")
+    slow_ms: int = Field(30_000, ge=0, description="How long a slow answer stalls between headers and body.")
+    rpm: int | None = Field(None, ge=1, description="Enforced requests per minute (Azure's 1 s/10 s windows).")
+
+    @field_validator("fail_rate", mode="before")
+    @classmethod
+    def _names_as_text(cls, value: object) -> object:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value  # YAML reads 429 as int
+
+    @field_validator("script", mode="before")
+    @classmethod
+    def _steps_as_text(cls, value: object) -> object:
+        return [str(step) for step in value] if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EmulatorFaults:
+        low, high = self.latency_ms if isinstance(self.latency_ms, tuple) else (self.latency_ms, self.latency_ms)
+        if not 0 <= low <= high:
+            raise ValueError("latency_ms must be N or [low, high] with 0 <= low <= high")
+        if any(not 0 <= rate <= 1 for rate in self.fail_rate.values()) or sum(self.fail_rate.values()) > 1 + 1e-9:
+            raise ValueError("each fail_rate must be between 0 and 1, and together at most 1")
+        return self
+
+    def to_emulator(self) -> FaultConfig:
+        """The emulator's FaultConfig (imported lazily: loading a project must not load the emulator)."""
+        from .emulator import FaultConfig
+
+        return FaultConfig(
+            latency_ms=self.latency_ms, fail_rate={str(k): v for k, v in self.fail_rate.items()},
+            script=tuple(self.script), retry_after_ms=self.retry_after_ms, slow_ms=self.slow_ms, rpm=self.rpm,
+        )  # fmt: skip
+
+
 class EmulatorDeployment(_Limits):
     """The built-in emulator: in-process, no network, no key."""
 
@@ -62,6 +108,7 @@ class EmulatorDeployment(_Limits):
     variance: float = Field(0.0, ge=0, le=1, description="How much repeated samples differ.")
     seed: int | None = None
     block: list[str] = Field(default_factory=list, description="Terms the emulated safety system refuses.")
+    faults: EmulatorFaults = Field(default_factory=EmulatorFaults, description="Injected faults and RPM limit.")
 
 
 class AzureOpenAIDeployment(_Limits):

@@ -9,8 +9,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import httpx
-
 from .._config import DEFAULT_API_VERSION, EmulatorDeployment
 from .base import Endpoint
 
@@ -24,19 +22,20 @@ def emulator_app(name: str, config: EmulatorDeployment) -> Any:
     """One app per deployment configuration per process, so variants form one sequence."""
     from ..emulator import EmulatorConfig, create_app
 
-    key = (name, config.model, config.variance, config.seed, tuple(config.block))
+    key = (name, config.model, config.variance, config.seed, tuple(config.block), config.faults.model_dump_json())
     with _lock:
         app = _apps.get(key)
         if app is None:
             emulator_config = EmulatorConfig(
-                variance=config.variance, seed=config.seed, block=tuple(config.block), model=config.model
-            )
+                variance=config.variance, seed=config.seed, block=tuple(config.block), model=config.model,
+                faults=config.faults.to_emulator(),
+            )  # fmt: skip
             app = _apps[key] = create_app(emulator_config)
         return app
 
 
 def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
-    from ..emulator import SyncASGITransport
+    from ..emulator import AsyncASGITransport, SyncASGITransport
 
     app = emulator_app(name, config)
     return Endpoint(
@@ -49,5 +48,5 @@ def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
         max_concurrency=config.max_concurrency,
         timeout=config.timeout,
         transport=SyncASGITransport(app),
-        async_transport=httpx.ASGITransport(app=app),
+        async_transport=AsyncASGITransport(app=app),  # honours the timeout, as a socket would
     )
