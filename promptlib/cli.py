@@ -422,6 +422,16 @@ def _progress_printer(total: int) -> Any:
     return bar, progress
 
 
+def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
+    """This machine's share of the cases; a shard is never a full run (unused goldens are judged after merge)."""
+    from ._shards import Shard, shard_cases
+
+    shard = Shard.parse(spec)
+    mine = shard_cases(cases, shard)
+    click.echo(f"shard {shard}: running {len(mine)} of {len(cases)} cases", err=True)
+    return mine, False
+
+
 @cli.command("eval")
 @click.argument("selectors", nargs=-1, metavar="[SUITE[/CASE]]...")
 @click.option(
@@ -433,11 +443,13 @@ def _progress_printer(total: int) -> Any:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), help="Write the run here.")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the summary.")
+@click.option("--shard", metavar="K/N", help="Run only shard K of N (a CI matrix); join with `report merge`.")
 @pass_state
 @click.pass_context
 def eval_command(
     ctx: click.Context, state: _State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
     concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
+    shard: str | None,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
     from ._eval_cases import select_cases
@@ -449,6 +461,8 @@ def eval_command(
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
     library = state.library
     cases, full_run = select_cases(library, selectors)
+    if shard is not None:
+        cases, full_run = _apply_shard(shard, cases)
     options = EvalOptions(deployment=deployment, samples=samples, concurrency=concurrency,
                           cache="refresh" if refresh else "off" if no_cache else "use")
     callback, progress = _progress_printer(len(cases))
@@ -535,11 +549,55 @@ def reject(state: _State, run: str, case_key: str, sample: int, reason: str, by:
     click.echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record")
 
 
-@cli.command()
+class _ReportGroup(click.Group):
+    """``report [RUN] [--format ...]`` and ``report merge RUN...`` under one name.
+
+    A click group reads its first argument as a subcommand name, and a RUN argument on the group itself would
+    swallow ``merge``. So ``merge`` is a reserved first word: anything else (a run id, a path, an option or
+    nothing) goes to the hidden ``show`` subcommand, which is what ``promptlib report`` always did. A run
+    directory literally named ``merge`` can still be shown as ``./merge``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_ReportGroup)
+def report() -> None:
+    """Show a run's report: report [RUN] [--format html|md|json]; or join shard runs: report merge RUN...
+
+    Without RUN, the latest run. html prints the report's path; md and json print the content.
+    """
+
+
+@report.command("merge")
+@click.argument("runs", nargs=-1, required=True, metavar="RUN...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write the merged run here.")
+@pass_state
+def report_merge(state: _State, runs: tuple[str, ...], out: Path | None) -> None:
+    """Join the run directories of `eval --shard K/N` (ids or paths) into one run you can review and approve."""
+    from ._eval_command import _append_step_summary, runs_root
+    from ._merge import merge_runs, project_cases
+    from ._reports import status_line
+    from ._runs import find_run, mark_latest
+
+    library = state.library
+    root = runs_root(library)
+    merged = merge_runs([find_run(root, run) for run in runs], root, out, project_cases(library))
+    mark_latest(root, merged.run)
+    _append_step_summary(merged.run)
+    data = merged.data
+    click.echo(f"merged {len(merged.sources)} runs: {status_line(data['counts'])}")
+    click.echo(f"report: {merged.run.path / 'report.html'}")
+
+
+@report.command("show", hidden=True)
 @click.argument("run", required=False)
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
 @pass_state
-def report(state: _State, run: str | None, fmt: str) -> None:
+def report_show(state: _State, run: str | None, fmt: str) -> None:
     """Show a run's report (default: the latest): html prints its path, md and json print the content."""
     from ._eval_command import runs_root
     from ._runs import find_run
