@@ -37,9 +37,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._atomic import atomic_write_text
 from ._compiler import TemplateCompiler
+from ._git import Git, GitPartials
 from ._templates import PromptTemplate, check_id, template_from_text
 from ._yaml import parse_yaml
 from .exceptions import BundleError, PromptlibError, TemplateNotFound, UsageError, VersionMismatch
@@ -180,54 +180,8 @@ def _partial_sources(template: PromptTemplate) -> dict[str, str]:
     return dict(template._compiled.partials)
 
 
-class _Git:
-    """Just enough git, through the ``git`` command, to read old file versions without a checkout."""
-
-    def __init__(self, toplevel: Path) -> None:
-        self.toplevel = toplevel
-
-    @classmethod
-    def find(cls, directory: Path) -> _Git | None:
-        try:
-            done = subprocess.run(
-                ["git", "rev-parse", "--show-toplevel"], cwd=directory, capture_output=True, text=True, check=False
-            )
-        except OSError:  # git not installed
-            return None
-        if done.returncode != 0:
-            return None
-        return cls(Path(done.stdout.strip()).resolve())
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(["git", *args], cwd=self.toplevel, capture_output=True, check=False)
-
-    def head(self) -> str | None:
-        done = self.run("rev-parse", "--verify", "--quiet", "HEAD")
-        return done.stdout.decode().strip() or None if done.returncode == 0 else None
-
-    def dirty(self, prompts_dir: Path) -> bool:
-        done = self.run("status", "--porcelain", "--", self.relative(prompts_dir))
-        return bool(done.stdout.strip())
-
-    def relative(self, path: Path) -> str:
-        return path.resolve().relative_to(self.toplevel).as_posix()
-
-    def show(self, commit: str, relative: str) -> str | None:
-        """The file's text at ``commit``, or None when it did not exist there or is not UTF-8."""
-        done = self.run("show", f"{commit}:{relative}")
-        if done.returncode != 0:
-            return None
-        try:
-            return done.stdout.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-    def commits_touching(self, relative: str) -> list[str]:
-        """Oldest first; topological so a parent always comes before its children."""
-        done = self.run("log", "--topo-order", "--reverse", "--format=%H", "--", relative)
-        if done.returncode != 0:
-            return []  # no commits yet
-        return done.stdout.decode().split()
+class _Git(Git):
+    """The shared git reader plus the history walk only bundles need."""
 
     def versions(
         self, template_id: str, path: Path, prompts_dir: Path, project_root: Path, notes: list[str]
@@ -277,37 +231,7 @@ def _declared_version(text: str, path: Path) -> int | None:
     return number if isinstance(number, int) and not isinstance(number, bool) and number >= 1 else None
 
 
-class _GitPartials(Mapping[str, str]):
-    """Partials as they were at one commit, read on demand with ``git show``."""
-
-    def __init__(self, git: _Git, commit: str, partials_relative: str) -> None:
-        self._git = git
-        self._commit = commit
-        self._base = partials_relative
-        self._read: dict[str, str | None] = {}
-
-    def __getitem__(self, name: str) -> str:
-        if name not in self._read:
-            self._read[name] = self._git.show(self._commit, f"{self._base}/{name}")
-        text = self._read[name]
-        if text is None:
-            raise KeyError(name)
-        return text
-
-    def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        try:
-            self[name]
-        except KeyError:
-            return False
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([name for name, text in self._read.items() if text is not None])
-
-    def __len__(self) -> int:
-        return sum(1 for text in self._read.values() if text is not None)
+_GitPartials = GitPartials
 
 
 # --------------------------------------------------------------------------- loading
