@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import time
 from collections import Counter
@@ -251,7 +252,7 @@ def test_the_client_never_retries_before_retry_after_ms(tmp_path: Path) -> None:
     result = client.generate(_request("A kite over a harbour, throttled"))
     assert result.attempts == 3 and time.perf_counter() - started >= 0.3
     records = _app(client).requests  # type: ignore[attr-defined]
-    for earlier, later in zip(records, records[1:], strict=False):
+    for earlier, later in itertools.pairwise(records):
         assert earlier.retry_not_before is not None
         assert later.received_at >= earlier.retry_not_before - 0.002  # clock granularity only
 
@@ -266,8 +267,8 @@ def test_bad_faults_in_promptlib_yaml_are_config_errors(tmp_path: Path) -> None:
         with pytest.raises(ConfigError):
             load_settings(tmp_path)
     (tmp_path / "promptlib.yaml").write_text(
-        "deployments:\n  local:\n    kind: emulator\n    faults: {latency_ms: [5, 9], fail_rate: {429: 0.3, drop: 0.05},"
-        " retry_after_ms: 300, rpm: 60}\n",
+        "deployments:\n  local:\n    kind: emulator\n"
+        "    faults: {latency_ms: [5, 9], fail_rate: {429: 0.3, drop: 0.05}, retry_after_ms: 300, rpm: 60}\n",
         encoding="utf-8",
     )
     faults = load_settings(tmp_path).deployment("local").faults  # type: ignore[union-attr]
