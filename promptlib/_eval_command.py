@@ -30,14 +30,20 @@ def execute(
     full_run: bool,
     run_dir: Path | None = None,
     progress: Callable[[CaseResult], None] | None = None,
+    changed_since: dict[str, Any] | None = None,
 ) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
-    """Run ``cases`` and write results.json, summary.md and report.html; mark the run as latest."""
+    """Run ``cases`` and write results.json, summary.md and report.html; mark the run as latest.
+
+    ``changed_since`` (from ``eval --changed-since``) is carried into the results so the
+    report can show each changed template's rendered-prompt diff next to its images.
+    """
     run = RunDirectory.create(runs_root(library), run_dir)
 
     async def main() -> RunResult:
         return await run_cases(library, cases, run, options, full_run=full_run, progress=progress)
 
     result = anyio.run(main)
+    result.changed_since = changed_since
     data = write_reports(run, result)
     mark_latest(runs_root(library), run)
     _append_step_summary(run)

@@ -80,6 +80,9 @@ class RunResult:
     unused_goldens: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
     promptlib_version: str = ""
+    # For `eval --changed-since`: the revision, what was skipped and, per changed template, the rendered-prompt
+    # diff (see _changed.ChangedSelection.to_json); None for an ordinary run.
+    changed_since: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(SEVERITY, 0)
@@ -117,5 +120,6 @@ class RunResult:
             "totals": self.totals(),
             "hash_spec": self.hash_spec,
             "unused_goldens": self.unused_goldens,
+            "changed_since": self.changed_since,
             "cases": [c.to_dict() for c in ordered],
         }

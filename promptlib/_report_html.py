@@ -55,9 +55,10 @@ def render_report_html(results: Mapping[str, Any]) -> str:
     body = "\n".join(
         [
             _header(results, cases),
+            _changed_since(results.get("changed_since")),
             _filter_bar(cases),
             '<main id="cases">',
-            *(_case_card(case, index, run_id) for index, case in enumerate(cases)),
+            *(_case_card(case, index, run_id, _template_diffs(results)) for index, case in enumerate(cases)),
             '<p class="empty" id="no-cases">No cases in this run.</p>' if not cases else "",
             "</main>",
             _footer(results),
@@ -239,7 +240,9 @@ def _footer(results: Mapping[str, Any]) -> str:
 # One case
 
 
-def _case_card(case: Mapping[str, Any], index: int, run_id: str) -> str:
+def _case_card(
+    case: Mapping[str, Any], index: int, run_id: str, template_diffs: Mapping[str, Any] | None = None
+) -> str:
     """Everything a reviewer needs to accept or reject one case without opening results.json."""
     status = str(case.get("status") or "error")
     known = status if status in SEVERITY else "unknown"
@@ -252,6 +255,7 @@ def _case_card(case: Mapping[str, Any], index: int, run_id: str) -> str:
         _warnings(case.get("warnings") or []),
         _samples(case),
         _golden_row(case.get("goldens") or []),
+        _template_diff((template_diffs or {}).get(str(case.get("template_id")))),
         _prompt(case),
         _review(case, run_id),
     ]
@@ -333,6 +337,63 @@ def _changed(changed: object) -> str:
         f'<pre class="prompt-text">{new_html}</pre></div>'
         "</div></section>"
     )
+
+
+def _template_diffs(results: Mapping[str, Any]) -> Mapping[str, Any]:
+    changed = results.get("changed_since")
+    templates = changed.get("templates") if isinstance(changed, Mapping) else None
+    return templates if isinstance(templates, Mapping) else {}
+
+
+def _changed_since(changed: object) -> str:
+    """For `eval --changed-since`: against what, how much was skipped, which templates changed."""
+    if not isinstance(changed, Mapping):
+        return ""
+    held = changed.get("templates")
+    templates: Mapping[str, Any] = held if isinstance(held, Mapping) else {}
+    items = "".join(
+        f"<li><code>{_e(tid)}</code> {_e((t or {}).get('status', ''))} {_e((t or {}).get('version_change', ''))}</li>"
+        for tid, t in sorted(templates.items())
+    )
+    return (
+        '<section class="changed-since">'
+        f"<p>Changed since <code>{_e(changed.get('ref'))}</code> ({_e(str(changed.get('commit') or '')[:12])}): "
+        f"ran {_e(changed.get('ran'))} cases, skipped {_e(changed.get('skipped'))} unchanged.</p>"
+        + (f"<ul>{items}</ul>" if items else "<p>No template changed.</p>")
+        + "</section>"
+    )
+
+
+def _template_diff(change: object) -> str:
+    """The case's template diff since REF (version, parameters, each example's rendered prompt), by the images."""
+    if not isinstance(change, Mapping):
+        return ""
+    facts = [f"{_e(change.get('status'))} {_e(change.get('version_change'))}"]
+    for name in change.get("partials") or []:
+        facts.append(f"partial <code>{_e(name)}</code> changed")
+    for name, values in (change.get("parameters") or {}).items():
+        values = values if isinstance(values, Mapping) else {}
+        facts.append(f"parameter {_e(name)}: {_e(values.get('from'))} → {_e(values.get('to'))}")
+    blocks = []
+    for example in change.get("examples") or []:
+        if not isinstance(example, Mapping) or example.get("status") == "unchanged":
+            continue
+        diff = str(example.get("diff") or "").splitlines()
+        lines = "".join(f'<span class="{_diff_class(line)}">{_e(line)}</span>' for line in diff)  # block spans
+        blocks.append(
+            f"<details><summary>example {_e(example.get('name'))}: {_e(example.get('status'))}</summary>"
+            f'<pre class="udiff">{lines}</pre></details>'
+        )
+    return (
+        f'<section class="template-diff"><h3>Template {_e(change.get("template_id"))} since the base revision</h3>'
+        f"<p>{' · '.join(facts)}</p>{''.join(blocks)}</section>"
+    )
+
+
+def _diff_class(line: str) -> str:
+    if line.startswith(("+++", "---", "@@")):
+        return "hunk"
+    return "add" if line.startswith("+") else "del" if line.startswith("-") else "ctx"
 
 
 def word_diff(old: str, new: str) -> tuple[str, str]:
@@ -694,6 +755,12 @@ h4 { font-size: 12px; margin: 0 0 6px; color: var(--muted); font-weight: 600; }
 .not-applied { color: var(--muted); }
 .kk { font-weight: 700; font-variant-numeric: tabular-nums; }
 .changed { margin-top: 12px; }
+.changed-since { margin: 12px 0; }
+.udiff { white-space: pre-wrap; font-size: 12px; }
+.udiff .add { background: #e6ffec; display: block; }
+.udiff .del { background: #ffebe9; display: block; }
+.udiff .hunk { color: #6e7781; display: block; }
+.udiff .ctx { display: block; }
 .banner { margin: 0 0 8px; padding: 8px 12px; border-radius: 8px; background: var(--purple-bg); color: #512a97;
   border: 1px solid #d8b9ff; }
 .side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }

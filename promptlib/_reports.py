@@ -35,6 +35,12 @@ def summary_markdown(results: dict[str, Any]) -> str:
         f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f}), "
         f"{totals['wall_time_s']:.1f} s.",
     ]
+    changed_since = results.get("changed_since")
+    if changed_since:
+        templates = ", ".join(f"`{t}`" for t in changed_since.get("templates") or {}) or "none"
+        lines += ["", f"Changed since `{changed_since['ref']}` ({str(changed_since['commit'])[:12]}): ran "
+                  f"{changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
+                  f"changed templates: {templates}."]
     attention = [c for c in results["cases"] if c["status"] != "passed"]
     changed = [c for c in results["cases"] if c["status"] == "passed" and c.get("changed_since_approval")]
     if attention or changed:

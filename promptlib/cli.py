@@ -288,6 +288,22 @@ def bundle(state: _State, output: Path, history: bool) -> None:
     click.echo(f"wrote {output}: {summary.templates} templates, {summary.versions} versions")
 
 
+@cli.command("diff")
+@click.argument("ref", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def diff_command(state: _State, ref: str | None, as_json: bool) -> None:
+    """Templates added, removed or changed since REF (default: merge base with the default branch), with
+    version and parameter changes and a diff of each example's rendered prompt. Informational: exits 0."""
+    from ._diff import diff_library, format_diff
+
+    result = diff_library(state.library, ref)
+    if as_json:
+        _echo_json(result.to_json())
+    else:
+        click.echo(format_diff(result), nl=False)
+
+
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <kind>.schema.json files here.")
 def schema(out: Path | None) -> None:
@@ -432,6 +448,17 @@ def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
     return mine, False
 
 
+def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[list[Any], dict[str, Any]]:
+    """The cases changed since REF (and always:), saying on stderr how many were skipped and why."""
+    from ._changed import select_changed
+
+    selection = select_changed(library, cases, ref)
+    for note in selection.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(selection.message(), err=True)
+    return selection.cases, selection.to_json()
+
+
 @cli.command("eval")
 @click.argument("selectors", nargs=-1, metavar="[SUITE[/CASE]]...")
 @click.option(
@@ -444,12 +471,13 @@ def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), help="Write the run here.")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the summary.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (a CI matrix); join with `report merge`.")
+@click.option("--changed-since", metavar="REF", help="Run only cases changed since REF (plus the suites' always:).")
 @pass_state
 @click.pass_context
 def eval_command(
     ctx: click.Context, state: _State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
     concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
-    shard: str | None,
+    shard: str | None, changed_since: str | None,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
     from ._eval_cases import select_cases
@@ -461,6 +489,10 @@ def eval_command(
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
     library = state.library
     cases, full_run = select_cases(library, selectors)
+    changed: dict[str, Any] | None = None
+    if changed_since is not None:
+        cases, changed = _apply_changed_since(library, cases, changed_since)
+        full_run = False  # skipped cases' goldens are not unused
     if shard is not None:
         cases, full_run = _apply_shard(shard, cases)
     options = EvalOptions(deployment=deployment, samples=samples, concurrency=concurrency,
@@ -468,9 +500,11 @@ def eval_command(
     callback, progress = _progress_printer(len(cases))
     if progress is not None:
         with progress:
-            result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback)
+            result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
+                                        changed_since=changed)
     else:
-        result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback)
+        result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
+                                    changed_since=changed)
     if as_json:
         _echo_json(data)
     else:
