@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ class ResultCache:
             "estimated_cost": result.estimated_cost,
             "usage": result.usage.to_dict() if result.usage else None,
             "images": items,
+            "created_at": time.time(),  # for `cache prune --older-than`; not part of the key
         }
         atomic_write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
 

@@ -19,6 +19,7 @@ from ._yaml import parse_yaml
 from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
 
 if TYPE_CHECKING:
+    from ._pricing import Price
     from .emulator import FaultConfig
 
 CONFIG_FILE = "promptlib.yaml"
@@ -50,11 +51,26 @@ class EntraAuth(BaseModel):
 Auth = Annotated[ApiKeyAuth | EntraAuth, Field(discriminator="type")]
 
 
+class Prices(BaseModel):
+    """USD per 1M tokens, overriding the model's list prices for one deployment (negotiated rates)."""
+
+    model_config = _STRICT
+    text_in: float = Field(ge=0)
+    image_in: float = Field(ge=0)
+    image_out: float = Field(ge=0)
+
+    def to_price(self) -> Price:
+        from ._pricing import Price
+
+        return Price(text_in=self.text_in, image_in=self.image_in, image_out=self.image_out)
+
+
 class _Limits(BaseModel):
     model_config = _STRICT
     max_concurrency: int = Field(4, ge=1, le=64)
     requests_per_minute: int | None = Field(None, ge=1)
     timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
+    prices: Prices | None = Field(None, description="USD per 1M tokens; default: the model's list prices.")
 
 
 FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow"]
@@ -202,6 +218,11 @@ class Settings:
             raise UnknownDeployment(
                 f"no deployment named {name!r}; promptlib.yaml defines: {known}", path=self.config_path
             ) from None
+
+    def price(self, name: str) -> Price | None:
+        """The deployment's ``prices:`` override, or None for its model's list prices."""
+        prices = self.deployment(name).prices
+        return prices.to_price() if prices is not None else None
 
     def resolve(self, deployment: str, value: str) -> str:
         """Expand ``${env:NAME}`` in one of a deployment's values, naming what is missing."""

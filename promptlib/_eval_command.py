@@ -10,9 +10,10 @@ from typing import Any
 
 import anyio
 
+from ._budget import RunPlan, plan_run, refuse_over_budget
 from ._eval_cases import EvalCase, select_cases
 from ._eval_results import CaseResult, RunResult
-from ._evals import EvalOptions, run_cases
+from ._evals import EvalOptions, result_cache, run_cases
 from ._library import Library
 from ._reports import REPORT, SUMMARY, write_reports
 from ._runs import RunDirectory, mark_latest
@@ -35,8 +36,11 @@ def execute(
     """Run ``cases`` and write results.json, summary.md and report.html; mark the run as latest.
 
     ``changed_since`` (from ``eval --changed-since``) is carried into the results so the
-    report can show each changed template's rendered-prompt diff next to its images.
+    report can show each changed template's rendered-prompt diff next to its images. With
+    ``options.max_cost``, a run whose estimate is over it is refused before anything is created or sent.
     """
+    if options.max_cost is not None:
+        refuse_over_budget(plan(library, cases, options), options.max_cost)
     run = RunDirectory.create(runs_root(library), run_dir)
 
     async def main() -> RunResult:
@@ -48,6 +52,12 @@ def execute(
     mark_latest(runs_root(library), run)
     _append_step_summary(run)
     return result, run, data
+
+
+def plan(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> RunPlan:
+    """What the run would send and cost (cache hits are free; ``--refresh``/``--no-cache`` use no hits)."""
+    cache = result_cache(library) if options.cache == "use" else None
+    return plan_run(library, cases, deployment=options.deployment, samples=options.samples, cache=cache)
 
 
 def evaluate(

@@ -9,11 +9,12 @@ hashing runs in worker threads so it does not stall the requests in flight.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ import anyio
 import anyio.to_thread
 
 from ._atomic import atomic_write_bytes
+from ._budget import BUDGET_MESSAGE, Budget, BudgetExhausted, request_cost
 from ._cache import ResultCache
 from ._client import ImagesClient
 from ._compare import Calibration, Policy, SampleComparison, compare_sample
@@ -32,6 +34,8 @@ from ._fingerprints import FingerprintCache
 from ._goldens import CaseManifest, GoldenStore, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
 from ._library import Library
+from ._limits import CallTally, RetryBudget, call_tally, retry_budget
+from ._pricing import cost_usd, estimate_usage
 from ._redact import redact
 from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
@@ -40,6 +44,7 @@ from ._runs import RunDirectory
 from .exceptions import ContentBlocked, GoldenError, PromptlibError
 
 CacheMode = Literal["use", "refresh", "off"]
+log = logging.getLogger("promptlib.http")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class EvalOptions:
     samples: int | None = None
     concurrency: int | None = None
     cache: CacheMode = "use"
+    max_cost: float | None = None  # USD: stop sending once spend (plus what is in flight) would pass it
 
 
 ProgressCallback = Callable[[CaseResult], None]
@@ -71,6 +77,7 @@ class _Context:
         self.options = options
         self.store = golden_store(library)
         self.cache = result_cache(library)
+        self.budget = Budget(options.max_cost) if options.max_cost is not None else None
         self.fingerprints = FingerprintCache(library.settings.state_dir / "cache" / "fingerprints")
         # Hashing is CPU-bound: one worker per core, not anyio's default of 40 threads fighting for 2 cores.
         self.cpu = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
@@ -113,11 +120,13 @@ async def run_cases(
         if progress is not None:
             progress(result)
 
+    budget_token = retry_budget.set(RetryBudget())  # one budget for all the run's requests (see _limits)
     try:
         async with anyio.create_task_group() as group:
             for case in cases:
                 group.start_soon(one, case)
     finally:
+        retry_budget.reset(budget_token)
         await library.aclose()
     unused: list[str] = []
     if full_run:
@@ -160,6 +169,8 @@ class _CaseRun:
     async def run(self) -> CaseResult:
         try:
             await self._run()
+        except BudgetExhausted:
+            self.result.status, self.result.message = "skipped", BUDGET_MESSAGE
         except ContentBlocked as exc:
             self._blocked(exc)
         except PromptlibError as exc:
@@ -219,7 +230,17 @@ class _CaseRun:
         )
         if start == 0:
             self.result.request_hash = request.request_hash
-        generation = await self._fetch(client, request)
+        tally = CallTally()
+        tally_token = call_tally.set(tally)
+        try:
+            generation = await self._fetch(client, request)
+        finally:
+            call_tally.reset(tally_token)
+            self.result.retries += tally.retries
+            self.result.rate_limited += tally.rate_limited
+        if generation.cached:
+            log.info("%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12],
+                     len(generation.images))
         for image in generation.images:
             index = start + image.index
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
@@ -234,7 +255,21 @@ class _CaseRun:
                 result.cache_hits += 1
                 result.estimated_cost += hit.estimated_cost
                 return hit
-        generation = await client.agenerate(request)
+        price = self.ctx.library.settings.price(client.endpoint.name)
+        budget, estimate = self.ctx.budget, request_cost(request, price)
+        if budget is not None:
+            budget.reserve(estimate)  # raises BudgetExhausted: nothing is sent
+        try:
+            generation = await client.agenerate(request)
+        except BaseException:
+            if budget is not None:
+                budget.settle(estimate, 0.0)
+            raise
+        if price is not None:  # the deployment's own prices (promptlib.yaml `prices:`), not the model's list
+            usage = generation.usage or estimate_usage(request.prompt, request.parameters, len(request.images))
+            generation = replace(generation, cost=cost_usd(generation.model, usage, price), estimated_cost=estimate)
+        if budget is not None:
+            budget.settle(estimate, generation.cost)
         result.requests += 1
         result.cost += generation.cost
         result.estimated_cost += generation.estimated_cost

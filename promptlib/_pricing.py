@@ -2,8 +2,8 @@
 
 Source: shared/reference/azure-images-api.md §8. Output tokens per image come from
 the gpt-image-1 table (also used by 1.5; mini's counts are unverified, so the same
-table is used and flagged in docs). Prices are USD per million tokens and can be
-overridden per deployment once budgets arrive.
+table is used and flagged in docs). Prices are USD per million tokens; a deployment
+can override its model's (``prices:`` in promptlib.yaml) for negotiated or new rates.
 """
 
 from __future__ import annotations
@@ -110,9 +110,9 @@ def estimate_usage(prompt: str, parameters: ImageParameters, input_images: int =
     )
 
 
-def cost_usd(model: str, usage: Usage) -> float:
-    """Dollar cost of ``usage`` on ``model`` (0 for unknown models, which have no price)."""
-    price = PRICES.get(model)
+def cost_usd(model: str, usage: Usage, price: Price | None = None) -> float:
+    """Dollar cost of ``usage`` on ``model`` at ``price`` (default: the model's; 0 for unknown models)."""
+    price = price or PRICES.get(model)
     if price is None:
         return 0.0
     return (

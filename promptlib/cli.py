@@ -472,12 +472,15 @@ def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the summary.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (a CI matrix); join with `report merge`.")
 @click.option("--changed-since", metavar="REF", help="Run only cases changed since REF (plus the suites' always:).")
+@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
+              help="Refuse a run estimated above USD; stop sending when spend reaches it (the rest: skipped).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent and its estimated cost; send nothing.")
 @pass_state
 @click.pass_context
 def eval_command(
     ctx: click.Context, state: _State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
     concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
-    shard: str | None, changed_since: str | None,
+    shard: str | None, changed_since: str | None, max_cost: float | None, dry_run: bool,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
     from ._eval_cases import select_cases
@@ -496,7 +499,10 @@ def eval_command(
     if shard is not None:
         cases, full_run = _apply_shard(shard, cases)
     options = EvalOptions(deployment=deployment, samples=samples, concurrency=concurrency,
-                          cache="refresh" if refresh else "off" if no_cache else "use")
+                          cache="refresh" if refresh else "off" if no_cache else "use", max_cost=max_cost)
+    if dry_run:
+        _print_plan(library, cases, options, as_json)
+        return
     callback, progress = _progress_printer(len(cases))
     if progress is not None:
         with progress:
@@ -515,6 +521,7 @@ def eval_command(
         click.echo(
             f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
             f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
+            f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429) · {totals['tokens']} tokens"
             f" · {totals['wall_time_s']:.1f} s"
         )
         if data["unused_goldens"]:
@@ -522,6 +529,34 @@ def eval_command(
         click.echo(f"report: {report_path(run)}")
     if not result.ok:
         ctx.exit(1)
+
+
+def _print_plan(library: Library, cases: list[Any], options: Any, as_json: bool) -> None:
+    """``eval --dry-run``: one line per case's first request, then the count and estimated cost."""
+    from ._eval_command import plan
+
+    run_plan = plan(library, cases, options)
+    data = run_plan.to_dict()
+    if options.max_cost is not None:
+        data["max_cost_usd"] = options.max_cost
+        data["within_budget"] = run_plan.estimated_cost <= options.max_cost + 1e-9
+    if as_json:
+        _echo_json(data)
+        return
+    for row in run_plan.requests:
+        if row.error is not None:
+            click.echo(f"{row.case:<40} error: {row.error}")
+            continue
+        state = "cached" if row.cached else "send"
+        click.echo(f"{row.case:<40} {row.deployment} ({row.model}) n={row.n} {row.size or '-'} {row.quality or '-'} "
+                   f"{state:<6} ${row.estimated_cost:.4f}")
+    click.echo(
+        f"dry run: would send {data['to_send']} requests ({data['images_to_generate']} images), {data['cached']} "
+        f"cached; estimated cost ${run_plan.estimated_cost:.4f} (up to ${run_plan.worst_case_cost:.4f} if every "
+        "case needs its top-up draw); nothing was sent"
+    )
+    if options.max_cost is not None and not data["within_budget"]:
+        click.echo(f"the estimate is over --max-cost ${options.max_cost:.4f}: the run would be refused")
 
 
 @cli.command()
@@ -679,6 +714,51 @@ def goldens_prune(state: _State) -> None:
         click.echo(f"removed {path}")
     if not removed:
         click.echo("no unused goldens")
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect the result cache (.promptlib/cache), or prune old and damaged entries."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+@cache.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def cache_stats_command(state: _State, as_json: bool) -> None:
+    """Entries, images, bytes, oldest and newest, per deployment; damaged and unfinished entries counted apart."""
+    from ._cache_admin import cache_stats
+    from ._evals import result_cache
+
+    stats = cache_stats(result_cache(state.library).root)
+    if as_json:
+        _echo_json(stats)
+        return
+    click.echo(f"{stats['path']}: {stats['entries']} entries, {stats['images']} images, "
+               f"{_megabytes(stats['bytes'])}; oldest {stats['oldest'] or '-'}, newest {stats['newest'] or '-'}")
+    for name, row in stats["deployments"].items():
+        click.echo(f"  {name:<24} {row['entries']} entries, {row['images']} images, {_megabytes(row['bytes'])}")
+    if stats["damaged"] or stats["unfinished"]:
+        click.echo(f"{stats['damaged']} damaged, {stats['unfinished']} unfinished "
+                   "(remove with `promptlib cache prune`)")
+
+
+@cache.command("prune")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Also remove entries created more than DAYS ago.")
+@pass_state
+def cache_prune_command(state: _State, days: float | None) -> None:
+    """Remove damaged and unfinished entries, and with --older-than those created more than DAYS ago."""
+    from ._cache_admin import prune_cache
+    from ._evals import result_cache
+
+    outcome = prune_cache(result_cache(state.library).root, days)
+    removed = outcome["removed"]
+    click.echo(f"removed {sum(removed.values())} entries ({removed['old']} old, {removed['damaged']} damaged, "
+               f"{removed['unfinished']} unfinished), freed {_megabytes(outcome['bytes_freed'])}")
 
 
 @cli.command()
