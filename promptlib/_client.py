@@ -1,10 +1,12 @@
 """ImagesClient: one code path, sync and async, for every deployment kind.
 
 It builds the request (JSON for generations, multipart for edits), sends it under
-the deployment's concurrency limit, retries what is worth retrying (408, 409,
+the deployment's concurrency limit (halved on a 429, regained a step at a time:
+AIMD) and requests-per-minute pacing, retries what is worth retrying (408, 409,
 429, 5xx, dropped connections, garbled bodies) through stamina — waiting exactly
-``retry-after-ms`` / ``Retry-After`` when the service says so — and turns every
-failure into an ExecutionError carrying deployment, status and request id.
+``retry-after-ms`` / ``Retry-After`` when the service says so — within the run's
+retry budget, and turns every failure into an ExecutionError carrying
+deployment, status, attempts and request id.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import httpx
 import stamina
 
 from ._auth import TokenUnavailable
-from ._limits import ConcurrencyLimiter, limiter_for
+from ._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, limiter_for, retry_budget
 from ._pricing import cost_usd, estimate_usage
+from ._ratelimit import RequestPacer, pacer_for
 from ._redact import redact
 from ._requests import ImageRequest
 from ._responses import RetryableError, decode_images, error_for_status, retry_after_seconds
@@ -53,6 +56,8 @@ class ImagesClient:
         self.retry = retry or RetryPolicy()
         key = f"{endpoint.name}|{endpoint.base_url}|{endpoint.max_concurrency}"
         self.limiter: ConcurrencyLimiter = limiter_for(key, endpoint.max_concurrency)
+        rpm = endpoint.requests_per_minute
+        self.pacer: RequestPacer | None = pacer_for(f"{endpoint.name}|{endpoint.base_url}|{rpm}", rpm) if rpm else None
         self._sync: httpx.Client | None = None
         self._sync_lock = threading.Lock()
         self._async: httpx.AsyncClient | None = None
@@ -113,6 +118,41 @@ class ImagesClient:
             deployment=self.endpoint.name,
         )
 
+    def _admit(self) -> tuple[RetryBudget | None, CallTally | None]:
+        """The run's retry budget and the caller's tally; refuse to send once the budget is spent."""
+        budget = retry_budget.get()
+        if budget is not None:
+            if budget.exhausted:
+                raise ExecutionError(
+                    f"not sent: the run stopped after spending its retry budget ({budget.describe()}); "
+                    "the deployment keeps failing — see the errors of the requests before this one",
+                    deployment=self.endpoint.name, attempts=0,
+                )
+            budget.started()
+        return budget, call_tally.get()
+
+    def _observe(self, response: httpx.Response, epoch: int, tally: CallTally | None) -> None:
+        """AIMD and the tally: a 429 lowers the concurrency and pauses the pacing; a 2xx counts to raise it."""
+        if response.status_code == 429:
+            if tally is not None:
+                tally.rate_limited += 1
+            self.limiter.rate_limited(epoch)
+            wait = retry_after_seconds(response.headers)
+            if self.pacer is not None and wait is not None and wait <= self.retry.max_retry_after:
+                self.pacer.pause(wait)
+        elif response.status_code < 300:
+            self.limiter.succeeded()
+
+    def _before_retry(self, exc: RetryableError, attempt: int, budget: RetryBudget | None) -> None:
+        """Take a retry from the run's budget; when it is spent, fail now with the reason."""
+        if budget is None or attempt >= self.retry.attempts or budget.spend():
+            return
+        err = exc.final(attempt)
+        raise type(err)(
+            f"{err.reason}; not retried: the run's retry budget is spent ({budget.describe()})",
+            deployment=err.deployment, status=err.status, request_id=err.request_id, attempts=attempt,
+        ) from None
+
     def _retrying(self) -> Any:
         policy = self.retry
         return stamina.retry_context(
@@ -148,16 +188,25 @@ class ImagesClient:
     def generate(self, request: ImageRequest) -> GenerationResult:
         kwargs = self._request_kwargs(request)
         url = self.endpoint.url(request.operation)
+        budget, tally = self._admit()
         started = time.perf_counter()
         attempt_no = 0
         try:
             for attempt in self._retrying():
                 with attempt:
                     attempt_no = attempt.num
-                    t0 = time.perf_counter()
-                    with self.limiter.slot():
-                        response = self._send(url, kwargs, t0, attempt_no)
-                    return self._result(request, response, started, attempt_no)
+                    try:
+                        with self.limiter.slot() as epoch:
+                            if self.pacer is not None:
+                                self.pacer.wait()
+                            if tally is not None:
+                                tally.attempts += 1
+                            response = self._send(url, kwargs, time.perf_counter(), attempt_no)
+                        self._observe(response, epoch, tally)
+                        return self._result(request, response, started, attempt_no)
+                    except RetryableError as exc:
+                        self._before_retry(exc, attempt_no, budget)
+                        raise
         except RetryableError as exc:
             raise exc.final(attempt_no) from None
         raise AssertionError("unreachable: stamina either returns or raises")
@@ -195,16 +244,25 @@ class ImagesClient:
     async def agenerate(self, request: ImageRequest) -> GenerationResult:
         kwargs = self._request_kwargs(request)
         url = self.endpoint.url(request.operation)
+        budget, tally = self._admit()
         started = time.perf_counter()
         attempt_no = 0
         try:
             async for attempt in self._retrying():
                 with attempt:
                     attempt_no = attempt.num
-                    t0 = time.perf_counter()
-                    async with self.limiter.aslot():
-                        response = await self._asend(url, kwargs, t0, attempt_no)
-                    return self._result(request, response, started, attempt_no)
+                    try:
+                        async with self.limiter.aslot() as epoch:
+                            if self.pacer is not None:
+                                await self.pacer.await_turn()
+                            if tally is not None:
+                                tally.attempts += 1
+                            response = await self._asend(url, kwargs, time.perf_counter(), attempt_no)
+                        self._observe(response, epoch, tally)
+                        return self._result(request, response, started, attempt_no)
+                    except RetryableError as exc:
+                        self._before_retry(exc, attempt_no, budget)
+                        raise
         except RetryableError as exc:
             raise exc.final(attempt_no) from None
         raise AssertionError("unreachable: stamina either returns or raises")

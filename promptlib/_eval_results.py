@@ -59,6 +59,8 @@ class CaseResult:
     cost: float = 0.0
     estimated_cost: float = 0.0
     tokens: int = 0
+    retries: int = 0  # attempts beyond the first, over all the case's requests
+    rate_limited: int = 0  # of those attempts, how many were answered 429
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -98,6 +100,8 @@ class RunResult:
         return {
             "cases": len(self.cases),
             "requests": sum(c.requests for c in self.cases),
+            "retries": sum(c.retries for c in self.cases),
+            "rate_limited": sum(c.rate_limited for c in self.cases),
             "cache_hits": sum(c.cache_hits for c in self.cases),
             "images": sum(len(c.samples) for c in self.cases),
             "tokens": sum(c.tokens for c in self.cases),

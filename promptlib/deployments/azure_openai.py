@@ -44,5 +44,6 @@ def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment)
         auth=auth,
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
+        requests_per_minute=config.requests_per_minute,
         timeout=config.timeout,
     )

@@ -27,6 +27,7 @@ class Endpoint:
     auth: httpx.Auth | None = field(default=None, repr=False)
     output_formats: frozenset[str] = frozenset({"png", "jpeg"})
     max_concurrency: int = 4
+    requests_per_minute: int | None = None  # paced client-side (see promptlib._ratelimit)
     timeout: float = 120.0
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     async_transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)

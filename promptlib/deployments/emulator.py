@@ -46,6 +46,7 @@ def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
         query={"api-version": DEFAULT_API_VERSION},
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
+        requests_per_minute=config.requests_per_minute,
         timeout=config.timeout,
         transport=SyncASGITransport(app),
         async_transport=AsyncASGITransport(app=app),  # honours the timeout, as a socket would

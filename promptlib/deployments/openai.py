@@ -22,5 +22,6 @@ def openai_endpoint(settings: Settings, name: str, config: OpenAIDeployment) -> 
         auth=ApiKeyAuth(lambda: key, header="authorization"),
         output_formats=frozenset({"png", "jpeg", "webp"}),
         max_concurrency=config.max_concurrency,
+        requests_per_minute=config.requests_per_minute,
         timeout=config.timeout,
     )
