@@ -1,0 +1,67 @@
+"""The API key never leaves the environment: not in `.promptlib/`, the reports, the output or the logs.
+
+`AZURE_OPENAI_API_KEY` holds a marker; a served emulator (an azure-openai deployment) takes it, rejects it
+(401), or takes it and fails every request (500). Each path runs the real command in a child process plain,
+with `-v` (a log line per request) and with `--debug` (debug logging); retries are made quick so the 500 path,
+which retries until it gives up, takes a second rather than half a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptlib.emulator import EmulatorConfig, FaultConfig, running_emulator
+
+from .helpers import write_project
+
+MARKER = "MARKER-sk-9f3c1e7a5b2d4680"
+WRONG = "some-other-key-0000"
+LAUNCH = """\
+import sys
+import promptlib._generation as generation
+from promptlib._client import ImagesClient, RetryPolicy
+fast = RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0)
+generation.ImagesClient = lambda endpoint, retry=None: ImagesClient(endpoint, retry or fast)
+from promptlib.cli import main
+sys.argv = ["promptlib", *sys.argv[1:]]
+main()
+"""
+PATHS = {
+    "accepted": (EmulatorConfig(api_key=MARKER), 1, "new"),  # new cases: no goldens yet
+    "401": (EmulatorConfig(api_key=WRONG), 1, "401"),
+    "500": (EmulatorConfig(api_key=MARKER, faults=FaultConfig(fail_rate={"500": 1.0})), 1, "500"),
+}
+MODES = (("eval",), ("-v", "eval", "--refresh"), ("--debug", "eval", "--refresh"))
+
+
+def promptlib(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, AZURE_OPENAI_API_KEY=MARKER, CI="1")
+    return subprocess.run([sys.executable, "-c", LAUNCH, *args], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_the_key_appears_in_no_file_output_or_log(path: str, tmp_path: Path) -> None:
+    config, exit_code, expected = PATHS[path]
+    root = tmp_path / "repo"
+    with running_emulator(config) as url:
+        write_project(root, url, cases=2, samples=2, limits="max_concurrency: 2")
+        for mode in MODES:
+            result = promptlib(root, *mode)
+            assert result.returncode == exit_code, result.stderr
+            output = result.stdout + result.stderr
+            assert expected in output, output
+            assert MARKER not in output, f"{mode}: the key is in the output"
+            if "-v" in mode or "--debug" in mode:
+                assert "promptlib.http" in result.stderr  # the per-request log lines were written
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "report.html" for p in files) and any(p.name == "results.json" for p in files)
+    if path == "accepted":
+        assert any(p.name == "meta.json" for p in files)  # cache sidecars were written, and are checked
+    leaks = [str(p.relative_to(root)) for p in files if MARKER.encode() in p.read_bytes()]
+    assert leaks == []
