@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from project_helpers import Project
 
 from promptlib.emulator import EmulatorConfig, FaultConfig, running_emulator
-
-from .helpers import write_project
 
 MARKER = "MARKER-sk-9f3c1e7a5b2d4680"
 WRONG = "some-other-key-0000"
@@ -36,6 +35,32 @@ PATHS = {
     "401": (EmulatorConfig(api_key=WRONG), 1, "401"),
     "500": (EmulatorConfig(api_key=MARKER, faults=FaultConfig(fail_rate={"500": 1.0})), 1, "500"),
 }
+CONFIG = """\
+default_deployment: served
+deployments:
+  served:
+    kind: azure-openai
+    endpoint: {url}
+    deployment: images
+    model: gpt-image-1
+    auth: {{type: api-key, env: AZURE_OPENAI_API_KEY}}
+    max_concurrency: 2
+"""
+TEMPLATE = """\
+version: 1
+description: A numbered tile.
+variables:
+  i: {type: integer, required: true}
+parameters: {size: 1024x1024, quality: low, output_format: png}
+template: A small lighthouse on a cliff at dusk, tile number {{ i }}.
+"""
+SUITE = """\
+samples: 2
+policy: {min_matches: 1, max_samples: 2}
+cases:
+  - {id: tile-0, prompt: load/tile, variables: {i: 0}}
+  - {id: tile-1, prompt: load/tile, variables: {i: 1}}
+"""
 MODES = (("eval",), ("-v", "eval", "--refresh"), ("--debug", "eval", "--refresh"))
 
 
@@ -50,7 +75,11 @@ def test_the_key_appears_in_no_file_output_or_log(path: str, tmp_path: Path) -> 
     config, exit_code, expected = PATHS[path]
     root = tmp_path / "repo"
     with running_emulator(config) as url:
-        write_project(root, url, cases=2, samples=2, limits="max_concurrency: 2")
+        project = Project(root)
+        project.write("promptlib.yaml", CONFIG.format(url=url), dedent=False)
+        project.write_template("load/tile", TEMPLATE)
+        project.write("evals/load.yaml", SUITE, dedent=False)
+        project.lock()
         for mode in MODES:
             result = promptlib(root, *mode)
             assert result.returncode == exit_code, result.stderr
