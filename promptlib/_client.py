@@ -98,8 +98,8 @@ class ImagesClient:
             usage=usage,
             request_id=request_id,
             latency_s=time.perf_counter() - started,
-            cost=cost_usd(model, usage or estimate),
-            estimated_cost=cost_usd(model, estimate),
+            cost=cost_usd(model, usage or estimate, self.endpoint.price),
+            estimated_cost=cost_usd(model, estimate, self.endpoint.price),
             attempts=attempts,
         )
 

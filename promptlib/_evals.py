@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,7 +35,6 @@ from ._goldens import CaseManifest, GoldenStore, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
 from ._library import Library
 from ._limits import CallTally, RetryBudget, call_tally, retry_budget
-from ._pricing import cost_usd, estimate_usage
 from ._redact import redact
 from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
@@ -265,9 +264,6 @@ class _CaseRun:
             if budget is not None:
                 budget.settle(estimate, 0.0)
             raise
-        if price is not None:  # the deployment's own prices (promptlib.yaml `prices:`), not the model's list
-            usage = generation.usage or estimate_usage(request.prompt, request.parameters, len(request.images))
-            generation = replace(generation, cost=cost_usd(generation.model, usage, price), estimated_cost=estimate)
         if budget is not None:
             budget.settle(estimate, generation.cost)
         result.requests += 1

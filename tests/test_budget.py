@@ -140,3 +140,21 @@ def test_the_estimate_counts_only_what_is_not_cached(project: Project, tmp_path:
     after = plan_run(project.library(), cases, cache=result_cache(project.library()))
     assert all(r.cached for r in after.requests) and after.estimated_cost == 0
     assert after.worst_case_cost > 0  # a top-up draw would still be new
+
+
+def test_generate_prices_with_the_deployments_own_prices(tmp_path: Path) -> None:
+    """`prices:` on a deployment applies to Library.generate too, not only to eval."""
+    from promptlib import Library
+
+    (tmp_path / "promptlib.yaml").write_text(
+        "deployments:\n  local:\n    kind: emulator\n    prices: {text_in: 0, image_in: 0, image_out: 1000000}\n"
+    )
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "tile.yaml").write_text(
+        "version: 1\nparameters: {size: 1024x1024, quality: low}\ntemplate: A small blue tile.\n"
+    )
+    with Library.load(tmp_path) as library:
+        result = library.generate("tile")
+    # 272 output tokens at $1 each (1,000,000 USD per 1M tokens)
+    assert result.cost == 272.0
+    assert result.estimated_cost == 272.0

@@ -45,5 +45,6 @@ def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment)
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
         requests_per_minute=config.requests_per_minute,
+        price=config.prices.to_price() if config.prices is not None else None,
         timeout=config.timeout,
     )

@@ -9,6 +9,7 @@ from typing import Literal
 import httpx
 
 from .._parameters import ImageParameters, Operation
+from .._pricing import Price
 from ..exceptions import UsageError
 
 _PATHS: dict[Operation, str] = {"generate": "images/generations", "edit": "images/edits"}
@@ -28,6 +29,7 @@ class Endpoint:
     output_formats: frozenset[str] = frozenset({"png", "jpeg"})
     max_concurrency: int = 4
     requests_per_minute: int | None = None  # paced client-side (see promptlib._ratelimit)
+    price: Price | None = None  # promptlib.yaml `prices:` (negotiated rates); None: the model's list prices
     timeout: float = 120.0
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     async_transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)

@@ -47,6 +47,7 @@ def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
         requests_per_minute=config.requests_per_minute,
+        price=config.prices.to_price() if config.prices is not None else None,
         timeout=config.timeout,
         transport=SyncASGITransport(app),
         async_transport=AsyncASGITransport(app=app),  # honours the timeout, as a socket would

@@ -23,5 +23,6 @@ def openai_endpoint(settings: Settings, name: str, config: OpenAIDeployment) -> 
         output_formats=frozenset({"png", "jpeg", "webp"}),
         max_concurrency=config.max_concurrency,
         requests_per_minute=config.requests_per_minute,
+        price=config.prices.to_price() if config.prices is not None else None,
         timeout=config.timeout,
     )
