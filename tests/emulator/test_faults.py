@@ -147,7 +147,7 @@ def test_drop_and_slow_surface_as_httpx_errors_through_the_sync_transport() -> N
         with pytest.raises(httpx.ReadTimeout):
             client.post(GENERATIONS, json=BODY)
         assert time.perf_counter() - started < 1
-        assert client.post(GENERATIONS, json=BODY).status_code == 200
+        assert client.post(GENERATIONS, json=BODY, timeout=30).status_code == 200
 
 
 def test_drop_and_slow_on_a_served_emulator() -> None:
