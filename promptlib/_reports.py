@@ -22,6 +22,12 @@ def status_line(counts: dict[str, int]) -> str:
     return ", ".join(parts) or "no cases"
 
 
+def _retry_note(totals: dict[str, Any]) -> str:
+    """Retries and 429s, only when there were any: a flaky deployment should be visible in the PR."""
+    retries, limited = totals.get("retries", 0), totals.get("rate_limited", 0)
+    return f" The service needed {retries} retries ({limited} rate-limited)." if retries or limited else ""
+
+
 def summary_markdown(results: dict[str, Any]) -> str:
     """Short enough for a PR comment: the headline, the cases that need attention, what to run next."""
     totals, counts, run_id = results["totals"], results["counts"], results["run_id"]
@@ -33,7 +39,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
         f"Run `{run_id}` on {', '.join(results['deployments']) or '-'}: {totals['cases']} cases, "
         f"{totals['requests']} requests, {totals['cache_hits']} cache hits, {totals['images']} images, "
         f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f}), "
-        f"{totals['wall_time_s']:.1f} s.",
+        f"{totals['wall_time_s']:.1f} s." + _retry_note(totals),
     ]
     changed_since = results.get("changed_since")
     if changed_since:

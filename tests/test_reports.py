@@ -167,3 +167,11 @@ def test_report_before_any_run_says_to_run_eval(repo: Path) -> None:
 
 def test_report_rejects_an_unknown_format(repo: Path) -> None:
     assert promptlib(repo, "report", "--format", "pdf").exit_code == 2
+
+
+def test_summary_mentions_retries_only_when_there_were_any() -> None:
+    """A deployment that needed retries or hit 429s says so in the PR summary; a clean run stays quiet."""
+    from promptlib._reports import _retry_note
+
+    assert _retry_note({"retries": 0, "rate_limited": 0}) == ""
+    assert _retry_note({"retries": 7, "rate_limited": 3}) == " The service needed 7 retries (3 rate-limited)."
