@@ -59,6 +59,8 @@ def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateVali
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         problem = exc.problem or str(exc)
+        if _is_nesting_error(exc):
+            raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path, line=line) from None
         raise error(f"invalid YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", path=path) from None
@@ -75,18 +77,32 @@ def _check_depth(text: str, path: Path, error: type[PromptlibError]) -> None:
         return
     scanner = _Loader(text)
     try:
-        depth = 0
-        while scanner.check_event():
-            event = scanner.get_event()  # type: ignore[no-untyped-call]
-            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark else None
-                    raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path, line=line)
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                depth -= 1
+        _scan_depth(scanner, path, error)
+    except yaml.MarkedYAMLError as exc:
+        if not _is_nesting_error(exc):
+            raise
+        # PyYAML >= 6.0.4 has a nesting cap of its own, hit while scanning ahead of our count: same refusal
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path, line=line) from None
     finally:
         scanner.dispose()
+
+
+def _is_nesting_error(exc: yaml.MarkedYAMLError) -> bool:
+    return "nesting depth" in (exc.problem or "")
+
+
+def _scan_depth(scanner: yaml.SafeLoader, path: Path, error: type[PromptlibError]) -> None:
+    depth = 0
+    while scanner.check_event():
+        event = scanner.get_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path, line=line)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
 
 
 class _Builder:
