@@ -444,8 +444,10 @@ def _progress_printer(total: int) -> Any:
                         TextColumn("{task.description}"), transient=True)
     task = progress.add_task("", total=total)
 
+    from rich.markup import escape
+
     def bar(result: Any) -> None:
-        progress.update(task, advance=1, description=f"{result.key}: {result.status}")
+        progress.update(task, advance=1, description=escape(one_line(f"{result.key}: {result.status}")))
 
     return bar, progress
 
