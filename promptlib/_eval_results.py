@@ -62,6 +62,8 @@ class CaseResult:
     retries: int = 0  # attempts beyond the first, over all the case's requests
     rate_limited: int = 0  # of those attempts, how many were answered 429
     warnings: list[str] = field(default_factory=list)
+    suite_path: str | None = None  # the suite file (relative to the project) and the line of the case's entry
+    line: int | None = None
 
     @property
     def key(self) -> str:
