@@ -34,6 +34,11 @@ class ResultCache:
     def _dir(self, request_hash: str) -> Path:
         return self.root / request_hash[:2] / request_hash
 
+    def image_file(self, request_hash: str, index: int, extension: str) -> Path | None:
+        """The cached file of one image of an entry (to share its bytes), or None when there is none."""
+        path = self._dir(request_hash) / f"{index}.{extension}"
+        return path if path.is_file() and (self._dir(request_hash) / META).is_file() else None
+
     def get(self, request: ImageRequest) -> GenerationResult | None:
         """The stored result, or None (missing, unfinished or damaged — damaged entries are removed)."""
         directory = self._dir(request.request_hash)

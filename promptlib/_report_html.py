@@ -25,7 +25,7 @@ from ._eval_results import SEVERITY
 THUMB_PX = 160
 VOTING = ("phash", "dhash", "whash")
 ALGORITHM_LABELS = {"phash": "pHash", "dhash": "dHash", "whash": "wHash", "colorhash": "colorhash"}
-MATCHED_VERDICTS = frozenset({"exact", "duplicate", "match"})
+MATCHED_VERDICTS = frozenset({"identical", "near-identical", "match", "exact", "duplicate"})
 APPROVABLE = frozenset({"failed", "new"})
 # Word diffs are quadratic in the worst case; past this many tokens the two prompts are shown without highlights.
 MAX_DIFF_TOKENS = 20_000
@@ -35,6 +35,10 @@ LOW_SENSITIVITY_SENTENCE = (
     "and the expectations, so look at the samples yourself."
 )
 VERDICT_HELP = {
+    "identical": "byte-identical to a golden",
+    "near-identical": "almost the same image as a golden",
+    "looks-rejected": "looks like a rejected image",
+    "blank": "blank or uniform",
     "exact": "byte-identical to a golden",
     "duplicate": "the same image as a golden, re-encoded or resized",
     "match": "near a golden: at least 2 of 3 hashes within threshold",
@@ -477,9 +481,9 @@ def _verdict_class(verdict: str) -> str:
     """A CSS class from a fixed set: the verdict itself is data and never becomes a class name."""
     if verdict in MATCHED_VERDICTS:
         return "good"
-    if verdict in ("miss", "rejected-dup"):
+    if verdict in ("miss", "rejected-dup", "looks-rejected"):
         return "bad"
-    return "degenerate" if verdict == "degenerate" else "other"
+    return "degenerate" if verdict in ("degenerate", "blank") else "other"
 
 
 def _distance_table(

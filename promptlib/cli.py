@@ -529,7 +529,7 @@ def eval_command(
     from ._eval_cases import select
     from ._eval_command import execute, report_path
     from ._evals import EvalOptions
-    from ._reports import status_line
+    from ._reports import cost_text, disk_text, status_line
 
     if refresh and no_cache:
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
@@ -577,9 +577,9 @@ def eval_command(
         totals = data["totals"]
         echo(
             f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
-            f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
+            f"{totals['images']} images · {cost_text(data)}"
             f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429) · {totals['tokens']} tokens"
-            f" · {totals['wall_time_s']:.1f} s"
+            f" · {totals['wall_time_s']:.1f} s{disk_text(totals)}"
         )
         for warning in data.get("warnings") or []:
             echo(f"warning: {one_line(warning)}", err=True)
@@ -830,6 +830,33 @@ def goldens_prune(state: _State) -> None:
 
 
 @cli.group()
+def runs() -> None:
+    """Run directories under .promptlib/runs: prune the old ones."""
+
+
+@runs.command("prune")
+@click.option("--keep", type=click.IntRange(min=0), metavar="N", help="Keep the N newest runs (default 20).")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Remove runs older than DAYS (with --keep: either rule removes a run).")
+@pass_state
+def runs_prune(state: _State, keep: int | None, days: float | None) -> None:
+    """Remove old run directories; the latest run is always kept."""
+    from ._eval_command import runs_root
+    from ._runs import disk_usage, prune_runs
+
+    root = runs_root(state.library)
+    if keep is None and days is None:
+        keep = 20
+    sizes = {path: sum(disk_usage(path)) for path in root.iterdir() if path.is_dir()} if root.is_dir() else {}
+    removed = prune_runs(root, keep=keep, older_than_days=days)
+    freed = sum(sizes.get(path, 0) for path in removed)
+    for path in removed:
+        echo(f"removed {path}")
+    echo(f"removed {len(removed)} run(s), up to {freed / 1e6:.1f} MB (bytes shared with the cache or goldens stay "
+         "until those go)")
+
+
+@cli.group()
 def cache() -> None:
     """Inspect the result cache (.promptlib/cache), or prune old and damaged entries."""
 
@@ -904,6 +931,7 @@ _SHORT_HELP = {
     "list": "List the templates.",
     "lock": "Pin each template's content hash in prompts.lock.",
     "reject": "Record a known-bad sample of a case.",
+    "runs": "Prune old run directories.",
     "render": "Render a template's prompt text.",
     "report": "Show a run's report, or merge shard runs.",
     "schema": "Write JSON Schemas for editors.",
