@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._parameters import Size
+from ._parameters import SizeText
 from ._problems import validate_document
 from ._yaml import YamlDocument, parse_yaml
 from .exceptions import TemplateValidationError
@@ -29,7 +29,7 @@ class Expect(BaseModel):
 
     model_config = _STRICT
     outcome: Literal["ok", "blocked"] = "ok"
-    size: Size | None = None
+    size: SizeText | None = None
     format: Literal["png", "jpeg", "webp"] | None = None
     transparent: bool | None = None
     unchanged_outside_mask: bool | None = Field(None, description="Edits: pixels outside the mask stay put.")

@@ -248,9 +248,12 @@ def check(ctx: click.Context, state: _State, as_json: bool) -> None:
     else:
         for problem in report.problems:
             click.echo(str(problem))
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         summary = (
             f"{report.templates} templates, {report.partials} partials, {report.suites} suites: "
             + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
+            + (f", {len(report.warnings)} warning(s)" if report.warnings else "")
         )
         click.echo(summary, err=not report.ok)
     if not report.ok:

@@ -1,6 +1,8 @@
 """From a validated request to encoded images: resolve the `auto` values, then synthesise each sample.
 
-Runs in a worker thread (it is CPU-bound), so it takes plain data and returns plain data.
+Runs in a worker thread (it is CPU-bound), so it takes plain data and returns plain data. A streamed
+request also gets its partial images: coarse previews of the final image that sharpen step by step, so
+each one is visibly closer to the final than the last (as the service's partial images are).
 """
 
 from __future__ import annotations
@@ -8,16 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
+
+from PIL import Image
 
 from promptlib.emulator._edits import has_transparency, render_edit
 from promptlib.emulator._layout import Variation
-from promptlib.emulator._synthesis import ImageSpec, encode, synthesize
+from promptlib.emulator._synthesis import ImageSpec, OutputFormat, encode, render
 from promptlib.emulator._uploads import EditInputs
 from promptlib.emulator._validation import ImageParams, Operation
 
 #: What `size: auto` means for generations (an edit's `auto` is its first image's size).
 DEFAULT_SIZE = (1024, 1024)
+#: The last partial image is the final one reduced by this factor (and each earlier one by twice the next's).
+FINEST_PARTIAL = 4
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Produced:
     images: list[bytes]
     size: tuple[int, int]
     background: str
+    partials: list[bytes] = field(default_factory=list)  # of the first image, coarsest first
 
 
 def request_key(operation: Operation, params: ImageParams, uploads: Sequence[bytes]) -> str:
@@ -44,8 +52,8 @@ def produce_generations(params: ImageParams, samples: Sequence[int], variance: f
     size = DEFAULT_SIZE if params.size == "auto" else _parse_size(params.size)
     transparent = params.background == "transparent"
     spec = _spec(params, size, transparent)
-    images = [synthesize(spec, Variation(variance, sample)) for sample in samples]
-    return Produced(images, size, "transparent" if transparent else "opaque")
+    pictures = [render(spec, Variation(variance, sample)) for sample in samples]
+    return _encoded(params, spec, pictures, transparent)
 
 
 def produce_edits(params: ImageParams, inputs: EditInputs, samples: Sequence[int], variance: float) -> Produced:
@@ -56,12 +64,27 @@ def produce_edits(params: ImageParams, inputs: EditInputs, samples: Sequence[int
         params.background == "auto" and params.output_format != "jpeg" and has_transparency(first)
     )
     spec = _spec(params, size, transparent)
-    images = [
-        encode(render_edit(spec, inputs.images, inputs.mask, Variation(variance, sample)), spec.output_format,
-               spec.output_compression)
-        for sample in samples
-    ]  # fmt: skip
-    return Produced(images, size, "transparent" if transparent else "opaque")
+    pictures = [render_edit(spec, inputs.images, inputs.mask, Variation(variance, sample)) for sample in samples]
+    return _encoded(params, spec, pictures, transparent)
+
+
+def partial_images(final: Image.Image, count: int) -> list[Image.Image]:
+    """`count` previews of `final`, coarsest first: reduced by FINEST_PARTIAL × 2^(count-1-k), then enlarged."""
+    previews = []
+    for k in range(count):
+        factor = FINEST_PARTIAL * 2 ** (count - 1 - k)
+        small = final.resize((max(1, final.width // factor), max(1, final.height // factor)), Image.Resampling.BOX)
+        previews.append(small.resize(final.size, Image.Resampling.BILINEAR))
+    return previews
+
+
+def _encoded(params: ImageParams, spec: ImageSpec, pictures: list[Image.Image], transparent: bool) -> Produced:
+    def encoded(picture: Image.Image) -> bytes:
+        return encode(picture, spec.output_format, spec.output_compression)
+
+    partials = [encoded(p) for p in partial_images(pictures[0], params.partial_images)] if params.stream else []
+    size = (spec.width, spec.height)
+    return Produced([encoded(p) for p in pictures], size, "transparent" if transparent else "opaque", partials)
 
 
 def _spec(params: ImageParams, size: tuple[int, int], transparent: bool) -> ImageSpec:
@@ -69,9 +92,9 @@ def _spec(params: ImageParams, size: tuple[int, int], transparent: bool) -> Imag
         prompt=params.prompt,
         width=size[0],
         height=size[1],
-        quality=params.resolved_quality,
+        quality=params.drawn_quality,
         transparent=transparent,
-        output_format=params.output_format,
+        output_format=cast(OutputFormat, params.output_format),  # checked drawable by `_models.check_model`
         output_compression=params.output_compression,
     )
 

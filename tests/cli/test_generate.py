@@ -295,7 +295,7 @@ def test_webp_on_azure_is_refused_before_any_request(project: Path, emulator: tu
     code, _, stderr = invoke(project, "generate", "tile", "-d", "dev", "--out", str(project / "out"))
 
     assert code == 2
-    assert "does not accept output_format webp" in _one_error_line(stderr)
+    assert "does not take output_format: webp on Azure" in _one_error_line(stderr)
     assert emulator[1].requests == []
 
 

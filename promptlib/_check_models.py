@@ -1,0 +1,188 @@
+"""`check`'s model part: each template's parameters against the model of every deployment it will run on.
+
+A template runs on its own ``deployment:`` (else the project default) when an app calls it, and on each
+eval case's deployment (the suite's, else the template's, else the default) in CI; every one of those
+models must accept its parameters. Models the table does not know, and models close to or past their
+retirement date, are warnings: the project still works, but someone should look.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._capabilities import Provider
+from ._config import Settings
+from ._library import Library
+from ._model_rules import edit_input_problems, parameter_problems
+from ._problems import Problem
+from ._suites import Case, discover_suites, load_suite_document
+from ._templates import PromptTemplate
+from ._variables import ImageVariable
+from ._yaml import YamlDocument, parse_yaml
+from .exceptions import PromptlibError
+
+#: `check` warns this many days ahead of a model's retirement.
+RETIREMENT_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Use:
+    """One deployment a template runs on, and who sends it there (for the message)."""
+
+    template_id: str
+    deployment: str
+    by: str
+
+
+def model_problems(library: Library, templates: dict[str, PromptTemplate]) -> list[Problem]:
+    """Every parameter a deployment's model refuses, at the template's file and line."""
+    settings = library.settings
+    problems: list[Problem] = []
+    seen: set[tuple[str, str, str]] = set()
+    docs: dict[str, YamlDocument | None] = {}
+    for use in template_uses(library, templates):
+        template = templates[use.template_id]
+        spec = settings.model_spec(use.deployment)
+        if spec is None:
+            continue  # an unknown model: wire rules only (warned about once, in model_warnings)
+        kind = settings.deployment(use.deployment).kind
+        provider: Provider = "openai" if kind == "openai" else "azure"
+        found = parameter_problems(template.parameters, template.operation, spec, provider)
+        found += edit_input_problems(spec, *_edit_inputs(template))
+        for field, message in found:
+            if (template.id, spec.name, field) in seen:
+                continue
+            seen.add((template.id, spec.name, field))
+            if template.id not in docs:
+                docs[template.id] = _parsed(template.path)
+            doc = docs[template.id]
+            line = _line(doc, field)
+            where = f"deployment {use.deployment!r}, {use.by}"
+            problems.append(Problem(template.path, line, f"{_label(field)}: {message} ({where})"))
+    return problems
+
+
+def template_uses(library: Library, templates: dict[str, PromptTemplate]) -> list[Use]:
+    """Each (template, deployment) pair the project will send, first reason first."""
+    config = library.settings.config
+    defined = config.deployments
+    uses: dict[tuple[str, str], Use] = {}
+
+    def add(template_id: str, deployment: str | None, by: str) -> None:
+        if deployment in defined and template_id in templates:
+            uses.setdefault((template_id, deployment), Use(template_id, deployment, by))
+
+    for loaded in templates.values():
+        add(loaded.id, loaded.deployment or config.default_deployment, "its default deployment")
+    for name, path in discover_suites(library.settings.evals_dir).items():
+        try:
+            suite, _ = load_suite_document(path)
+        except PromptlibError:
+            continue  # reported by the suite check
+        for entry in suite.cases:
+            template_id = entry.prompt if isinstance(entry, Case) else entry.from_examples
+            template = templates.get(template_id)
+            if template is None:
+                continue
+            label = f"case {entry.id}" if isinstance(entry, Case) else f"from_examples {template_id}"
+            add(template_id, suite.deployment or template.deployment or config.default_deployment,
+                f"used by evals/{name}.yaml {label}")  # fmt: skip
+    return list(uses.values())
+
+
+def model_warnings(settings: Settings, library: Library, today: datetime.date) -> list[Problem]:
+    """Unknown models (one line per model), models near or past retirement, and deprecated ``user``."""
+    path = settings.config_path or Path("promptlib.yaml")
+    doc = _parsed(path) if settings.config_path is not None else None
+    warnings: list[Problem] = []
+    unknown: dict[str, list[str]] = {}
+    for name, deployment in settings.config.deployments.items():
+        spec = settings.model_spec(name)
+        line = _line_in(doc, ("deployments", name, "model")) or _line_in(doc, ("deployments", name))
+        if spec is None:
+            unknown.setdefault(deployment.model, []).append(name)
+            continue
+        provider: Provider = "openai" if deployment.kind == "openai" else "azure"
+        message = retirement_message(name, spec.name, spec.retirement(provider), provider, today, spec.entry.successors)
+        if message:
+            warnings.append(Problem(path, line, message))
+    for model, names in unknown.items():
+        line = _line_in(doc, ("deployments", names[0], "model"))
+        warnings.append(Problem(path, line, unknown_model_message(model, names)))
+    return warnings
+
+
+def unknown_model_message(model: str, deployments: Iterable[str]) -> str:
+    listed = ", ".join(repr(d) for d in deployments)
+    return (
+        f"model {model!r} (deployment {listed}) is not in promptlib's model table: its parameters are checked "
+        "against the API's wire rules only and priced at the dearest known rates; declare it under models: in "
+        f"promptlib.yaml (e.g. `models: {{{model}: {{extends: gpt-image-2}}}}`) — `promptlib models` lists the table"
+    )
+
+
+def retirement_message(
+    deployment: str, model: str, retires: datetime.date | None, provider: Provider, today: datetime.date,
+    successors: list[str] | None,
+) -> str | None:  # fmt: skip
+    """The warning for a model retired or retiring within RETIREMENT_WARNING_DAYS, else None."""
+    if retires is None:
+        return None
+    days = (retires - today).days
+    if days > RETIREMENT_WARNING_DAYS:
+        return None
+    where = "Azure" if provider == "azure" else "OpenAI"
+    move = f"move it to {' or '.join(successors)}" if successors else "move it to a current model"
+    if days < 0:
+        when = f"was retired on {where} on {retires.isoformat()} ({-days} days ago): its requests fail"
+    else:
+        when = f"retires on {where} on {retires.isoformat()} (in {days} days)"
+    return f"deployment {deployment!r} serves {model}, which {when}; {move} (`promptlib models` lists them)"
+
+
+def deprecation_warnings(templates: dict[str, PromptTemplate]) -> list[Problem]:
+    """``user`` still works but is deprecated in favour of ``safety_identifier`` (openai 3.57)."""
+    warnings = []
+    for template in templates.values():
+        if template.parameters.user is not None:
+            line = _line(_parsed(template.path), "user")
+            warnings.append(Problem(template.path, line, (
+                "parameters.user is deprecated in favour of safety_identifier; keep user only for deployments on "
+                "api-versions that predate safety_identifier"
+            )))  # fmt: skip
+    return warnings
+
+
+def _edit_inputs(template: PromptTemplate) -> tuple[int, int]:
+    images = [s for s in template.variables.values() if isinstance(s, ImageVariable)]
+    return sum(s.role == "image" for s in images), sum(s.role == "mask" for s in images)
+
+
+def _label(field: str) -> str:
+    if field == "operation":
+        return "operation"
+    if field in ("image", "mask"):
+        return f"variables ({field})"
+    return f"parameters.{field}"
+
+
+def _parsed(path: Path) -> YamlDocument | None:
+    try:
+        return parse_yaml(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError, PromptlibError):
+        return None
+
+
+def _line(doc: YamlDocument | None, field: str) -> int | None:
+    if field == "operation":
+        return _line_in(doc, ("operation",))
+    if field in ("image", "mask"):
+        return _line_in(doc, ("variables",))
+    return _line_in(doc, ("parameters", field)) or _line_in(doc, ("parameters",))
+
+
+def _line_in(doc: YamlDocument | None, loc: tuple[str, ...]) -> int | None:
+    return doc.line_of(loc) if doc is not None else None
