@@ -157,6 +157,7 @@ class _CaseRun:
             k = ctx.options.samples
             policy = Policy(samples=k, min_matches=min(policy.min_matches, k), max_samples=max(policy.max_samples, k))
         self.policy = policy
+        self.filtered: list[str] = []  # notes on images the output filter removed from otherwise good answers
         self.result = CaseResult(
             suite=case.suite,
             case=case.id,
@@ -237,9 +238,12 @@ class _CaseRun:
             call_tally.reset(tally_token)
             self.result.retries += tally.retries
             self.result.rate_limited += tally.rate_limited
+            self.result.read_timeouts += tally.read_timeouts
         if generation.cached:
             log.info("%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12],
                      len(generation.images))
+        if generation.filtered:
+            self.filtered.append(_filtered_note(generation))
         for image in generation.images:
             index = start + image.index
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
@@ -342,7 +346,8 @@ class _CaseRun:
         degenerate = [s for s in result.samples if s.verdict == "degenerate"]
         rejected = [s for s in result.samples if s.verdict == "rejected-dup"]
         failures = sorted({f for s in result.samples for f in s.failures})
-        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")})
+        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")}
+                                 | set(self.filtered))  # fmt: skip
         changed = result.changed_since_approval
         suffix = ""
         if changed and changed["from_version"] != changed["to_version"]:
@@ -375,3 +380,12 @@ class _CaseRun:
             result.status, result.message = "passed", f"{what}, as expected"
         else:
             result.status, result.message = "blocked", f"{what}; if this is intended, set expect: {{outcome: blocked}}"
+
+
+def _filtered_note(generation: GenerationResult) -> str:
+    """Say that the output filter removed some of a request's images; the case is judged on the rest."""
+    categories = sorted({c for f in generation.filtered for c in f.categories})
+    why = f" ({', '.join(categories)})" if categories else ""
+    total = len(generation.images) + len(generation.filtered)
+    return (f"the output filter removed {len(generation.filtered)} of {total} images{why}; the case is judged on "
+            "the others")  # fmt: skip

@@ -328,10 +328,13 @@ def schema(out: Path | None) -> None:
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
     help="Directory for the images and their JSON sidecar.",
 )
+@click.option("--stream", is_flag=True, help="Stream the image: write each partial image as it arrives.")
+@click.option("--partial-images", type=click.IntRange(0, 3), default=2, show_default=True,
+              help="With --stream: how many previews to ask for (0-3).")  # fmt: skip
 @pass_state
 def generate(
     state: _State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
-    deployment: str | None, out: Path,
+    deployment: str | None, out: Path, stream: bool, partial_images: int,
 ) -> None:
     """Render a template and run it on a deployment; write the images and a JSON sidecar."""
     from ._generation import prepare_rendered
@@ -341,7 +344,12 @@ def generate(
     rendered = render_from_options(library, template_id, var, vars_file, example)
     client, request = prepare_rendered(library, rendered, deployment)
     with library:
-        result = client.generate(request)
+        if stream:
+            from ._stream_output import write_stream
+
+            result = write_stream(client.stream(request, partial_images), request, out, partial_images)
+        else:
+            result = client.generate(request)
     paths, sidecar = write_generation(result, out)
     for path in paths:
         click.echo(f"wrote {path}")
@@ -352,6 +360,34 @@ def generate(
         f"{first.format} in {result.latency_s:.2f} s, cost ~${result.cost:.4f}"
         + (f", request id {result.request_id}" if result.request_id else "")
     )
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="The whole table (with promptlib.yaml's models:) as JSON.")
+def models(name: str | None, as_json: bool) -> None:
+    """The models promptlib knows: sizes, qualities, formats, streaming, prices, retirement (NAME: one, in full).
+
+    Run in a project, the table includes its promptlib.yaml `models:` section."""
+    import datetime
+
+    from ._config import load_settings
+    from ._model_listing import format_model, format_table, model_json, table_json
+    from ._model_table import ModelTable, shipped_table
+    from .exceptions import ProjectNotFound
+
+    try:
+        table: ModelTable = load_settings().models
+    except ProjectNotFound:
+        table = shipped_table()
+    today = datetime.datetime.now(datetime.UTC).date()
+    if as_json:
+        spec = table.get(name) if name else None
+        if name and spec is None:
+            raise UsageError(f"no model {name!r} in the table or under models:; `promptlib models` lists them")
+        _echo_json(model_json(spec) if spec is not None else table_json(table))
+    else:
+        click.echo(format_model(table, name, today) if name else format_table(table, today), nl=False)
 
 
 @cli.group()
@@ -371,11 +407,13 @@ def emulator() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Make the sequence of variants reproducible.")
 @click.option("--block", "block", multiple=True, metavar="TERM", help="Refuse prompts containing TERM (repeatable).")
-@click.option("--model", default="gpt-image-1.5", show_default=True, help="Model the emulator claims to serve.")
+@click.option("--model", default="gpt-image-2", show_default=True,
+              help="Model the emulator serves: its sizes, formats, prices (`promptlib models`).")  # fmt: skip
 @click.option("--latency-ms", metavar="N|LOW-HIGH", help="Add latency to every request: fixed, or uniform in a range.")
 @click.option(
     "--fail-rate", metavar="FAULT=RATE,...",
-    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow (e.g. 429=0.3,500=0.1,drop=0.05).",
+    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow, filter "
+    "(e.g. 429=0.3,500=0.1,drop=0.05).",
 )
 @click.option("--fault-script", metavar="STEP,...", help="Steps for the first requests in order (e.g. 429,ok,drop).")
 @click.option("--retry-after-ms", type=click.IntRange(0), default=1000, show_default=True,
@@ -524,7 +562,9 @@ def eval_command(
         click.echo(
             f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
             f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
-            f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429) · {totals['tokens']} tokens"
+            f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429)"
+            + (f", {totals['read_timeouts']} read timeouts" if totals.get("read_timeouts") else "")
+            + f" · {totals['tokens']} tokens"
             f" · {totals['wall_time_s']:.1f} s"
         )
         if data["unused_goldens"]:

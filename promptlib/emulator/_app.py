@@ -35,7 +35,7 @@ from promptlib.emulator._models import check_edit_inputs, check_model
 from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
 from promptlib.emulator._ratelimit import RateLimit, RateLimiter
 from promptlib.emulator._records import RequestLog, RequestRecord
-from promptlib.emulator._safety import BlockList
+from promptlib.emulator._safety import CONTENT_FILTER_CLEAR, PROMPT_FILTER_CLEAR, BlockList
 from promptlib.emulator._streaming import event_stream_response, stream_events
 from promptlib.emulator._uploads import decode_inputs
 from promptlib.emulator._usage import usage
@@ -224,16 +224,6 @@ def _body(params: ImageParams, produced: Produced, used: dict[str, object], anno
     if params.safety_identifier:
         body["safety_identifier"] = params.safety_identifier
     return body
-
-
-_CLEAR = {"filtered": False, "severity": "safe"}
-#: Azure's per-image annotations (reference §4: the v1 `AzureImage` requires both; jailbreak is required
-#: in `prompt_filter_results`).
-CONTENT_FILTER_CLEAR = {"hate": _CLEAR, "self_harm": _CLEAR, "sexual": _CLEAR, "violence": _CLEAR}
-PROMPT_FILTER_CLEAR = {
-    **CONTENT_FILTER_CLEAR, "jailbreak": {"detected": False, "filtered": False},
-    "profanity": {"detected": False, "filtered": False}, "custom_blocklists": {"filtered": False, "details": []},
-}  # fmt: skip
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

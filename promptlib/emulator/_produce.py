@@ -24,7 +24,7 @@ from promptlib.emulator._validation import ImageParams, Operation
 #: What `size: auto` means for generations (an edit's `auto` is its first image's size).
 DEFAULT_SIZE = (1024, 1024)
 #: The last partial image is the final one reduced by this factor (and each earlier one by twice the next's).
-FINEST_PARTIAL = 4
+FINEST_PARTIAL = 8
 
 
 @dataclass(frozen=True)
