@@ -127,7 +127,7 @@ def stream_problems(spec: ModelSpec | None, parameters: ImageParameters, partial
     if spec is not None and streaming is not None:
         if not streaming.supported:
             problems.append(("stream", f"{spec.name} does not stream"))
-        elif partial_images > streaming.max_partial_images:
+        elif streaming.max_partial_images < partial_images <= 3:
             problems.append(
                 ("partial_images", f"{spec.name} sends at most {streaming.max_partial_images} partial images")
             )
