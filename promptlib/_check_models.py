@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._bounded import ReadRefused, read_text
 from ._capabilities import Provider
 from ._config import Settings
 from ._library import Library
@@ -57,7 +58,7 @@ def model_problems(library: Library, templates: dict[str, PromptTemplate]) -> li
                 continue
             seen.add((template.id, spec.name, field))
             if template.id not in docs:
-                docs[template.id] = _parsed(template.path)
+                docs[template.id] = _parsed(template.path, library.settings.root)
             doc = docs[template.id]
             line = _line(doc, field)
             where = f"deployment {use.deployment!r}, {use.by}"
@@ -95,13 +96,12 @@ def template_uses(library: Library, templates: dict[str, PromptTemplate]) -> lis
 
 def model_warnings(settings: Settings, library: Library, today: datetime.date) -> list[Problem]:
     """Unknown models (one line per model), models near or past retirement, and deprecated ``user``."""
-    path = settings.config_path or Path("promptlib.yaml")
-    doc = _parsed(path) if settings.config_path is not None else None
+    path = settings.deployments_path or Path("promptlib.yaml")
     warnings: list[Problem] = []
     unknown: dict[str, list[str]] = {}
     for name, deployment in settings.config.deployments.items():
         spec = settings.model_spec(name)
-        line = _line_in(doc, ("deployments", name, "model")) or _line_in(doc, ("deployments", name))
+        line = settings.line_of("deployments", name, "model") or settings.line_of("deployments", name)
         if spec is None:
             unknown.setdefault(deployment.model, []).append(name)
             continue
@@ -110,7 +110,7 @@ def model_warnings(settings: Settings, library: Library, today: datetime.date) -
         if message:
             warnings.append(Problem(path, line, message))
     for model, names in unknown.items():
-        line = _line_in(doc, ("deployments", names[0], "model"))
+        line = settings.line_of("deployments", names[0], "model")
         warnings.append(Problem(path, line, unknown_model_message(model, names)))
     return warnings
 
@@ -148,7 +148,7 @@ def deprecation_warnings(templates: dict[str, PromptTemplate]) -> list[Problem]:
     warnings = []
     for template in templates.values():
         if template.parameters.user is not None:
-            line = _line(_parsed(template.path), "user")
+            line = _line(_parsed(template.path, template.project_root), "user")
             warnings.append(Problem(template.path, line, (
                 "parameters.user is deprecated in favour of safety_identifier; keep user only for deployments on "
                 "api-versions that predate safety_identifier"
@@ -169,10 +169,11 @@ def _label(field: str) -> str:
     return f"parameters.{field}"
 
 
-def _parsed(path: Path) -> YamlDocument | None:
+def _parsed(path: Path, root: Path) -> YamlDocument | None:
+    """The template's YAML again, for the line of a parameter (bounded like every read of a project file)."""
     try:
-        return parse_yaml(path.read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError, PromptlibError):
+        return parse_yaml(read_text(path, within=root), path)
+    except (OSError, UnicodeDecodeError, ReadRefused, PromptlibError):
         return None
 
 
