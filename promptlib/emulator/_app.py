@@ -96,8 +96,9 @@ class EmulatorApp(Starlette):
         except ApiError as error:
             return error.response()
         counts = token_counts(spec)
+        partials = params.partial_images if params.stream else 0
         used = usage(params.prompt, params.resolved_quality, produced.size, len(produced.images), inputs, counts,
-                     len(produced.partials))  # fmt: skip
+                     partials)  # fmt: skip
         if params.stream:
             return event_stream_response(stream_events(operation, params, produced, used))
         return JSONResponse(_body(params, produced, used, annotated=surface != "openai"))

@@ -1,8 +1,9 @@
 """From a validated request to encoded images: resolve the `auto` values, then synthesise each sample.
 
 Runs in a worker thread (it is CPU-bound), so it takes plain data and returns plain data. A streamed
-request also gets its partial images: coarse previews of the final image that sharpen step by step, so
-each one is visibly closer to the final than the last (as the service's partial images are).
+request also gets its partial images (`partial_image`): coarse previews of the final image that sharpen
+step by step, so each one is visibly closer to the final than the last (as the service's partial images
+are); they are encoded one at a time as the stream sends them, so the first arrives early.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Produced:
     images: list[bytes]
     size: tuple[int, int]
     background: str
-    partials: list[bytes] = field(default_factory=list)  # of the first image, coarsest first
+    preview: Image.Image | None = field(default=None, repr=False)  # the first image, for its partial images
 
 
 def request_key(operation: Operation, params: ImageParams, uploads: Sequence[bytes]) -> str:
@@ -68,23 +69,25 @@ def produce_edits(params: ImageParams, inputs: EditInputs, samples: Sequence[int
     return _encoded(params, spec, pictures, transparent)
 
 
-def partial_images(final: Image.Image, count: int) -> list[Image.Image]:
-    """`count` previews of `final`, coarsest first: reduced by FINEST_PARTIAL × 2^(count-1-k), then enlarged."""
-    previews = []
-    for k in range(count):
-        factor = FINEST_PARTIAL * 2 ** (count - 1 - k)
-        small = final.resize((max(1, final.width // factor), max(1, final.height // factor)), Image.Resampling.BOX)
-        previews.append(small.resize(final.size, Image.Resampling.BILINEAR))
-    return previews
+def partial_image(final: Image.Image, index: int, count: int) -> Image.Image:
+    """Preview `index` of `count` (0 the coarsest): `final` reduced by FINEST_PARTIAL × 2^(count-1-index) and
+    enlarged back as a mosaic (unsmoothed blocks encode about as fast and small as the final image)."""
+    factor = FINEST_PARTIAL * 2 ** (count - 1 - index)
+    small = final.resize((max(1, final.width // factor), max(1, final.height // factor)), Image.Resampling.BOX)
+    return small.resize(final.size, Image.Resampling.NEAREST)
+
+
+def encoded_partial(params: ImageParams, final: Image.Image, index: int) -> bytes:
+    """Partial image `index` of a streamed request, encoded as its final image is."""
+    picture = partial_image(final, index, params.partial_images)
+    return encode(picture, cast(OutputFormat, params.output_format), params.output_compression)
 
 
 def _encoded(params: ImageParams, spec: ImageSpec, pictures: list[Image.Image], transparent: bool) -> Produced:
-    def encoded(picture: Image.Image) -> bytes:
-        return encode(picture, spec.output_format, spec.output_compression)
-
-    partials = [encoded(p) for p in partial_images(pictures[0], params.partial_images)] if params.stream else []
+    images = [encode(picture, spec.output_format, spec.output_compression) for picture in pictures]
     size = (spec.width, spec.height)
-    return Produced([encoded(p) for p in pictures], size, "transparent" if transparent else "opaque", partials)
+    preview = pictures[0] if params.stream and params.partial_images else None
+    return Produced(images, size, "transparent" if transparent else "opaque", preview)
 
 
 def _spec(params: ImageParams, size: tuple[int, int], transparent: bool) -> ImageSpec:
