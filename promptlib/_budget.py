@@ -100,7 +100,8 @@ def plan_run(
             name = settings.deployment_name(deployment, case.deployment or rendered.deployment)
             model = settings.deployment(name).model
             price = settings.price(name)
-            request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=0, n=k)
+            variant = settings.deployment(name).output_identity()
+            request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=0, n=k, variant=variant)
         except PromptlibError as exc:
             rows.append(PlannedRequest(key, None, None, k, None, None, False, 0.0, 0.0, error=str(exc)))
             continue
@@ -108,7 +109,8 @@ def plan_run(
         cost = 0.0 if cached else request_cost(request, price)
         extra = 0.0
         if top_up:
-            more = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=k, n=top_up)
+            more = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=k, n=top_up,
+                                              variant=variant)
             extra = request_cost(more, price)
         params = request.parameters
         rows.append(PlannedRequest(

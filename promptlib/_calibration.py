@@ -31,7 +31,8 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
     # The deployment `promptlib eval` would use: --deployment, PROMPTLIB_DEPLOYMENT, the suite's, the template's.
     client = library.clients.get(library.settings.deployment_name(deployment, case.deployment or rendered.deployment))
     request = ImageRequest.from_rendered(
-        rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=10_000, n=samples
+        rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=10_000, n=samples,
+        variant=library.settings.deployment(client.endpoint.name).output_identity(),
     )
 
     async def draw() -> list[dict[str, int]]:

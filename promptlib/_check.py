@@ -7,26 +7,20 @@ own and failures are collected rather than raised.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ._bounded import ReadRefused, read_text
 from ._config import CONFIG_FILE
+from ._eval_cases import UNREADABLE, SuiteCases, read_suite
 from ._library import Library
 from ._lock import LockEntry, compare, lock_path, read_lock, version_line
 from ._problems import Problem, problems_of
-from ._suites import (
-    Case,
-    SuiteFile,
-    discover_suites,
-    load_suite_document,
-    misnamed_suites,
-    suite_name,
-    suite_name_problem,
-)
+from ._suites import discover_suites, misnamed_suites, suite_name, suite_name_problem
 from ._templates import PromptTemplate
 from ._variables import ImageVariable
-from ._yaml import YamlDocument
 from .exceptions import PromptlibError
 
 
@@ -116,10 +110,42 @@ def _check_goldens(library: Library, report: CheckReport) -> None:
             if mismatch is not None:
                 report.problems.append(Problem(store.case_dir(suite, case) / MANIFEST, None, mismatch))
         if live is not None and (suite, case) not in live:
-            report.problems.append(Problem(
-                store.case_dir(suite, case), None,
-                f"goldens of {suite}/{case}, which no suite has any more; remove them with `promptlib goldens prune`",
-            ))
+            renamed = _renamed_to(library, store, manifest) if manifest is not None else None
+            directory = store.case_dir(suite, case)
+            if renamed is not None:
+                target = store.root / renamed
+                message = (f"goldens of {suite}/{case}, which no suite has any more, match case {renamed} (same "
+                           f"template and prompt): if you renamed the case, move them with `git mv "
+                           f"{_shown(directory)} {_shown(target)}`")
+            else:
+                message = (f"goldens of {suite}/{case}, which no suite has any more; remove them with "
+                           "`promptlib goldens prune`")
+            report.problems.append(Problem(directory, None, message))
+
+
+def _renamed_to(library: Library, store: Any, manifest: Any) -> str | None:
+    """The case without goldens that renders exactly what an unused golden set was approved for (a rename)."""
+    from ._eval_cases import select_cases
+
+    with_goldens = set(store.cases())
+    for case in select_cases(library, [])[0]:
+        if (case.suite, case.id) in with_goldens or case.template_id != manifest.template.id:
+            continue
+        try:
+            rendered = library.get(case.template_id).render(case.variables)
+        except PromptlibError:
+            continue
+        if rendered.prompt == manifest.prompt and rendered.parameters.to_wire() == manifest.parameters:
+            return case.key
+    return None
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when it is under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _check_templates(library: Library, report: CheckReport) -> dict[str, PromptTemplate]:
@@ -130,11 +156,11 @@ def _check_templates(library: Library, report: CheckReport) -> dict[str, PromptT
         report.templates += 1
         try:
             template = library.get(template_id)
-            _check_examples(template)
         except PromptlibError as exc:
             report.problems.extend(problems_of(exc))
             continue
-        loaded[template_id] = template
+        loaded[template_id] = template  # a bad example is the example's problem: the suites still get checked
+        report.problems.extend(_example_problems(template))
         deployments = library.settings.config.deployments
         if template.deployment is not None and template.deployment not in deployments:
             line = version_line(template.path, key="deployment")
@@ -144,18 +170,32 @@ def _check_templates(library: Library, report: CheckReport) -> dict[str, PromptT
     return loaded
 
 
-def _check_examples(template: PromptTemplate) -> None:
-    """Every example must render: it documents the template and seeds eval cases."""
+def _example_problems(template: PromptTemplate) -> list[Problem]:
+    """Every example must render: it documents the template and seeds eval cases. Each at its own line."""
+    problems = []
     for example in template.examples:
         try:
             template.render(example.variables)
         except PromptlibError as exc:
-            raise type(exc)(f"example {example.name!r}: {exc.message}", path=template.path) from None
+            line = example_line(template.path, example.name)
+            problems.append(Problem(template.path, line, f"example {example.name!r}: {exc.message}"))
     has_images = any(isinstance(s, ImageVariable) for s in template.variables.values())
-    if has_images and not template.examples:
-        return
-    if not template.examples and all(not s.is_required for s in template.variables.values()):
-        template.render()
+    if not template.examples and not has_images and all(not s.is_required for s in template.variables.values()):
+        try:
+            template.render()
+        except PromptlibError as exc:
+            problems.extend(problems_of(exc))
+    return problems
+
+
+def example_line(path: Path, name: str) -> int | None:
+    """The line of `- name: NAME` under examples: (plain or quoted), by a scan of the file's text."""
+    pattern = re.compile(rf"^\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*(#.*)?$")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((i + 1 for i, text in enumerate(lines) if pattern.match(text)), None)
 
 
 def _check_partials(library: Library, report: CheckReport) -> None:
@@ -218,35 +258,34 @@ def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> No
                 report.problems.append(Problem(path, None, "suite files must end in .yaml; rename it"))
     for name, path in misnamed_suites(settings.evals_dir).items():
         report.problems.append(Problem(path, None, suite_name_problem(name) or ""))
-    for path in discover_suites(settings.evals_dir).values():
+    for name, path in discover_suites(settings.evals_dir).items():
         report.suites += 1
-        try:
-            suite, doc = load_suite_document(path, within=settings.root)
-        except PromptlibError as exc:
-            report.problems.extend(problems_of(exc))
-            continue
-        report.problems.extend(_suite_problems(library, suite, doc, broken))
+        report.problems.extend(_suite_problems(library, read_suite(library, name, path), broken))
 
 
-def _suite_problems(library: Library, suite: SuiteFile, doc: YamlDocument, broken: set[str]) -> list[Problem]:
-    """Problems of the suite itself; a case of a broken template is not reported again."""
-    path = doc.path
-    problems = []
-    if suite.deployment is not None and suite.deployment not in library.settings.config.deployments:
-        message = f"deployment {suite.deployment!r} is not defined in promptlib.yaml"
-        problems.append(Problem(path, doc.line_of(("deployment",)), message))
-    for index, case in enumerate(suite.cases):
-        line = doc.line_of(("cases", index))
-        template_id = case.prompt if isinstance(case, Case) else case.from_examples
-        label = case.id if isinstance(case, Case) else f"from_examples {template_id}"
-        if template_id in broken:
+def _suite_problems(library: Library, found: SuiteCases, broken: set[str]) -> list[Problem]:
+    """What eval would refuse in one suite (the same reading eval does), each at its line; a case of a
+    template that is itself broken is not reported again."""
+    if found.suite is None:
+        return [Problem(p.path, p.line, p.message.removeprefix(UNREADABLE)) for p in found.problems]
+    problems = [p for p in found.problems if not any(p.message.startswith(f"from_examples {t}:") for t in broken)]
+    deployment = found.suite.deployment
+    if deployment is not None and deployment not in library.settings.config.deployments:
+        line = _key_line(found.path, "deployment")
+        problems.append(Problem(found.path, line, f"deployment {deployment!r} is not defined in promptlib.yaml"))
+    for case in found.cases:
+        if case.template_id in broken or case.from_example:
             continue
         try:
-            template = library.get(template_id)
-            if isinstance(case, Case):
-                template.render(case.variables)
-            elif not template.examples:
-                problems.append(Problem(path, line, f"{label}: {template_id} has no examples"))
+            library.get(case.template_id).render(case.variables)
         except PromptlibError as exc:
-            problems.append(Problem(path, line, f"case {label}: {exc.message}"))
+            problems.append(Problem(found.path, case.line, f"case {case.id}: {exc.message}"))
     return problems
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((i + 1 for i, text in enumerate(lines) if re.match(rf"{key}\s*:", text)), None)

@@ -16,10 +16,11 @@ from pathlib import Path
 from ._bounded import ReadRefused, read_text
 from ._capabilities import Provider
 from ._config import Settings
+from ._eval_cases import EvalCase, read_suite
 from ._library import Library
-from ._model_rules import edit_input_problems, parameter_problems
+from ._model_rules import edit_input_problems, parameter_problems, size_problem
 from ._problems import Problem
-from ._suites import Case, discover_suites, load_suite_document
+from ._suites import discover_suites
 from ._templates import PromptTemplate
 from ._variables import ImageVariable
 from ._yaml import YamlDocument, parse_yaml
@@ -39,12 +40,19 @@ class Use:
 
 
 def model_problems(library: Library, templates: dict[str, PromptTemplate]) -> list[Problem]:
-    """Every parameter a deployment's model refuses, at the template's file and line."""
+    """Every parameter a deployment's model refuses, at the template's file and line; every expected size it
+    cannot make, at the case's line."""
+    cases = suite_cases(library)
+    uses = template_uses(library, templates, cases)
+    return _parameter_problems(library, templates, uses) + _expectation_problems(library, templates, cases)
+
+
+def _parameter_problems(library: Library, templates: dict[str, PromptTemplate], uses: list[Use]) -> list[Problem]:
     settings = library.settings
     problems: list[Problem] = []
     seen: set[tuple[str, str, str]] = set()
     docs: dict[str, YamlDocument | None] = {}
-    for use in template_uses(library, templates):
+    for use in uses:
         template = templates[use.template_id]
         spec = settings.model_spec(use.deployment)
         if spec is None:
@@ -66,7 +74,50 @@ def model_problems(library: Library, templates: dict[str, PromptTemplate]) -> li
     return problems
 
 
-def template_uses(library: Library, templates: dict[str, PromptTemplate]) -> list[Use]:
+def _expectation_problems(
+    library: Library, templates: dict[str, PromptTemplate], cases: list[tuple[str, EvalCase]]
+) -> list[Problem]:
+    """``expect: {size: WxH}`` that the case's model cannot make (a case that could never pass)."""
+    problems = []
+    for _, case in cases:
+        template = templates.get(case.template_id)
+        size = case.expect.size
+        if template is None or size is None:
+            continue
+        deployment = _case_deployment(library, case, template)
+        spec = library.settings.model_spec(deployment) if deployment in library.settings.config.deployments else None
+        sizes = spec.entry.sizes if spec is not None else None
+        message = size_problem(sizes, size, spec.name) if spec is not None and sizes is not None else None
+        if message and case.path is not None:
+            line = _expect_size_line(case, library.settings.root)
+            problems.append(Problem(case.path, line, f"cases[{case.id}].expect.size: {message} "
+                                    f"(deployment {deployment!r})"))  # fmt: skip
+    return problems
+
+
+def _expect_size_line(case: EvalCase, root: Path) -> int | None:
+    """The line of the case's ``expect.size`` (else of the case): its entry is the one starting at case.line."""
+    doc = _parsed(case.path, root) if case.path is not None else None
+    entries = doc.data.get("cases") if doc is not None and isinstance(doc.data, dict) else None
+    if doc is None or not isinstance(entries, list):
+        return case.line
+    index = next((i for i in range(len(entries)) if doc.line_of(("cases", i)) == case.line), None)
+    return case.line if index is None else doc.line_of(("cases", index, "expect", "size"))
+
+
+def suite_cases(library: Library) -> list[tuple[str, EvalCase]]:
+    """(suite name, case) of every readable case; a broken suite or entry is reported by the suite check."""
+    return [(name, case) for name, path in discover_suites(library.settings.evals_dir).items()
+            for case in read_suite(library, name, path).cases]  # fmt: skip
+
+
+def _case_deployment(library: Library, case: EvalCase, template: PromptTemplate) -> str:
+    return case.deployment or template.deployment or library.settings.config.default_deployment
+
+
+def template_uses(
+    library: Library, templates: dict[str, PromptTemplate], cases: list[tuple[str, EvalCase]] | None = None
+) -> list[Use]:
     """Each (template, deployment) pair the project will send, first reason first."""
     config = library.settings.config
     defined = config.deployments
@@ -78,19 +129,11 @@ def template_uses(library: Library, templates: dict[str, PromptTemplate]) -> lis
 
     for loaded in templates.values():
         add(loaded.id, loaded.deployment or config.default_deployment, "its default deployment")
-    for name, path in discover_suites(library.settings.evals_dir).items():
-        try:
-            suite, _ = load_suite_document(path)
-        except PromptlibError:
-            continue  # reported by the suite check
-        for entry in suite.cases:
-            template_id = entry.prompt if isinstance(entry, Case) else entry.from_examples
-            template = templates.get(template_id)
-            if template is None:
-                continue
-            label = f"case {entry.id}" if isinstance(entry, Case) else f"from_examples {template_id}"
-            add(template_id, suite.deployment or template.deployment or config.default_deployment,
-                f"used by evals/{name}.yaml {label}")  # fmt: skip
+    for name, case in suite_cases(library) if cases is None else cases:
+        template = templates.get(case.template_id)
+        if template is not None:
+            by = f"used by evals/{name}.yaml case {case.id}"
+            add(case.template_id, _case_deployment(library, case, template), by)
     return list(uses.values())
 
 

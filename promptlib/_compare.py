@@ -153,6 +153,14 @@ def compare_sample(
     return SampleComparison("match" if votes >= 2 else "miss", best, dists, votes, note)
 
 
+def nearly_identical(hashes: Hashes, goldens: Sequence[tuple[str, Hashes]]) -> tuple[int, dict[str, int]] | None:
+    """The first golden `hashes` is a near-identical copy of (index, distances), or None."""
+    for index, (_, golden) in enumerate(goldens):
+        if _votes(hashes, golden, DUPLICATE) >= 2:
+            return index, {alg: distance(hashes[alg], golden[alg]) for alg in VOTING}
+    return None
+
+
 def _votes(a: Hashes, b: Hashes, thresholds: dict[str, int]) -> int:
     return sum(distance(a[alg], b[alg]) <= thresholds[alg] for alg in VOTING)
 

@@ -8,7 +8,7 @@ is what the declared-vs-used check and the content hash need.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
@@ -31,6 +31,7 @@ class Compiled:
     template: Template
     used_variables: frozenset[str]
     partials: dict[str, str]  # partial name -> source text, transitively
+    use_lines: Mapping[str, int] = field(default_factory=dict)  # variable -> file line of its first use here
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ class TemplateCompiler:
         except (RecursionError, SyntaxError):  # Python's own limits: nested blocks, parentheses
             raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
         template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
-        return Compiled(template=template, used_variables=frozenset(used), partials=partials)
+        loads: dict[str, int] = getattr(tree, "promptlib_loads", None) or {}
+        lines = {name: line + line_offset for name, line in loads.items()}
+        return Compiled(template=template, used_variables=frozenset(used), partials=partials, use_lines=lines)
 
     def _parse(self, source: str, name: str, path: Path, line_offset: int) -> nodes.Template:
         try:

@@ -103,6 +103,10 @@ class _Limits(BaseModel):
     )
     prices: Prices | None = Field(None, description="USD per 1M tokens; default: the model's list prices.")
 
+    def output_identity(self) -> dict[str, object]:
+        """Settings besides the request that change what comes back (part of the cache key); none for a service."""
+        return {}
+
 
 FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow", "filter"]
 
@@ -156,6 +160,10 @@ class EmulatorDeployment(_Limits):
     seed: int | None = None
     block: list[str] = Field(default_factory=list, description="Terms the emulated safety system refuses.")
     faults: EmulatorFaults = Field(default_factory=EmulatorFaults, description="Injected faults and RPM limit.")
+
+    def output_identity(self) -> dict[str, object]:
+        """Variance and seed shape every image: changing them must not return last week's cached ones."""
+        return {"emulator": {"variance": self.variance, "seed": self.seed}}
 
 
 class AzureOpenAIDeployment(_Limits):

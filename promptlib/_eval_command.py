@@ -12,10 +12,11 @@ from typing import Any
 import anyio
 
 from ._budget import RunPlan, plan_run, refuse_over_budget
-from ._eval_cases import EvalCase, select_cases
+from ._eval_cases import EvalCase, select
 from ._eval_results import CaseResult, RunResult
 from ._evals import EvalOptions, result_cache, run_cases
 from ._library import Library
+from ._problems import Problem
 from ._reports import REPORT, SUMMARY, write_reports
 from ._runs import RunDirectory, mark_latest
 from .deployments import check_deployment
@@ -35,6 +36,7 @@ def execute(
     run_dir: Path | None = None,
     progress: Callable[[CaseResult], None] | None = None,
     changed_since: dict[str, Any] | None = None,
+    suite_problems: Sequence[tuple[str, Problem]] = (),
 ) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
     """Run ``cases`` and write results.json, summary.md and report.html; mark the run as latest.
 
@@ -52,6 +54,7 @@ def execute(
 
     result = anyio.run(main)
     result.changed_since = changed_since
+    result.suite_errors = [suite_error(suite, problem, library) for suite, problem in suite_problems]
     data = write_reports(run, result)
     mark_latest(runs_root(library), run)
     _append_step_summary(run)
@@ -82,6 +85,18 @@ def check_deployments(library: Library, cases: Sequence[EvalCase], options: Eval
             continue
 
 
+def suite_error(suite: str, problem: Problem, library: Library) -> dict[str, Any]:
+    """A suite problem as results.json records it (path relative to the project, like every path there)."""
+    root = library.settings.root
+    for candidate, base in ((problem.path, root), (problem.path.absolute(), root.absolute())):
+        try:  # (not resolved: a symlinked suite is named where it sits, not where it points)
+            path = candidate.relative_to(base).as_posix()
+            break
+        except ValueError:
+            path = problem.path.as_posix()
+    return {"suite": suite, "path": path, "line": problem.line, "message": problem.message}
+
+
 def plan(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> RunPlan:
     """What the run would send and cost (cache hits are free; ``--refresh``/``--no-cache`` use no hits)."""
     cache = result_cache(library) if options.cache == "use" else None
@@ -92,8 +107,9 @@ def evaluate(
     library: Library, selectors: Sequence[str], options: EvalOptions, run_dir: Path | None = None,
     progress: Callable[[CaseResult], None] | None = None,
 ) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
-    cases, full_run = select_cases(library, selectors)
-    return execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=progress)
+    selection = select(library, selectors)
+    return execute(library, selection.cases, options, full_run=selection.full_run and selection.complete,
+                   run_dir=run_dir, progress=progress, suite_problems=selection.problems)
 
 
 def _append_step_summary(run: RunDirectory) -> None:

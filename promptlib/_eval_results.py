@@ -82,6 +82,9 @@ class RunResult:
     cases: list[CaseResult]
     unused_goldens: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # run-level, e.g. a cache that could not be written
+    # Suite entries that yield no runnable case (unreadable suite, from_examples typo, a case id used twice):
+    # {"suite", "path", "line", "message"}; each counts as an error.
+    suite_errors: list[dict[str, Any]] = field(default_factory=list)
     wall_time_s: float = 0.0
     promptlib_version: str = ""
     # For `eval --changed-since`: the revision, what was skipped and, per changed template, the rendered-prompt
@@ -92,11 +95,12 @@ class RunResult:
         counts: dict[str, int] = dict.fromkeys(SEVERITY, 0)
         for case in self.cases:
             counts[case.status] += 1
+        counts["error"] += len(self.suite_errors)
         return counts
 
     @property
     def ok(self) -> bool:
-        return all(case.status == "passed" for case in self.cases)
+        return not self.suite_errors and all(case.status == "passed" for case in self.cases)
 
     def totals(self) -> dict[str, Any]:
         return {
@@ -128,6 +132,7 @@ class RunResult:
             "hash_spec": self.hash_spec,
             "unused_goldens": self.unused_goldens,
             "warnings": self.warnings,
+            "suite_errors": self.suite_errors,
             "changed_since": self.changed_since,
             "cases": [c.to_dict() for c in ordered],
         }

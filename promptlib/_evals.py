@@ -40,6 +40,7 @@ from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
 from ._results import GeneratedImage, GenerationResult
 from ._runs import RunDirectory
+from ._safe_text import shell_command
 from ._suites import GOLDENS_DIR
 from .exceptions import ContentBlocked, GoldenError, PromptlibError
 
@@ -253,8 +254,10 @@ class _CaseRun:
         manifest: CaseManifest | None,
         calibration: Calibration | None,
     ) -> None:
+        name = client.endpoint.name
         request = ImageRequest.from_rendered(
-            rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=start, n=n
+            rendered, deployment=name, model=client.endpoint.model, sample=start, n=n,
+            variant=self.ctx.library.settings.deployment(name).output_identity(),
         )
         if start == 0:
             self.result.request_hash = request.request_hash
@@ -265,6 +268,7 @@ class _CaseRun:
         finally:
             call_tally.reset(tally_token)
             self.result.retries += tally.retries
+            self.result.requests += 1 if tally.attempts else 0  # sent, whatever came back (a 400 counts too)
             self.result.rate_limited += tally.rate_limited
             self.result.read_timeouts += tally.read_timeouts
         if generation.cached:
@@ -299,7 +303,6 @@ class _CaseRun:
             raise
         if budget is not None:
             budget.settle(estimate, generation.cost)
-        result.requests += 1
         result.cost += generation.cost
         result.estimated_cost += generation.estimated_cost
         result.tokens += generation.usage.total_tokens if generation.usage else 0
@@ -414,7 +417,8 @@ class _CaseRun:
         elif failures:
             result.status, result.message = "failed", "; ".join(failures)
         elif manifest is None:
-            result.status, result.message = "new", "no goldens yet; review the samples and approve them"
+            command = shell_command("promptlib", "approve", self.ctx.run.run_id, "--case", self.case.key)
+            result.status, result.message = "new", f"no goldens yet; review the samples, then: {command}"
         elif result.sensitivity == "low":
             result.status = "passed"
             result.message = (

@@ -54,5 +54,8 @@ def prepare_rendered(
 ) -> tuple[ImagesClient, ImageRequest]:
     name = library.settings.deployment_name(deployment, rendered.deployment)
     client = library.clients.get(name)
-    request = ImageRequest.from_rendered(rendered, deployment=name, model=client.endpoint.model, sample=sample)
+    variant = library.settings.deployment(name).output_identity()
+    request = ImageRequest.from_rendered(
+        rendered, deployment=name, model=client.endpoint.model, sample=sample, variant=variant
+    )
     return client, request

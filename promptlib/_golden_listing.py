@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._eval_cases import expand, load_suites
+from ._eval_cases import load_suites, read_suites
 from ._evals import golden_store
 from ._library import Library
 from .exceptions import UsageError
 
 
 def existing_cases(library: Library) -> set[tuple[str, str]]:
-    return {(c.suite, c.id) for name, suite in load_suites(library).items() for c in expand(library, name, suite)}
+    """Every case the suites define; UsageError while a suite cannot be read (its cases are unknown, so
+    nothing may be judged unused)."""
+    suites = read_suites(library)
+    for suite in suites:
+        if not suite.readable:
+            raise UsageError(f"suite {suite.name} cannot be read, so its cases are unknown; fix it first "
+                             f"({suite.problems[0].message})", path=suite.path)
+    return {(c.suite, c.id) for suite in suites for c in suite.cases}
 
 
 def golden_rows(library: Library) -> list[dict[str, Any]]:

@@ -290,6 +290,24 @@ class GoldenStore:
             self._remove_unlisted(self.case_dir(suite, case), manifest)
             return manifest
 
+    def unreject(self, suite: str, case: str, prefixes: Sequence[str], *, every: bool = False) -> list[RejectedEntry]:
+        """Forget rejected images (by sha256 prefix, or all): later look-alikes are judged like any sample."""
+        with self._lock(suite, case):
+            manifest = self.load(suite, case, verify=False)
+            if manifest is None or not manifest.rejected:
+                raise GoldenError(f"{suite}/{case} has no rejected images", path=self.case_dir(suite, case))
+            chosen = list(manifest.rejected) if every else [
+                r for r in manifest.rejected if any(r.sha256.startswith(p.lower()) for p in prefixes)
+            ]
+            unmatched = [p for p in prefixes if not any(r.sha256.startswith(p.lower()) for r in manifest.rejected)]
+            if unmatched or not chosen:
+                listed = "; ".join(f"{r.sha256[:12]} ({one_line(r.reason)})" for r in manifest.rejected)
+                raise GoldenError(f"{suite}/{case} has no rejected image {', '.join(unmatched) or 'matching'}; its "
+                                  f"rejected images: {listed}", path=self.case_dir(suite, case) / MANIFEST)
+            manifest.rejected = [r for r in manifest.rejected if r not in chosen]
+            self._write(manifest)
+            return chosen
+
     def recalibrate(self, suite: str, case: str, others: Sequence[dict[str, int]]) -> CaseManifest:
         """Recompute a case's thresholds against ``others`` (re-read under the lock: nothing else is lost)."""
         with self._lock(suite, case):

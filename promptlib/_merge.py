@@ -179,6 +179,7 @@ def _merged_results(
         hash_spec=loaded[0][1].get("hash_spec") or {},
         cases=[_case_result(case) for case in cases.values()],
         unused_goldens=unused,
+        suite_errors=_unique([e for _, results in loaded for e in results.get("suite_errors") or []]),
         # Shards run side by side: the merged run took as long as its slowest shard.
         wall_time_s=max(float(results.get("totals", {}).get("wall_time_s") or 0.0) for _, results in loaded),
         promptlib_version=version("promptlib"),
@@ -188,6 +189,15 @@ def _merged_results(
     data["cases"] = sorted(cases.values(), key=lambda c: (_severity(c.get("status")), c["key"]))
     data["merged_from"] = [str(results.get("run_id", path.name)) for path, results in loaded]
     return data
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    """Each shard reports the same suite problems: keep one of each."""
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
 
 
 def _severity(status: object) -> int:

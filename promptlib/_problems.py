@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,38 @@ def problems_from(exc: ValidationError, doc: YamlDocument, model: type[BaseModel
     for err in exc.errors(include_url=False):
         names_key = err["type"] in ("extra_forbidden", "missing")
         loc = _present_location(tuple(err["loc"]), doc, names_key)
-        field = ".".join(str(p) for p in loc)
+        field = _label(loc, doc.data)
         message = _message(err, loc, doc, model)
-        yield Problem(doc.path, doc.line_of(loc), f"{field}: {message}" if field else message)
+        line = doc.line_of(loc) if loc else _named_line(message, doc)
+        yield Problem(doc.path, line, f"{field}: {message}" if field else message)
+
+
+def _label(loc: Location, data: Any) -> str:
+    """`cases[lamp].expect.size`: list items by their id or name (else `[#3]`, counted from 1), as people
+    count them, rather than pydantic's 0-based `cases.2`."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int) and isinstance(data, list) and part < len(data):
+            item = data[part]
+            name = next((item[k] for k in ("id", "name", "from_examples") if isinstance(item, dict)
+                         and isinstance(item.get(k), str | int)), None)
+            label = f"[{name}]" if name is not None else f"[#{part + 1}]"
+            parts[-1:] = [f"{parts[-1]}{label}"] if parts else [label]
+            data = item
+            continue
+        parts.append(str(part))
+        data = data.get(part) if isinstance(data, dict) else None
+    return ".".join(parts)
+
+
+def _named_line(message: str, doc: YamlDocument) -> int | None:
+    """A whole-model check names the field it is about first (`policy.min_matches 3 exceeds …`): its line."""
+    match = re.match(r"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\b", message)
+    if match:
+        location = tuple(match.group(1).split("."))
+        if location in doc.lines:
+            return doc.lines[location]
+    return doc.line_of(())
 
 
 def _present_location(loc: tuple[Any, ...], doc: YamlDocument, names_key: bool) -> Location:

@@ -58,6 +58,12 @@ def summary_markdown(results: dict[str, Any]) -> str:
         lines += ["", f"Changed since {code_span(changed_since['ref'])} ({commit}): "
                   f"ran {changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
                   f"changed templates: {templates}."]
+    suite_errors = results.get("suite_errors") or []
+    if suite_errors:
+        lines += ["", "Suite problems (these entries ran no case):", ""]
+        for problem in suite_errors[:MAX_ROWS]:
+            where = f"{problem['path']}:{problem['line']}" if problem.get("line") else problem["path"]
+            lines.append(f"- 💥 {code_span(where)}: {markdown(problem['message'])}")
     attention = [c for c in results["cases"] if c["status"] != "passed"]
     changed = [c for c in results["cases"] if c["status"] == "passed" and c.get("changed_since_approval")]
     if attention or changed:

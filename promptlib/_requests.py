@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -32,10 +33,14 @@ class ImageRequest:
     sample: int = 0
     images: tuple[InputImage, ...] = field(default=(), repr=False)
     rendered: RenderedPrompt | None = field(default=None, repr=False, compare=False)
+    # What else changes the output on this deployment (the emulator's variance and seed): in the key, so a
+    # changed setting is a cache miss rather than last week's images.
+    variant: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_rendered(
-        cls, rendered: RenderedPrompt, *, deployment: str, model: str, sample: int = 0, n: int | None = None
+        cls, rendered: RenderedPrompt, *, deployment: str, model: str, sample: int = 0, n: int | None = None,
+        variant: Mapping[str, Any] | None = None,
     ) -> ImageRequest:
         parameters = rendered.parameters
         if n is not None and n != parameters.n:
@@ -49,11 +54,13 @@ class ImageRequest:
             sample=sample,
             images=rendered.images,
             rendered=rendered,
+            variant=dict(variant or {}),
         )
 
     def canonical(self) -> dict[str, Any]:
         """The hashed form: stable key order, image bytes by sha256."""
-        return {
+        variant = {"variant": dict(self.variant)} if self.variant else {}
+        return variant | {
             "schema": REQUEST_SCHEMA,
             "operation": self.operation,
             "prompt": self.prompt,

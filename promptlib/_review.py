@@ -11,12 +11,14 @@ import getpass
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
+from ._compare import nearly_identical
 from ._goldens import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
+from ._hashing import fingerprint
 from ._image_files import ImageRefused, header
 from ._safe_text import one_line
 from .exceptions import PromptlibError, UsageError
@@ -43,6 +45,7 @@ class Approved:
     key: str
     manifest: CaseManifest
     added: int
+    skipped: tuple[str, ...] = ()  # samples left out, each with why ("sample 1: looks like a rejected image: …")
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,22 @@ def _target(run_path: Path, case: dict[str, Any], known: Mapping[str, ProjectCas
 
 
 def _candidates(
-    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int], target: ProjectCase
+    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int], target: ProjectCase,
+    skipped: list[str] | None = None,
 ) -> list[Candidate]:
+    """The samples to approve: those named, else every sample but blank ones and look-alikes of rejected
+    images (each left out is named in `skipped`, with why)."""
     available = {s["index"]: s for s in case.get("samples") or [] if isinstance(s, dict)}
     if not available:
         raise UsageError(f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
                          f"{one_line(case.get('message'))})")
-    skipped = ("degenerate", "rejected-dup")
-    indices = list(samples) or [i for i, s in available.items() if s.get("verdict") not in skipped]
+    left_out = {i: s for i, s in available.items() if s.get("verdict") in ("degenerate", "rejected-dup")}
+    indices = list(samples) or [i for i in available if i not in left_out]
+    if not samples and skipped is not None:
+        skipped += [f"sample {i}: {one_line(s.get('note') or s.get('verdict'))}" for i, s in left_out.items()]
+    if not indices:
+        raise UsageError(f"every sample of {target.suite}/{target.case} in this run is blank or looks like a rejected "
+                         "image; pick one with --sample N, or `promptlib unreject` a rejection made by mistake")
     candidates = []
     for index in indices:
         if index not in available:
@@ -189,17 +200,18 @@ def approve_from_run(
     plans = []
     for case in entries:  # every case checked before anything is written
         target = _target(run_path, case, known)
-        candidates = _candidates(run_path, results, case, samples, target)
-        plans.append((target, _source(case), candidates))
+        skipped: list[str] = []
+        candidates = _candidates(run_path, results, case, samples, target, skipped)
+        plans.append((target, _source(case), candidates, tuple(skipped)))
     approved = []
-    for target, source, candidates in plans:
+    for target, source, candidates, left_out in plans:
         manifest = store.approve(
             target.suite, target.case, source, candidates, approved_by=by, replace=not add,
             others=other_goldens(store, target.suite, target.case),
         )  # fmt: skip
-        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates)))
+        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out))
     recalibrated = recalibrate_all(store)
-    return [Approved(item.key, recalibrated.get(item.key, item.manifest), item.added) for item in approved]
+    return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
 
 
 def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:
@@ -225,9 +237,35 @@ def reject_from_run(
     sample: int,
     reason: str,
     by: str,
+    force: bool = False,
 ) -> CaseManifest:
     (case,) = _case_entries(run_path, results, [case_key], all_new=False)
     target = _target(run_path, case, known)
     (candidate,) = _candidates(run_path, results, case, [sample], target)
+    if not force:
+        _refuse_a_golden_look_alike(store, target, sample, candidate.data)
     store.reject(target.suite, target.case, candidate.data, reason=reason, by=by, source_run=str(results.get("run_id")))
     return recalibrate_all(store)[f"{target.suite}/{target.case}"]
+
+
+def _refuse_a_golden_look_alike(store: GoldenStore, target: ProjectCase, sample: int, data: bytes) -> None:
+    """A rejected image fails every later sample that looks like it: rejecting a near-copy of a golden would
+    make the case fail on most runs. Refuse without --force, saying which golden and how close."""
+    manifest = store.load(target.suite, target.case, verify=False)
+    if manifest is None:
+        return
+    try:
+        hashes = fingerprint(data).hashes
+    except ValueError:
+        return
+    near = nearly_identical(hashes, manifest.golden_hashes())
+    if near is None:
+        return
+    index, distances = near
+    shown = ", ".join(f"{alg} {value}" for alg, value in distances.items())
+    raise UsageError(
+        f"sample {sample} of {target.suite}/{target.case} is nearly identical to golden "
+        f"{manifest.goldens[index].file} ({shown}): rejecting it would make later samples that look like the "
+        "goldens fail too. Approve other samples first (`promptlib approve --case ... --sample N`), or pass --force "
+        "if that look really is wrong"
+    )

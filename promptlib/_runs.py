@@ -55,7 +55,7 @@ def mark_latest(runs_root: Path, run: RunDirectory) -> None:
 
 def find_run(runs_root: Path, run: str | None) -> Path:
     """A run directory from an id, a path, or (None) the latest run."""
-    if run is None:
+    if run is None or run == LATEST:
         pointer = runs_root / LATEST
         if not pointer.is_file():
             raise UsageError(f"no runs yet under {runs_root}; run `promptlib eval` first")

@@ -414,12 +414,15 @@ class _Rewriter:
     def __init__(self) -> None:
         self.assigned: set[str] = set()
         self.includes: list[tuple[str, int]] = []
+        self.first_loads: dict[str, int] = {}  # name -> line it is first read on (for "not declared" errors)
 
     def rewrite(self, node: nodes.Node) -> nodes.Node:
         kind = type(node)
         if isinstance(node, nodes.Name):
             if node.ctx in ("store", "param"):
                 self.assigned.add(node.name)
+            elif node.name not in self.first_loads:
+                self.first_loads[node.name] = node.lineno
             return node
         if kind is nodes.Extends:
             raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
@@ -497,6 +500,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateSyntaxError(f"unsafe: {exc}", exc.lineno or 1, name, filename) from None
         assert isinstance(rewritten, nodes.Template)
         rewritten.promptlib_refs = (rewriter.assigned, rewriter.includes)  # type: ignore[attr-defined]
+        rewritten.promptlib_loads = rewriter.first_loads  # type: ignore[attr-defined]
         return rewritten
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:

@@ -25,6 +25,7 @@ default_deployment: local          # PROMPTLIB_DEPLOYMENT or --deployment overri
 deployments:
   local:
     kind: emulator                 # built-in, in-process, no network, no key
+    variance: 0.2                  # repeated samples differ a little, as a real model's do
   # dev:
   #   kind: azure-openai
   #   endpoint: ${env:AZURE_OPENAI_ENDPOINT}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from ._bounded import ReadRefused, read_text
 from ._parameters import SizeText
@@ -59,6 +59,18 @@ class FromExamples(BaseModel):
     expect: Expect = Field(default_factory=Expect)
 
 
+def _entry_kind(entry: Any) -> str:
+    """Which form a `cases:` entry is, so a mistake in it is reported once, for that form only."""
+    if isinstance(entry, dict):
+        return "from_examples" if "from_examples" in entry else "case"
+    return "from_examples" if isinstance(entry, FromExamples) else "case"
+
+
+Entry = Annotated[
+    Annotated[Case, Tag("case")] | Annotated[FromExamples, Tag("from_examples")], Discriminator(_entry_kind)
+]
+
+
 class SuiteFile(BaseModel):
     """One ``evals/<suite>.yaml``."""
 
@@ -68,7 +80,7 @@ class SuiteFile(BaseModel):
     samples: int = Field(3, ge=1, le=10, description="K: images drawn per case.")
     policy: Policy = Field(default_factory=Policy)
     always: list[str] = Field(default_factory=list, description="Case ids run even when unchanged.")
-    cases: list[Case | FromExamples] = Field(min_length=1)
+    cases: list[Entry] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> SuiteFile:
@@ -76,11 +88,7 @@ class SuiteFile(BaseModel):
             raise ValueError(f"policy.min_matches {self.policy.min_matches} exceeds samples {self.samples}")
         if self.policy.max_samples < self.samples:
             raise ValueError(f"policy.max_samples {self.policy.max_samples} is below samples {self.samples}")
-        ids = [c.id for c in self.cases if isinstance(c, Case)]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"case ids must be unique; repeated: {', '.join(repeated)}")
-        return self
+        return self  # a case id used twice is reported per entry, with lines (see _eval_cases.read_suite)
 
 
 def load_suite_document(path: Path, within: Path | None = None) -> tuple[SuiteFile, YamlDocument]:

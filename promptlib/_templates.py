@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -136,7 +137,7 @@ def template_from_text(
         if offset is None and exc.path == path:  # a flow scalar: its lines are not the file's lines
             exc.line = doc.line_of(("template",))
         raise
-    _check_variables_used(spec, compiled, doc)
+    _check_variables_used(spec, compiled, doc, offset)
     content_hash = _content_hash(doc.data, compiled.partials)
     return PromptTemplate(
         template_id=template_id, path=path, spec=spec, compiled=compiled, content_hash=content_hash,
@@ -174,13 +175,18 @@ def _template_line_offset(doc: YamlDocument, text: str) -> int | None:
     return key_line if block else None
 
 
-def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocument) -> None:
+def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocument, offset: int | None) -> None:
     declared = set(spec.variables)
     images = {n for n, s in spec.variables.items() if isinstance(s, ImageVariable)}
     line = doc.line_of(("template",))
     problems = []
     for name in sorted(compiled.used_variables - declared):
-        problems.append(Problem(doc.path, line, f"variable {name!r} is used but not declared under variables:"))
+        # its own line in a block template (a flow scalar's lines are not the file's); a partial's use: template:
+        used_at = compiled.use_lines.get(name) if offset is not None else None
+        close = difflib.get_close_matches(name, sorted(declared), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(Problem(doc.path, used_at or line,
+                                f"variable {name!r} is used but not declared under variables:{hint}"))
     for name in sorted(compiled.used_variables & images):
         problems.append(
             Problem(doc.path, line, f"image variable {name!r} cannot appear in the prompt text; it is sent as a file")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._safe_text import one_line, terminal
+from ._safe_text import one_line, shell_command, terminal
 from .exceptions import PromptlibError, UsageError
 
 if TYPE_CHECKING:
@@ -538,7 +538,7 @@ def eval_command(
     shard: str | None, changed_since: str | None, max_cost: float | None, dry_run: bool,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
-    from ._eval_cases import select_cases
+    from ._eval_cases import select
     from ._eval_command import execute, report_path
     from ._evals import EvalOptions
     from ._reports import status_line
@@ -546,7 +546,8 @@ def eval_command(
     if refresh and no_cache:
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
     library = state.library
-    cases, full_run = select_cases(library, selectors)
+    selection = select(library, selectors)
+    cases, full_run = selection.cases, selection.full_run and selection.complete
     changed: dict[str, Any] | None = None
     if changed_since is not None:
         cases, changed = _apply_changed_since(library, cases, changed_since)
@@ -562,13 +563,16 @@ def eval_command(
     if progress is not None:
         with progress:
             result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
-                                        changed_since=changed)
+                                        changed_since=changed, suite_problems=selection.problems)
     else:
         result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
-                                    changed_since=changed)
+                                    changed_since=changed, suite_problems=selection.problems)
     if as_json:
         _echo_json(data)
     else:
+        for problem in data.get("suite_errors") or []:
+            where = f"{problem['path']}:{problem['line']}" if problem.get("line") else problem["path"]
+            echo(f"{'error':<10} {one_line(problem['suite'])} ({one_line(where)}): {one_line(problem['message'])}")
         for case in data["cases"]:
             if case["status"] != "passed" or case.get("changed_since_approval") or case.get("sensitivity") == "low":
                 echo(f"{case['status']:<10} {one_line(case['key'])}: {one_line(case['message'])}")
@@ -583,6 +587,10 @@ def eval_command(
         )
         for warning in data.get("warnings") or []:
             echo(f"warning: {one_line(warning)}", err=True)
+        new = [case["key"] for case in data["cases"] if case["status"] == "new" and case.get("samples")]
+        if new:
+            command = shell_command("promptlib", "approve", run.run_id, "--all-new")
+            echo(f"{len(new)} new case(s): look at the report, then approve them all with: {command}")
         if data["unused_goldens"]:
             echo(f"unused goldens: {', '.join(data['unused_goldens'])} (remove with `promptlib goldens prune`)")
         echo(f"report: {report_path(run)}")
@@ -651,18 +659,22 @@ def approve(
             f"approved {item.key}: {len(item.manifest.goldens)} golden(s), sensitivity {calibration['sensitivity']}, "
             f"thresholds {thresholds}"
         )
+        for skipped in item.skipped:
+            echo(f"  skipped {skipped}")
     echo("review and commit evals/goldens/ with the template change")
 
 
 @cli.command()
-@click.argument("run")
+@click.argument("run", required=False)
 @click.option("--case", "case_key", required=True, metavar="SUITE/CASE")
 @click.option("--sample", type=int, required=True, metavar="N")
 @click.option("--reason", required=True, help="Why the image is bad (shown when a look-alike fails).")
 @click.option("--by", metavar="NAME", help="Reviewer (default: git user.name).")
+@click.option("--force", is_flag=True, help="Reject even a sample nearly identical to a golden.")
 @pass_state
-def reject(state: _State, run: str, case_key: str, sample: int, reason: str, by: str | None) -> None:
-    """Record a known-bad sample: later look-alikes fail with REASON."""
+def reject(state: _State, run: str | None, case_key: str, sample: int, reason: str, by: str | None,
+           force: bool) -> None:
+    """Record a known-bad sample of a run (default: the latest): later look-alikes fail with REASON."""
     from ._eval_command import runs_root
     from ._evals import golden_store
     from ._review import project_cases, reject_from_run, reviewer_name
@@ -672,9 +684,38 @@ def reject(state: _State, run: str, case_key: str, sample: int, reason: str, by:
     run_path = find_run(runs_root(library), run)
     manifest = reject_from_run(
         golden_store(library), run_path, load_results(run_path), known=project_cases(library), case_key=case_key,
-        sample=sample, reason=reason, by=reviewer_name(by),
+        sample=sample, reason=reason, by=reviewer_name(by), force=force,
     )
-    echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record")
+    echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record "
+         f"(undo: promptlib unreject --case {case_key} --sha {manifest.rejected[-1].sha256[:12]})")
+
+
+@cli.command()
+@click.option("--case", "case_key", required=True, metavar="SUITE/CASE")
+@click.option("--sha", "prefixes", multiple=True, metavar="PREFIX", help="A rejected image's sha256 (prefix).")
+@click.option("--all", "every", is_flag=True, help="Forget every rejected image of the case.")
+@pass_state
+def unreject(state: _State, case_key: str, prefixes: tuple[str, ...], every: bool) -> None:
+    """Forget rejected images of a case (by sha256 prefix, or --all); without either, list them."""
+    from ._evals import golden_store
+    from ._review import project_cases
+
+    library = state.library
+    target = project_cases(library).get(case_key)
+    if target is None:
+        raise UsageError(f"{case_key!r} is not a case of this project's suites")
+    store = golden_store(library)
+    if not prefixes and not every:
+        manifest = store.load(target.suite, target.case, verify=False)
+        rejected = manifest.rejected if manifest is not None else []
+        for entry in rejected:
+            echo(f"{entry.sha256[:12]}  {one_line(entry.reason)}  (by {one_line(entry.by)}, {entry.at})")
+        echo(f"{len(rejected)} rejected image(s); forget one with --sha PREFIX, or all with --all")
+        return
+    removed = store.unreject(target.suite, target.case, prefixes, every=every)
+    for entry in removed:
+        echo(f"forgot rejected {entry.sha256[:12]} ({one_line(entry.reason)})")
+    echo("review and commit evals/goldens/")
 
 
 class _ReportGroup(click.Group):

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from promptlib._eval_cases import EvalCase
+    from promptlib._eval_cases import EvalCase, SuiteCases
     from promptlib._eval_results import CaseResult
     from promptlib._evals import EvalOptions
     from promptlib._library import Library
+    from promptlib._problems import Problem
     from promptlib.emulator import EmulatorConfig
     from promptlib.testing import ServedEmulator
 
@@ -134,12 +135,13 @@ class EvalSession:
             return None
         return SuiteFile.from_parent(parent, path=file_path, suite=name, evals=self)
 
-    def cases_of(self, suite: str, path: Path) -> list[EvalCase]:
-        from promptlib._eval_cases import expand
-        from promptlib._suites import load_suite_document
+    def suite_of(self, suite: str, path: Path) -> SuiteCases:
+        """The suite as eval reads it: its runnable cases (the selected ones) and its own problems."""
+        from promptlib._eval_cases import read_suite
 
-        cases = expand(self.library, suite, load_suite_document(path, within=self.library.settings.root)[0])
-        return [case for case in cases if self.selected is None or case.key in self.selected]
+        found = read_suite(self.library, suite, path)
+        found.cases = [case for case in found.cases if self.selected is None or case.key in self.selected]
+        return found
 
     def result_for(self, item: CaseItem) -> CaseResult:
         """The case's result, running it (with the other cases this process was given) on first use."""
@@ -202,7 +204,10 @@ class SuiteFile(pytest.File):
         self.evals = evals
 
     def collect(self) -> Iterable[pytest.Item]:
-        for case in self.evals.cases_of(self.suite, self.path):
+        found = self.evals.suite_of(self.suite, self.path)
+        if found.problems:  # a failing item of its own: the suite's other cases, and every other suite, still run
+            yield SuiteProblems.from_parent(self, name="suite-problems", problems=found.problems)
+        for case in found.cases:
             yield CaseItem.from_parent(self, name=case.id, case=case, evals=self.evals)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -211,6 +216,29 @@ class SuiteFile(pytest.File):
         if isinstance(excinfo.value, PromptlibError):
             return f"promptlib: {excinfo.value}"
         return super().repr_failure(excinfo)
+
+
+class SuiteProblems(pytest.Item):
+    """A suite's entries that yield no case (unreadable suite, from_examples typo, a case id used twice)."""
+
+    def __init__(self, *, problems: list[Problem], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problems = problems
+
+    def runtest(self) -> None:
+        raise SuiteBroken("\n".join(str(problem) for problem in self.problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, SuiteBroken):
+            return f"promptlib: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"promptlib suite {self.path.name}"
+
+
+class SuiteBroken(Exception):
+    """What `SuiteProblems` fails with: the problems, one per line with file and line."""
 
 
 class CaseFailed(Exception):

@@ -175,7 +175,7 @@ def test_the_deprecated_user_field_is_a_warning(project: Project) -> None:
     [
         ("models:\n  next:\n    extends: gpt-image-9\n", 15, "models.next.extends: 'gpt-image-9' is neither in"),
         ("models:\n  next:\n    sizes: {rule: {multiple_of: 0}}\n", 15, "models.next.sizes.rule"),
-        ("models:\n  next:\n    qualities: [ultra]\n", 15, "models.next.qualities.0"),
+        ("models:\n  next:\n    qualities: [ultra]\n", 15, "models.next.qualities"),
         ("models:\n  next:\n    colour: red\n", 15, "models.next.colour: unknown field"),
         ("models:\n  a:\n    extends: b\n  b:\n    extends: a\n", 17, "b extends itself (a → b → a)"),
     ],

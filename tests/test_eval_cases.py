@@ -8,9 +8,9 @@ import pytest
 from e2e.helpers import copy_example, write
 
 from promptlib._compare import Policy
-from promptlib._eval_cases import select_cases
+from promptlib._eval_cases import select, select_cases
 from promptlib._library import Library
-from promptlib.exceptions import TemplateValidationError, UsageError
+from promptlib.exceptions import UsageError
 
 BRAND = ["logo-crane-symbol", "logo-leaf-wordmark", "icon-padlock", "icon-paper-plane-teal", "edit-mug-on-sand",
          "edit-mug-on-marble"]
@@ -69,14 +69,16 @@ def test_selectors_pick_suites_and_cases_without_duplicates(root: Path) -> None:
 def test_unknown_suite_is_a_usage_error_listing_the_suites(root: Path) -> None:
     with pytest.raises(UsageError) as caught:
         select_cases(library(root), ["brnad"])
-    assert str(caught.value) == "no suite 'brnad'; suites: brand, marketing, social"
+    assert str(caught.value) == "no suite 'brnad'; did you mean 'brand'? suites: brand, marketing, social"
     assert caught.value.exit_code == 2
 
 
 def test_unknown_case_is_a_usage_error_listing_the_suites_cases(root: Path) -> None:
     with pytest.raises(UsageError) as caught:
         select_cases(library(root), ["brand/icon-pad"])
-    assert str(caught.value).startswith("suite 'brand' has no case 'icon-pad'; its cases: logo-crane-symbol, ")
+    assert str(caught.value).startswith(
+        "suite 'brand' has no case 'icon-pad'; did you mean 'icon-padlock'? its cases: logo-crane-symbol, "
+    )
     assert caught.value.exit_code == 2
 
 
@@ -114,7 +116,8 @@ cases:
     assert one.deployment is None
 
 
-def test_an_example_named_like_an_explicit_case_is_a_clear_error(root: Path) -> None:
+def test_an_example_named_like_an_explicit_case_is_a_problem_of_that_suite_only(root: Path) -> None:
+    """The clashing id is an error at the second entry's line; the suite's other cases and other suites run."""
     write(root, "evals/clash.yaml", """\
 cases:
   - id: padlock
@@ -122,16 +125,23 @@ cases:
     variables: {subject: a closed padlock}
   - from_examples: icons/feature-icon
 """)
-    with pytest.raises(TemplateValidationError, match="two cases named 'padlock'") as caught:
-        select_cases(library(root), ["clash"])
-    assert caught.value.path is not None and caught.value.path.name == "clash.yaml"
+    selection = select(library(root), [])
+    ((suite, problem),) = selection.problems
+    assert (suite, problem.path.name, problem.line) == ("clash", "clash.yaml", 5)
+    assert problem.message == ("case id 'padlock' is defined twice (lines 2 and 5; an example's name counts as a "
+                               "case id); rename one")
+    clash = sorted(c.id for c in selection.cases if c.suite == "clash")
+    assert "padlock" not in clash and clash  # the examples other than padlock still run
+    assert {c.suite for c in selection.cases} >= {"brand", "clash"}
 
 
 def test_a_policy_that_cannot_be_met_is_rejected_when_the_suite_loads(root: Path) -> None:
     write(root, "evals/bad.yaml", "samples: 2\npolicy: {min_matches: 3}\ncases:\n  - id: x\n"
                                   "    prompt: icons/feature-icon\n    variables: {subject: a padlock}\n")
-    with pytest.raises(TemplateValidationError, match="min_matches 3 exceeds samples 2"):
-        select_cases(library(root), ["brand"])
+    selection = select(library(root), [])
+    ((suite, problem),) = selection.problems
+    assert suite == "bad" and "min_matches 3 exceeds samples 2" in problem.message and problem.line == 2
+    assert not [c for c in selection.cases if c.suite == "bad"] and not selection.complete
 
 
 def test_no_suites_at_all_is_a_usage_error(root: Path) -> None:

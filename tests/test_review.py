@@ -167,7 +167,8 @@ def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
     library = Library.load(repo)
     manifest_ = reject_from_run(golden_store(library), run, results, known=project_cases(library),
-                                case_key="brand/icon-padlock", sample=1, reason="shackle drawn open", by="erin")
+                                case_key="brand/icon-padlock", sample=1, reason="shackle drawn open", by="erin",
+                                force=True)
     sample = results["cases"][0]["samples"][1]
     assert [(r.sha256, r.reason, r.by, r.source_run) for r in manifest_.rejected] == [
         (sample["sha256"], "shackle drawn open", "erin", results["run_id"])

@@ -87,7 +87,7 @@ def test_declared_id_must_match_the_path(project: Project) -> None:
         ),
         (
             "version: 1\ntemplate: x\nexamples: [{name: a b}]\n",
-            "prompts/t/t.yaml:3: examples.0.name: String should match pattern",
+            "prompts/t/t.yaml:3: examples[a b].name: String should match pattern",
         ),
         (
             "version: 1\ntemplate: x\nexamples: [{name: a}, {name: a}]\n",
@@ -95,7 +95,7 @@ def test_declared_id_must_match_the_path(project: Project) -> None:
         ),
         (
             "version: 1\ntemplate: x\nexamples: [{name: a, vars: {}}]\n",
-            "prompts/t/t.yaml:3: examples.0.vars: unknown field",
+            "prompts/t/t.yaml:3: examples[a].vars: unknown field",
         ),
     ],
 )

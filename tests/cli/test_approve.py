@@ -128,14 +128,26 @@ def test_approve_before_any_run_says_to_run_eval_first(repo: Path) -> None:
     assert "run `promptlib eval` first" in single_line_error(result.output)
 
 
+def test_reject_of_a_near_copy_of_a_golden_asks_for_force(repo: Path) -> None:
+    """Rejecting a sample that hashes like the goldens would fail most later runs: say so, write nothing."""
+    promptlib(repo, "eval", PADLOCK)
+    before = manifest(repo, PADLOCK)
+    result = promptlib(repo, "reject", "--case", PADLOCK, "--sample", "1", "--reason", "shackle drawn open")
+    assert result.exit_code == 2
+    assert single_line_error(result.output).startswith(f"error: sample 1 of {PADLOCK} is nearly identical to golden g-")
+    assert "or pass --force if that look really is wrong" in result.output
+    assert manifest(repo, PADLOCK) == before
+
+
 def test_reject_records_a_bad_sample_and_look_alikes_then_fail_with_the_reason(repo: Path) -> None:
     promptlib(repo, "eval", PADLOCK)
     run = latest_run(repo).name
     result = promptlib(repo, "reject", run, "--case", PADLOCK, "--sample", "1", "--reason", "shackle drawn open",
-                       "--by", "Erin")
+                       "--by", "Erin", "--force")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"rejected sample 1 of {PADLOCK}; 1 rejected image(s) on record"
     (entry,) = manifest(repo, PADLOCK)["rejected"]
+    assert result.stdout.strip() == (f"rejected sample 1 of {PADLOCK}; 1 rejected image(s) on record (undo: "
+                                     f"promptlib unreject --case {PADLOCK} --sha {entry['sha256'][:12]})")
     assert (entry["reason"], entry["by"], entry["source_run"]) == ("shackle drawn open", "Erin", run)
     assert len(manifest(repo, PADLOCK)["goldens"]) == 2
 
@@ -145,6 +157,11 @@ def test_reject_records_a_bad_sample_and_look_alikes_then_fail_with_the_reason(r
     assert case["status"] == "failed"
     assert case["message"] == "looks like a rejected image: shackle drawn open"
     assert case["samples"][1]["verdict"] == "rejected-dup"
+
+    undone = promptlib(repo, "unreject", "--case", PADLOCK, "--sha", entry["sha256"][:12])
+    assert undone.exit_code == 0, undone.output
+    assert manifest(repo, PADLOCK)["rejected"] == []
+    assert promptlib(repo, "eval", PADLOCK).exit_code == 0
 
 
 def test_reject_of_a_case_without_goldens_is_one_clear_line(repo: Path) -> None:

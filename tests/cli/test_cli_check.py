@@ -43,7 +43,7 @@ BROKEN: dict[str, tuple[Mutation, str, str]] = {
     ),
     "variable used but not declared": (
         lambda p: p.edit_template(HERO_ID, "of {{ product }}", "of {{ product }} in {{ colour }}"),
-        f"{HERO}:21:",
+        f"{HERO}:22:",  # the line that uses it, not the `template: |` line
         "'colour' is used but not declared",
     ),
     "variable declared but unused": (

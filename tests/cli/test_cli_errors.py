@@ -111,7 +111,7 @@ def test_real_process_config_error(project: Project) -> None:
     done = run_promptlib("list", cwd=project.root)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == "error: promptlib.yaml:1: default_deployment 'prod' is not under deployments:\n"
+    assert done.stderr == "error: promptlib.yaml:3: default_deployment 'prod' is not under deployments:\n"
 
 
 def test_real_process_render_error_and_debug(project: Project) -> None:

@@ -78,7 +78,10 @@ cases:
     result = promptlib(repo, "eval", "mixed", PADLOCK)
     assert result.exit_code == 1
     out = result.stdout
-    assert "new        mixed/brand-new: no goldens yet; review the samples and approve them" in out
+    run_id = latest_run(repo).name
+    assert (f"new        mixed/brand-new: no goldens yet; review the samples, then: promptlib approve {run_id} "
+            "--case mixed/brand-new") in out
+    assert f"1 new case(s): look at the report, then approve them all with: promptlib approve {run_id} --all-new" in out
     assert "blocked    mixed/blocked: blocked by the safety system" in out
     assert "failed     mixed/wrong-format: format is png, expected jpeg" in out
     assert "error      mixed/broken: " in out
@@ -129,8 +132,9 @@ def test_run_dir_puts_the_run_where_ci_uploads_it(repo: Path, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("selector", "message"),
     [
-        ("brnad", "error: no suite 'brnad'; suites: brand"),
-        ("brand/icon-pad", "error: suite 'brand' has no case 'icon-pad'; its cases: logo-crane-symbol, "),
+        ("brnad", "error: no suite 'brnad'; did you mean 'brand'? suites: brand"),
+        ("brand/icon-pad",
+         "error: suite 'brand' has no case 'icon-pad'; did you mean 'icon-padlock'? its cases: logo-crane-symbol, "),
         ("nope/icon-padlock", "error: no suite 'nope/icon-padlock'; suites: brand"),
     ],
 )
@@ -163,6 +167,6 @@ def test_the_real_command_exits_0_1_and_2_without_a_traceback(repo: Path) -> Non
 
     usage = run_real(repo, "eval", "brnad")
     assert usage.returncode == 2
-    assert usage.stderr.strip() == "error: no suite 'brnad'; suites: brand"
+    assert usage.stderr.strip() == "error: no suite 'brnad'; did you mean 'brand'? suites: brand"
     for proc in (passed, new, usage):
         assert "Traceback" not in proc.stdout + proc.stderr

@@ -245,7 +245,9 @@ def plant(root: Path, key: str, images: Sequence[bytes], *, start: int = 0) -> s
     rendered = library.get(case.template_id).render(case.variables)
     name = library.settings.deployment_name(None, case.deployment or rendered.deployment)
     model = library.settings.deployment(name).model
-    request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=start, n=len(images))
+    variant = library.settings.deployment(name).output_identity()
+    request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=start, n=len(images),
+                                         variant=variant)
     generated = []
     for index, data in enumerate(images):
         with Image.open(io.BytesIO(data)) as img:

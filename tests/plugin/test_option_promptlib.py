@@ -71,7 +71,7 @@ def test_case_without_goldens_fails_as_new(pytester: pytest.Pytester, eval_proje
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines([
         "*promptlib eval badges/owl*",
-        "badges/owl: new — no goldens yet; review the samples and approve them",
+        "badges/owl: new — no goldens yet; review the samples, then: promptlib approve * --case badges/owl",
         "  sample 0: unchecked  (no goldens)  samples/badges/owl/s0.png",
         "report: *report.html",
         "promptlib: 2 passed, 1 new · 1 request, 2 cache hits · report: *",
@@ -118,12 +118,14 @@ def test_expected_block_passes(pytester: pytest.Pytester, eval_project: Path) ->
     ])
 
 
-def test_broken_suite_is_one_clear_collection_error(pytester: pytest.Pytester, eval_project: Path) -> None:
-    """A suite file promptlib cannot read is reported like the CLI does, without a traceback."""
+def test_a_broken_suite_fails_one_item_and_the_rest_still_run(pytester: pytest.Pytester, eval_project: Path) -> None:
+    """A suite file promptlib cannot read is one failing item, worded like the CLI, without a traceback; the
+    other suites' cases run as usual (a collection error would have stopped the whole session)."""
     (eval_project / "evals" / "broken.yaml").write_text("cases:\n  - id: x\n    prompt: badge\n    bogus: 1\n")
 
     result = pytester.runpytest("--promptlib")
 
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*ERROR collecting evals/broken.yaml*", "promptlib: evals/broken.yaml:4: *bogus*"])
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["promptlib: evals/broken.yaml:4: the suite cannot be read: cases[[]x[]].bogus: *",
+                                 "FAILED evals/broken.yaml::suite-problems*"])
     result.stdout.no_fnmatch_line("*Traceback*")
