@@ -64,6 +64,7 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
     ]
     passed = sum(v in ("exact", "duplicate", "match") for v in verdicts)
     nearest = [min(abs(h["phash"] ^ g["phash"]).bit_count() for _, g in manifest.golden_hashes()) for h in drawn]
-    yield (f"  against the {len(manifest.goldens)} approved golden(s) (thresholds {current.thresholds}): "
+    shown = ", ".join(f"{alg} {current.thresholds[alg]}" for alg in VOTING if alg in current.thresholds)
+    yield (f"  against the {len(manifest.goldens)} approved golden(s) (thresholds {shown}): "
            f"{passed}/{len(drawn)} samples match; pHash nearest distance min {min(nearest)}, "
            f"median {statistics.median(nearest):g}, max {max(nearest)}")

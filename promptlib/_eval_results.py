@@ -63,6 +63,8 @@ class CaseResult:
     rate_limited: int = 0  # of those attempts, how many were answered 429
     read_timeouts: int = 0  # attempts that got no answer in time (each retried once at most: it may be billed)
     warnings: list[str] = field(default_factory=list)
+    suite_path: str | None = None  # the suite file (relative to the project) and the line of the case's entry
+    line: int | None = None
 
     @property
     def key(self) -> str:

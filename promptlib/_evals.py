@@ -183,6 +183,8 @@ class _CaseRun:
             case=case.id,
             template_id=case.template_id,
             expected_outcome=case.expect.outcome,
+            suite_path=_relative(case.path, ctx.library.settings.root),
+            line=case.line,
             policy={"samples": policy.samples, "min_matches": policy.min_matches, "max_samples": policy.max_samples},
         )
 
@@ -439,6 +441,15 @@ class _CaseRun:
             result.status, result.message = "passed", f"{what}, as expected"
         else:
             result.status, result.message = "blocked", f"{what}; if this is intended, set expect: {{outcome: blocked}}"
+
+
+def _relative(path: Path | None, root: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _filtered_note(generation: GenerationResult) -> str:

@@ -46,6 +46,7 @@ class Approved:
     manifest: CaseManifest
     added: int
     skipped: tuple[str, ...] = ()  # samples left out, each with why ("sample 1: looks like a rejected image: …")
+    stale: str | None = None  # the run rendered an older version of the template than the one checked out
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class ProjectCase:
     case: str
     size: str | None  # expect.size, else the template's size (None for `auto`)
     format: str | None  # expect.format, else the template's output_format (png by default)
+    version: int | None = None  # the template as checked out now (None when it does not load)
+    content_hash: str | None = None
 
 
 def project_cases(library: Library) -> dict[str, ProjectCase]:
@@ -66,13 +69,16 @@ def project_cases(library: Library) -> dict[str, ProjectCase]:
     for case in select_cases(library, [])[0]:
         size: str | None = case.expect.size
         fmt: str | None = case.expect.format
+        version = content_hash = None
         try:
-            parameters = library.get(case.template_id).parameters
+            template = library.get(case.template_id)
+            parameters = template.parameters
             size = size or (parameters.size if parameters.size != "auto" else None)
             fmt = fmt or parameters.output_format or "png"
+            version, content_hash = template.version, template.content_hash
         except PromptlibError:
             pass  # a broken template: its case still exists; only its run's own checks apply
-        found[case.key] = ProjectCase(case.suite, case.id, size, fmt)
+        found[case.key] = ProjectCase(case.suite, case.id, size, fmt, version, content_hash)
     return found
 
 
@@ -209,9 +215,18 @@ def approve_from_run(
             target.suite, target.case, source, candidates, approved_by=by, replace=not add,
             others=other_goldens(store, target.suite, target.case),
         )  # fmt: skip
-        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out))
+        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out,
+                                 _staleness(source, target)))
     recalibrated = recalibrate_all(store)
     return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
+
+
+def _staleness(source: ApprovalSource, target: ProjectCase) -> str | None:
+    """Why these goldens show an older template than the one checked out, or None."""
+    if target.content_hash is None or source.template.content_hash == target.content_hash:
+        return None
+    return (f"the run rendered {source.template.id} v{source.template.version}, but the template is now "
+            f"v{target.version}: these goldens show the old version (run `promptlib eval` and approve from that run)")
 
 
 def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:

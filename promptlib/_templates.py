@@ -184,7 +184,7 @@ def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocum
         # its own line in a block template (a flow scalar's lines are not the file's); a partial's use: template:
         used_at = compiled.use_lines.get(name) if offset is not None else None
         close = difflib.get_close_matches(name, sorted(declared), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f" did you mean {close[0]!r}?" if close else ""
         problems.append(Problem(doc.path, used_at or line,
                                 f"variable {name!r} is used but not declared under variables:{hint}"))
     for name in sorted(compiled.used_variables & images):

@@ -239,7 +239,21 @@ class ImageVariable(_Spec):
             return bytes(value)
         if isinstance(value, str | Path) and str(value):
             return value
-        raise ValueError(f"expected a file path or bytes, got {type(value).__name__}")
+        if _is_pil_image(value):  # what an app often has in hand: sent as the PNG of its pixels
+            import io
+
+            buffer = io.BytesIO()
+            value.save(buffer, format="PNG")
+            return buffer.getvalue()
+        raise ValueError(f"expected a file path, bytes or a PIL image, got {type(value).__name__}")
+
+
+def _is_pil_image(value: Any) -> bool:
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        return False
+    return isinstance(value, Image.Image)
 
 
 VariableSpec = Annotated[

@@ -247,21 +247,41 @@ def render(
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report (same as --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="github: one workflow annotation per problem, shown on its line in the PR.")
 @pass_state
 @click.pass_context
-def check(ctx: click.Context, state: _State, as_json: bool) -> None:
-    """Check templates, partials, suites, config and lock; exit 1 listing every problem."""
+def check(ctx: click.Context, state: _State, as_json: bool, fmt: str) -> None:
+    """Check templates, partials, suites, config and lock: every problem at once.
+
+    Exits 1 listing every problem, each as FILE:LINE: what is wrong and what to do.
+
+    \b
+    Examples:
+      promptlib check
+      promptlib check --format github    # in a GitHub Actions step: annotations on the PR's lines
+    """
     from ._check import check_project
 
     report = check_project(state.library)
-    if as_json:
+    if as_json or fmt == "json":
         _echo_json(report.to_dict())
+    elif fmt == "github":
+        from ._ci_formats import github_annotation
+
+        for problem in report.problems:
+            click.echo(github_annotation("error", problem.message, file=_shown_path(problem.path), line=problem.line,
+                                         title="promptlib check"))
+        for warning in report.warnings:
+            click.echo(github_annotation("warning", warning.message, file=_shown_path(warning.path),
+                                         line=warning.line, title="promptlib check"))  # fmt: skip
     else:
         for problem in report.problems:
             echo(one_line(problem))
         for warning in report.warnings:
             echo(f"warning: {one_line(warning)}", err=True)
+    if not as_json and fmt != "json":
         summary = (
             f"{report.templates} templates, {report.partials} partials, {report.suites} suites: "
             + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
@@ -270,6 +290,13 @@ def check(ctx: click.Context, state: _State, as_json: bool) -> None:
         echo(summary, err=not report.ok)
     if not report.ok:
         ctx.exit(1)
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 @cli.command()
@@ -378,9 +405,17 @@ def generate(
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="The whole table (with promptlib.yaml's models:) as JSON.")
 def models(name: str | None, as_json: bool) -> None:
-    """The models promptlib knows: sizes, qualities, formats, streaming, prices, retirement (NAME: one, in full).
+    """List the models promptlib knows: sizes, formats, prices.
 
-    Run in a project, the table includes its promptlib.yaml `models:` section."""
+    One line a model: sizes, qualities, formats, streaming, price, retirement; NAME shows one model in full
+    with the source of each fact. Run in a project, the table includes its promptlib.yaml `models:` section.
+
+    \b
+    Examples:
+      promptlib models
+      promptlib models gpt-image-2
+      promptlib models --json
+    """
     import datetime
 
     from ._config import load_settings
@@ -530,12 +565,17 @@ def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
               help="Refuse a run estimated above USD; stop sending when spend reaches it (the rest: skipped).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent and its estimated cost; send nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="github: also a workflow annotation per case that needs attention, at its suite entry.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the run as JUnit XML (read by most CI systems).")
 @pass_state
 @click.pass_context
 def eval_command(
     ctx: click.Context, state: _State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
     concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
-    shard: str | None, changed_since: str | None, max_cost: float | None, dry_run: bool,
+    shard: str | None, changed_since: str | None, max_cost: float | None, dry_run: bool, fmt: str,
+    junit: Path | None,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
     from ._eval_cases import select
@@ -567,9 +607,19 @@ def eval_command(
     else:
         result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
                                     changed_since=changed, suite_problems=selection.problems)
-    if as_json:
+    if junit is not None:
+        from ._atomic import atomic_write_text
+        from ._ci_formats import junit_xml
+
+        atomic_write_text(junit, junit_xml(data))
+    if as_json or fmt == "json":
         _echo_json(data)
     else:
+        if fmt == "github":
+            from ._ci_formats import eval_annotations
+
+            for annotation in eval_annotations(data):
+                click.echo(annotation)  # ours: the PR's text in it is percent-encoded, never a command of its own
         for problem in data.get("suite_errors") or []:
             where = f"{problem['path']}:{problem['line']}" if problem.get("line") else problem["path"]
             echo(f"{'error':<10} {one_line(problem['suite'])} ({one_line(where)}): {one_line(problem['message'])}")
@@ -661,6 +711,8 @@ def approve(
         )
         for skipped in item.skipped:
             echo(f"  skipped {skipped}")
+        if item.stale:
+            echo(f"warning: {item.key}: {item.stale}", err=True)
     echo("review and commit evals/goldens/ with the template change")
 
 
@@ -732,6 +784,15 @@ class _ReportGroup(click.Group):
             args = ["show", *args]
         return super().parse_args(ctx, args)
 
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`report --help` lists the options of `report [RUN]` too (they belong to its hidden `show`)."""
+        show = self.commands["show"]
+        options = [p for p in show.params if isinstance(p, click.Option)]
+        records = [r for r in (p.get_help_record(ctx) for p in options) if r is not None]
+        with formatter.section("Options of report [RUN]"):
+            formatter.write_dl(records)
+        super().format_options(ctx, formatter)
+
 
 @cli.group(cls=_ReportGroup)
 def report() -> None:
@@ -765,13 +826,19 @@ def report_merge(state: _State, runs: tuple[str, ...], out: Path | None) -> None
 @report.command("show", hidden=True)
 @click.argument("run", required=False)
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
+@click.option("--open", "open_it", is_flag=True, help="Open report.html in the default browser.")
 @pass_state
-def report_show(state: _State, run: str | None, fmt: str) -> None:
+def report_show(state: _State, run: str | None, fmt: str, open_it: bool) -> None:
     """Show a run's report (default: the latest): html prints its path, md and json print the content."""
     from ._eval_command import runs_root
     from ._runs import find_run
 
     run_path = find_run(runs_root(state.library), run)
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open((run_path / "report.html").resolve().as_uri()):
+            raise UsageError(f"no browser to open; the report is {run_path / 'report.html'}")
     if fmt == "html":
         echo(run_path / "report.html")
     else:
@@ -872,6 +939,58 @@ def calibrate(state: _State, target: str, samples: int, deployment: str | None) 
 
     for line in calibrate_case(state.library, target, samples, deployment):
         echo(line)
+
+
+# One line each for `promptlib --help` (click would cut the docstrings' first sentences mid-word), and the
+# examples each command's own --help ends with.
+_SHORT_HELP = {
+    "approve": "Accept a run's samples as a case's goldens.",
+    "bundle": "Write every template into one JSON file for apps.",
+    "cache": "Inspect or prune the result cache.",
+    "calibrate": "Measure a case's spread and the threshold it would get.",
+    "check": "Every problem in the project, each at its line.",
+    "diff": "Rendered-prompt diffs of templates changed since REF.",
+    "emulator": "Serve the built-in Azure-compatible emulator.",
+    "eval": "Run eval suites against their goldens.",
+    "generate": "Render a template and run it on a deployment.",
+    "goldens": "List golden sets, or prune unused ones.",
+    "init": "Scaffold promptlib.yaml, prompts/ and evals/.",
+    "list": "List the templates.",
+    "lock": "Pin each template's content hash in prompts.lock.",
+    "reject": "Record a known-bad sample of a case.",
+    "render": "Render a template's prompt text.",
+    "report": "Show a run's report, or merge shard runs.",
+    "schema": "Write JSON Schemas for editors.",
+    "show": "Show a template's variables, parameters and examples.",
+    "unreject": "Forget rejected images of a case.",
+}
+_EXAMPLES = {
+    "approve": ["promptlib approve --all-new", "promptlib approve --case brand/logo --sample 0 --sample 2",
+                "promptlib approve path/to/downloaded-run --case brand/logo"],
+    "eval": ["promptlib eval", "promptlib eval brand brand/logo-crane-symbol", "promptlib eval --dry-run --max-cost 2",
+             "promptlib eval --changed-since origin/main --format github --junit eval.xml"],
+    "reject": ["promptlib reject --case brand/logo --sample 1 --reason 'garbled text'"],
+    "unreject": ["promptlib unreject --case brand/logo", "promptlib unreject --case brand/logo --sha 1a2b3c"],
+    "render": ["promptlib render marketing/product-hero --example kettle-studio",
+               "promptlib render marketing/product-hero --var product='Contoso kettle' --json"],
+    "generate": ["promptlib generate marketing/product-hero --example kettle-studio --out out"],
+    "diff": ["promptlib diff", "promptlib diff origin/main --json"],
+    "report": ["promptlib report --open", "promptlib report --format md",
+               "promptlib report merge shards/* --out merged"],
+    "calibrate": ["promptlib calibrate brand/logo-crane-symbol --samples 8"],
+    "init": ["promptlib init", "promptlib init path/to/repo"],
+}
+
+
+def _describe_commands() -> None:
+    for name, command in cli.commands.items():
+        command.short_help = _SHORT_HELP.get(name, command.short_help)
+        examples = _EXAMPLES.get(name)
+        if examples and not command.epilog:
+            command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
+
+
+_describe_commands()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ Under pytest-xdist each worker runs only the cases it was given, into its own ru
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,7 @@ class EvalSession:
         self.report_of: dict[str, Path] = {}
         self.batches = 0
         self.outcomes: dict[str, dict[str, Any]] = {}  # nodeid → what the item reported (controller side)
+        self.merge_problem: str | None = None
 
     @classmethod
     def start(cls, config: pytest.Config) -> EvalSession:
@@ -183,13 +185,43 @@ class EvalSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_runtest_logreport"""
         for name, value in report.user_properties:
-            if name == PROPERTY and isinstance(value, dict):
-                self.outcomes[report.nodeid] = value
+            if name == PROPERTY and isinstance(value, str):
+                try:
+                    outcome = json.loads(value)
+                except ValueError:
+                    continue
+                if isinstance(outcome, dict):
+                    self.outcomes[report.nodeid] = outcome
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """With xdist, each worker wrote its own run: join them into one (what `report merge` makes), which
+        `latest` points at, so `promptlib approve` and the report see every case of the session."""
+        if _worker_input(self.config) is not None:
+            return
+        reports = sorted({Path(o["report"]) for o in self.outcomes.values() if o.get("report")})
+        if len(reports) < 2:
+            return
+        from promptlib._eval_command import runs_root
+        from promptlib._merge import merge_runs, project_cases
+        from promptlib._runs import mark_latest
+        from promptlib.exceptions import PromptlibError
+
+        root = runs_root(self.library)
+        try:
+            merged = merge_runs([report.parent for report in reports], root, None, project_cases(self.library))
+        except PromptlibError as exc:
+            self.merge_problem = f"promptlib: the workers' runs could not be joined: {exc}"
+            return
+        mark_latest(root, merged.run)
+        for outcome in self.outcomes.values():
+            outcome["report"] = str(merged.run.path / "report.html")
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_terminal_summary"""
         if self.outcomes:
             terminalreporter.write_line(summary_line(list(self.outcomes.values())))
+        if self.merge_problem:
+            terminalreporter.write_line(self.merge_problem)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.library.close()
@@ -261,10 +293,10 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         result = self.evals.result_for(self)
         report = self.evals.report_of.get(result.key)
-        self.user_properties.append((PROPERTY, {
+        self.user_properties.append((PROPERTY, json.dumps({
             "case": result.key, "status": result.status, "report": str(report) if report else None,
             "requests": result.requests, "cache_hits": result.cache_hits,
-        }))
+        }, sort_keys=True)))
         if result.status == "passed":
             return
         if result.status == "skipped":

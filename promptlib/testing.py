@@ -10,7 +10,8 @@ The pytest plugin builds its fixtures on these (they are there in every test run
 Outside pytest, use :func:`serve_emulator` and :func:`offline` directly::
 
     with serve_emulator() as emulator, offline(allow_hosts=["127.0.0.1"]):
-        client = openai.AzureOpenAI(azure_endpoint=emulator.base_url, api_key=emulator.api_key, ...)
+        client = openai.AzureOpenAI(azure_endpoint=emulator.azure_endpoint, api_key=emulator.api_key, ...)
+        client = openai.OpenAI(base_url=emulator.openai_base_url, api_key=emulator.api_key)
 
 Importing this module is cheap: the emulator and httpx are imported when first used.
 """
@@ -47,11 +48,26 @@ class NetworkAccessBlocked(RuntimeError):
 
 @dataclass(frozen=True)
 class ServedEmulator:
-    """An emulator listening on a real port: point an app, or the openai SDK, at ``base_url``."""
+    """An emulator listening on a real port: point an app, or the openai SDK, at it.
+
+    ``AzureOpenAI(azure_endpoint=emulator.azure_endpoint, api_key=emulator.api_key, api_version=...)`` or
+    ``OpenAI(base_url=emulator.openai_base_url, api_key=emulator.api_key)``; ``base_url`` is the server root
+    (``http://127.0.0.1:PORT``), the same as ``azure_endpoint``.
+    """
 
     base_url: str
     api_key: str | None = field(repr=False)
     app: EmulatorApp = field(repr=False)
+
+    @property
+    def azure_endpoint(self) -> str:
+        """The resource root, as the Azure portal shows an endpoint (for `AzureOpenAI(azure_endpoint=…)`)."""
+        return self.base_url
+
+    @property
+    def openai_base_url(self) -> str:
+        """`…/openai/v1/`: what the plain `OpenAI(base_url=…)` client needs for Azure's v1 API."""
+        return f"{self.base_url}/openai/v1/"
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -196,3 +196,11 @@ def test_plans_price_by_the_table_and_the_override(project: Project) -> None:
     library = project.library()
     doubled = plan_run(library, select_cases(library, [])[0]).estimated_cost
     assert doubled == pytest.approx(2 * listed, rel=0.02)  # image output dominates
+
+
+def test_warnings_are_github_annotations_too(project: Project, invoke: Callable[..., Result]) -> None:
+    _deploy(project, "  next:\n    kind: emulator\n    model: gpt-image-3-preview\n")
+    result = invoke("check", "--format", "github")
+    assert result.exit_code == 0
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert line.startswith("::warning file=promptlib.yaml,line=7,title=promptlib check::model 'gpt-image-3-preview'")

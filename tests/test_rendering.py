@@ -273,8 +273,8 @@ def test_missing_or_empty_image_file_is_a_variable_error(edit_project: Project) 
 
 @pytest.mark.parametrize("value", [123, ["images/shoe.png"], ""])
 def test_image_value_of_the_wrong_kind(edit_project: Project, value: object) -> None:
-    """An image must be a path or bytes."""
-    with pytest.raises(VariableError, match="expected a file path or bytes"):
+    """An image must be a path, bytes or a PIL image."""
+    with pytest.raises(VariableError, match="expected a file path, bytes or a PIL image"):
         edit_project.library().render(EDIT_ID, photo=value)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from e2e.helpers import by_key, latest_results, latest_run
 
@@ -130,7 +131,7 @@ def test_6_an_undeclared_variable_is_reported_at_its_own_line_with_a_suggestion(
     path.write_text(path.read_text().replace("in a {{ room }}", "in a {{ roon }}"))
     check = run("check")
     assert lines_of(check.output, "prompts/shop/lamp.yaml:8: variable 'roon' is used but not declared under "
-                                  "variables:; did you mean 'room'?")
+                                  "variables: did you mean 'room'?")
 
 
 def test_6_a_bad_example_is_reported_at_its_line(author: Path, run: Run) -> None:
@@ -187,3 +188,85 @@ def test_12_a_renamed_case_gets_a_git_mv_not_a_prune(author: Path, run: Run) -> 
     assert "match case shop/mug-beach (same template and prompt)" in line
     assert line.endswith("`git mv evals/goldens/shop/mug-on-beach evals/goldens/shop/mug-beach`") or \
         ("git mv " in line and line.endswith("/evals/goldens/shop/mug-beach`"))
+
+
+# -- 4. pytest --promptlib -n 2 approves: see tests/plugin/test_xdist.py (one merged run that latest points at) --
+
+
+# -- 13. small API and CLI gaps --------------------------------------------------------------------------------
+
+
+def test_13_a_pil_image_is_an_image_input(author: Path) -> None:
+    from PIL import Image
+
+    from promptlib import Library
+
+    library = Library.load(author)
+    photo = Image.open(author / "assets/mug.png")
+    rendered = library.render("shop/recolor", photo=photo, mask=(author / "assets/mug-mask.png").read_bytes())
+    assert rendered.images[0].data.startswith(b"\x89PNG")
+    result = library.generate("shop/recolor", photo=photo, mask=str(author / "assets/mug-mask.png"))
+    assert result.images and result.images[0].width == 1024
+
+
+def test_13_approving_from_a_run_of_an_older_template_says_so(author: Path, run: Run) -> None:
+    run("eval", "shop/lamp")
+    path = author / "prompts/shop/lamp.yaml"
+    path.write_text(path.read_text().replace("version: 1", "version: 2").replace("warm evening", "cold morning"))
+    approved = run("approve", "--case", "shop/lamp")
+    assert approved.exit_code == 0
+    assert ("warning: shop/lamp: the run rendered shop/lamp v1, but the template is now v2: these goldens show the "
+            "old version") in approved.output
+
+
+def test_13_calibrate_prints_text_not_a_dict(author: Path, run: Run) -> None:
+    run("eval", "shop/lamp")
+    run("approve", "--case", "shop/lamp")
+    result = run("calibrate", "shop/lamp", "--samples", "3")
+    assert result.exit_code == 0, result.output
+    assert "{" not in result.output and "(thresholds phash " in result.output
+
+
+def test_13_help_is_whole_lists_every_option_and_shows_examples(run: Run) -> None:
+    top = run("--help").output
+    assert "..." not in top.split("Commands:")[1]  # no summary cut off mid-sentence
+    report = run("report", "--help").output
+    assert "--format [html|md|json]" in report and "--open" in report and "Examples:" in report
+    assert "Examples:\n    promptlib eval\n" in run("eval", "--help").output
+
+
+# -- 14. CI conventions ----------------------------------------------------------------------------------------
+
+
+def test_14_check_can_speak_github_annotations(author: Path, run: Run) -> None:
+    path = author / "prompts/shop/lamp.yaml"
+    path.write_text(path.read_text().replace("in a {{ room }}", "in a {{ roon }}"))
+    result = run("check", "--format", "github")
+    (annotation,) = [line for line in result.output.splitlines() if line.startswith("::error") and "roon" in line]
+    assert annotation.startswith("::error file=prompts/shop/lamp.yaml,line=8,title=promptlib check::variable 'roon'")
+
+
+def test_14_eval_writes_annotations_and_junit(author: Path, run: Run, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    junit = tmp_path / "eval.xml"
+    result = run("eval", "shop", "--format", "github", "--junit", str(junit))
+    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert any(line.startswith("::warning file=evals/shop.yaml,line=7,title=promptlib eval shop/lamp::new: ")
+               for line in annotations)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "shop" and suite.get("tests") == "3"
+    assert {case.get("name") for case in suite} == {"mug-on-beach", "lamp", "kitchen-lamp"}
+
+
+def test_14_report_open_opens_the_browser(author: Path, run: Run, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(browser))
+    run("eval", "shop/lamp")
+    result = run("report", "--open")
+    assert result.exit_code == 0, result.output
+    assert opened.read_text().strip() == (latest_run(author) / "report.html").resolve().as_uri()

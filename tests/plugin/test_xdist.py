@@ -30,6 +30,27 @@ def test_workers_split_the_cases_and_write_one_run_each(pytester: pytest.Pyteste
         "badges/owl: new — no goldens yet*",
         "report: */.promptlib/runs/pytest-*/gw?/report.html",
     ])
-    result.stdout.fnmatch_lines([
-        "promptlib: 2 passed, 1 new · 1 request, 2 cache hits · reports: */gw0/report.html, */gw1/report.html",
-    ])
+    latest = Path((eval_project / ".promptlib" / "runs" / "latest").read_text().strip())
+    merged = json.loads((latest / "results.json").read_text())
+    assert latest.parent.name == "runs" and sorted(merged["merged_from"]) == sorted(
+        json.loads((run / "results.json").read_text())["run_id"] for run in runs
+    )
+    assert sorted(case["key"] for case in merged["cases"]) == ["badges/crane", "badges/fox", "badges/owl"]
+    summary = f"promptlib: 2 passed, 1 new · 1 request, 2 cache hits · report: {latest}/report.html"
+    result.stdout.fnmatch_lines([summary])
+
+
+def test_approve_after_an_xdist_session_sees_every_workers_cases(pytester: pytest.Pytester, eval_project: Path) -> None:
+    """`latest` is the joined run, so approving a case works whichever worker drew it."""
+    from e2e.helpers import promptlib
+
+    (eval_project / "evals" / "badges.yaml").write_text(
+        SUITE + "  - id: owl\n    prompt: badge\n    variables: {subject: a grey owl}\n"
+              "  - id: hen\n    prompt: badge\n    variables: {subject: a red hen}\n"
+    )
+    pytester.runpytest_subprocess("--promptlib", "-n", "2", "-p", "no:cacheprovider")
+
+    approved = promptlib(eval_project, "approve", "--all-new")
+
+    assert approved.exit_code == 0, approved.output
+    assert "approved badges/hen" in approved.output and "approved badges/owl" in approved.output
