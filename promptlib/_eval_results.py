@@ -63,6 +63,7 @@ class CaseResult:
     tokens: int = 0
     retries: int = 0  # attempts beyond the first, over all the case's requests
     rate_limited: int = 0  # of those attempts, how many were answered 429
+    read_timeouts: int = 0  # attempts that got no answer in time (each retried once at most: it may be billed)
     warnings: list[str] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)  # an edit's image(s) and mask, copied into the run
     suite_path: str | None = None  # the suite file (relative to the project) and the line of the case's entry
@@ -116,6 +117,7 @@ class RunResult:
             "requests": sum(c.requests for c in self.cases),
             "retries": sum(c.retries for c in self.cases),
             "rate_limited": sum(c.rate_limited for c in self.cases),
+            "read_timeouts": sum(c.read_timeouts for c in self.cases),
             "cache_hits": sum(c.cache_hits for c in self.cases),
             "images": sum(len(c.samples) for c in self.cases),
             "tokens": sum(c.tokens for c in self.cases),

@@ -184,6 +184,7 @@ class _CaseRun:
             k = ctx.options.samples
             policy = Policy(samples=k, min_matches=min(policy.min_matches, k), max_samples=max(policy.max_samples, k))
         self.policy = policy
+        self.filtered: list[str] = []  # notes on images the output filter removed from otherwise good answers
         self.result = CaseResult(
             suite=case.suite,
             case=case.id,
@@ -279,10 +280,13 @@ class _CaseRun:
             self.result.retries += tally.retries
             self.result.requests += 1 if tally.attempts else 0  # sent, whatever came back (a 400 counts too)
             self.result.rate_limited += tally.rate_limited
+            self.result.read_timeouts += tally.read_timeouts
         if generation.cached:
             log.info(
                 "%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12], len(generation.images)
             )
+        if generation.filtered:
+            self.filtered.append(_filtered_note(generation))
         for image in generation.images:
             index = start + image.index
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
@@ -425,7 +429,8 @@ class _CaseRun:
         degenerate = [s for s in result.samples if s.verdict == "blank"]
         rejected = [s for s in result.samples if s.verdict == "looks-rejected"]
         failures = sorted({f for s in result.samples for f in s.failures})
-        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")})
+        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")}
+                                 | set(self.filtered))  # fmt: skip
         changed = result.changed_since_approval
         suffix = ""
         if changed and changed["from_version"] != changed["to_version"]:
@@ -470,3 +475,12 @@ def _relative(path: Path | None, root: Path) -> str | None:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _filtered_note(generation: GenerationResult) -> str:
+    """Say that the output filter removed some of a request's images; the case is judged on the rest."""
+    categories = sorted({c for f in generation.filtered for c in f.categories})
+    why = f" ({', '.join(categories)})" if categories else ""
+    total = len(generation.images) + len(generation.filtered)
+    return (f"the output filter removed {len(generation.filtered)} of {total} images{why}; the case is judged on "
+            "the others")  # fmt: skip

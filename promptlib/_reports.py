@@ -24,9 +24,11 @@ def status_line(counts: dict[str, int]) -> str:
 
 
 def _retry_note(totals: dict[str, Any]) -> str:
-    """Retries and 429s, only when there were any: a flaky deployment should be visible in the PR."""
-    retries, limited = totals.get("retries", 0), totals.get("rate_limited", 0)
-    return f" The service needed {retries} retries ({limited} rate-limited)." if retries or limited else ""
+    """Retries, 429s and read timeouts, only when there were any: a flaky deployment should be visible in the PR
+    (a read timeout may have been billed, and is retried once at most)."""
+    retries, limited, slow = totals.get("retries", 0), totals.get("rate_limited", 0), totals.get("read_timeouts", 0)
+    timeouts = f", {slow} read timeout{'s' if slow != 1 else ''}" if slow else ""
+    return f" The service needed {retries} retries ({limited} rate-limited{timeouts})." if retries or limited else ""
 
 
 def cost_text(results: dict[str, Any]) -> str:

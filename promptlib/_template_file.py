@@ -16,10 +16,10 @@ from ._parameters import ImageParameters, Operation
 from ._variables import ImageVariable, VariableSpec
 
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Jinja's own names, plus ``deployment``, which Library.generate() takes as a keyword.
+# Jinja's own names, plus ``deployment`` and ``partial_images``, which Library.generate()/stream() take as keywords.
 _RESERVED = frozenset(
     {"loop", "self", "super", "range", "dict", "namespace", "cycler", "joiner", "varargs", "kwargs", "caller",
-     "deployment"}
+     "deployment", "partial_images"}
 )
 
 

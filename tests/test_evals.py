@@ -355,3 +355,14 @@ def test_low_sensitivity_cases_are_only_smoke_checked_and_say_so(repo: Path) -> 
     plant(repo, "fresh/key", [good[0], good[1], blank()])  # blank output is still caught
     code, results = eval_case(repo, "fresh/key")
     assert (code, by_key(results)["fresh/key"]["status"]) == (1, "degenerate")
+
+
+def test_images_the_output_filter_removed_are_noted_and_the_rest_judged(repo: Path) -> None:
+    """A 200 that lost one of its three images to Azure's output filter: two samples, one warning, no retry."""
+    add_deployment(repo, "filtering", kind="emulator", model="gpt-image-1.5", faults={"script": ["filter"]})
+    code, results = eval_case(repo, "--no-cache", "--deployment", "filtering", PADLOCK)
+    (case,) = results["cases"]
+    assert [s["index"] for s in case["samples"]] == [0, 1]
+    assert case["warnings"] == ["the output filter removed 1 of 3 images (violence); the case is judged on the others"]
+    assert (case["requests"], case["retries"], case["status"]) == (1, 0, "passed")
+    assert code == 0

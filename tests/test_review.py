@@ -66,7 +66,7 @@ def test_all_new_approves_every_new_case_with_its_provenance(repo: Path) -> None
                                 "content_hash": case["content_hash"]}
     assert (data["prompt"], data["parameters"], data["request_hash"]) == (case["prompt"], case["parameters"],
                                                                           case["request_hash"])
-    assert (data["deployment"], data["model"]) == ("local", "gpt-image-1.5")
+    assert (data["deployment"], data["model"]) == ("local", "gpt-image-2")
     assert [(g["sha256"], g["source_run"], g["sample"], g["approved_by"]) for g in data["goldens"]] == [
         (s["sha256"], results["run_id"], s["index"], "dana") for s in case["samples"]
     ]
