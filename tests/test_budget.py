@@ -121,7 +121,8 @@ def test_max_cost_above_the_estimate_runs_and_records_both_costs(
     totals = json.loads((run_dir / "results.json").read_text())["totals"]
     assert totals["cost_usd"] > 0 and totals["estimated_cost_usd"] > 0
     summary = (run_dir / "summary.md").read_text()
-    assert f"no cost (emulator; on gpt-image-1.5 this would cost about ${totals['estimated_cost_usd']:.2f})" in summary
+    model = json.loads((run_dir / "results.json").read_text())["cases"][0]["model"]
+    assert f"no cost (emulator; on {model} this would cost about ${totals['estimated_cost_usd']:.2f})" in summary
     html = (run_dir / "report.html").read_text()
     assert "Est. cost" in html
     # A rerun is all cache hits: nothing to spend, so any limit passes.

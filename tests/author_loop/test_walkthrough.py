@@ -325,3 +325,16 @@ def test_11_runs_share_image_bytes_and_old_runs_can_be_pruned(author: Path, run:
     left = [d for d in (author / ".promptlib/runs").iterdir() if d.is_dir()]
     assert pruned.exit_code == 0 and "removed 3 run(s)" in pruned.output
     assert left == [latest_run(author)]
+
+
+def test_13_one_call_can_override_n_size_and_quality(author: Path) -> None:
+    from promptlib import Library, UsageError
+
+    library = Library.load(author)
+    result = library.generate("shop/lamp", parameters={"n": 2, "size": "1536x1024", "quality": "medium"})
+    assert [(i.width, i.height) for i in result.images] == [(1536, 1024), (1536, 1024)]
+    assert result.request.parameters.quality == "medium"
+    plain = library.generate("shop/lamp")
+    assert plain.request.request_hash != result.request.request_hash  # never confused in the cache
+    with pytest.raises(UsageError, match="shop/lamp: parameters override n: "):
+        library.generate("shop/lamp", parameters={"n": 99})

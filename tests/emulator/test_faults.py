@@ -142,7 +142,8 @@ async def test_drop_and_slow_surface_as_httpx_errors_through_the_async_transport
 def test_drop_and_slow_surface_as_httpx_errors_through_the_sync_transport() -> None:
     app = create_app(scripted("drop", "slow", "ok", slow_ms=2000))
     with httpx.Client(transport=SyncASGITransport(app), base_url="http://e", timeout=0.1) as client:
-        with pytest.raises(httpx.RemoteProtocolError):
+        # closed without an answer: a clean close or a reset, depending on whether the body was still unread
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             client.post(GENERATIONS, json=BODY)
         started = time.perf_counter()
         with pytest.raises(httpx.ReadTimeout):
