@@ -73,7 +73,7 @@ class _Limits(BaseModel):
     prices: Prices | None = Field(None, description="USD per 1M tokens; default: the model's list prices.")
 
 
-FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow"]
+FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow", "garble"]
 
 
 class EmulatorFaults(BaseModel):
