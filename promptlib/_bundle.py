@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._atomic import atomic_write_text
+from ._bounded import ReadRefused, parse_json
 from ._compiler import TemplateCompiler
 from ._git import Git, GitPartials
 from ._templates import PromptTemplate, check_id, template_from_text
@@ -260,7 +261,9 @@ class Bundle:
         except OSError as exc:
             raise BundleError(f"cannot read the bundle: {exc.strerror}", path=path) from None
         try:
-            document = json.loads(raw.decode("utf-8"))
+            document = parse_json(raw.decode("utf-8"))
+        except ReadRefused as exc:
+            raise BundleError(f"not a promptlib bundle (the JSON {exc})", path=path) from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise BundleError(f"not a promptlib bundle (invalid JSON: {exc})", path=path) from None
         if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:

@@ -78,6 +78,16 @@ class ResultCache:
         atomic_write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
+def write_failure(exc: OSError, what: str = "the result cache") -> str:
+    """One line for a cache that cannot be written (full disk, read-only mount, a file where a folder goes)."""
+    import errno
+
+    code = errno.errorcode.get(exc.errno or 0, "error")
+    where = f": {exc.filename}" if exc.filename else ""
+    return (f"{what} could not be written ({code}: {exc.strerror or exc}{where}); this run's results are complete, "
+            "but nothing new was cached, so the next run pays for these images again")
+
+
 def _result(request: ImageRequest, directory: Path, meta: dict[str, Any]) -> GenerationResult:
     """The stored result; any missing or ill-typed field raises (and the entry is discarded)."""
     images = tuple(_load_image(directory, item) for item in meta["images"])

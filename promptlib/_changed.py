@@ -25,7 +25,7 @@ from ._eval_cases import EvalCase, expand, load_suites
 from ._git import Git
 from ._library import Library
 from ._problems import validate_document
-from ._suites import SuiteFile
+from ._suites import SuiteFile, suite_name, suite_name_problem
 from ._templates import PromptTemplate
 from ._yaml import parse_yaml
 from .exceptions import PromptlibError, TemplateNotFound, TemplateValidationError
@@ -148,9 +148,9 @@ def _cases_at(
     prefix = f"{evals_relative}/"
     for relative in git.files(revision.commit, evals_relative):
         inside = relative[len(prefix):] if relative.startswith(prefix) else relative
-        if not inside.endswith(".yaml") or inside.split("/")[0] == "goldens":
+        name = suite_name(inside)
+        if name is None or suite_name_problem(name) is not None:
             continue
-        name = inside[: -len(".yaml")]
         text = git.show(revision.commit, relative)
         if text is None:
             continue

@@ -7,11 +7,22 @@ own and failures are collected rather than raised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ._bounded import ReadRefused, read_text
+from ._config import CONFIG_FILE
 from ._library import Library
 from ._lock import LockEntry, compare, lock_path, read_lock, version_line
 from ._problems import Problem, problems_of
-from ._suites import Case, SuiteFile, discover_suites, load_suite_document
+from ._suites import (
+    Case,
+    SuiteFile,
+    discover_suites,
+    load_suite_document,
+    misnamed_suites,
+    suite_name,
+    suite_name_problem,
+)
 from ._templates import PromptTemplate
 from ._variables import ImageVariable
 from ._yaml import YamlDocument
@@ -45,6 +56,7 @@ class CheckReport:
 
 def check_project(library: Library) -> CheckReport:
     report = CheckReport()
+    _check_deployments(library, report)
     loaded = _check_templates(library, report)
     _check_partials(library, report)
     _check_lock(library, loaded, report)
@@ -53,22 +65,45 @@ def check_project(library: Library) -> CheckReport:
     return report
 
 
+def _check_deployments(library: Library, report: CheckReport) -> None:
+    """Every deployment's endpoint and Entra scope inside the trust boundary, so a PR that redirects a secret
+    goes red here, before eval runs. An endpoint from an unset ${env:} variable is checked where it is set (CI)."""
+    from .deployments import check_deployment
+    from .exceptions import ConfigError, MissingEnvironmentVariable
+
+    settings = library.settings
+    for name in settings.config.deployments:
+        try:
+            check_deployment(settings, name)
+        except MissingEnvironmentVariable:
+            continue
+        except ConfigError as exc:
+            report.problems.append(Problem(exc.path or Path(CONFIG_FILE), exc.line, exc.message))
+
+
 def _check_goldens(library: Library, report: CheckReport) -> None:
-    """Every golden set readable and intact, and used by some case (else: `promptlib goldens prune`)."""
+    """Every golden set readable, intact, calibrated as its goldens say, and used by some case (else:
+    `promptlib goldens prune`)."""
     from ._evals import golden_store
     from ._golden_listing import existing_cases
+    from ._goldens import MANIFEST, calibration_mismatch
 
     store = golden_store(library)
     try:
         live: set[tuple[str, str]] | None = existing_cases(library)
     except PromptlibError:
         live = None  # a broken suite is already reported; don't call every golden set unused because of it
+    every = store.golden_hashes(strict=False)
     for suite, case in store.cases():
         try:
-            store.load(suite, case)
+            manifest = store.load(suite, case)
         except PromptlibError as exc:
             report.problems.extend(problems_of(exc))
             continue
+        if manifest is not None:
+            mismatch = calibration_mismatch(manifest, store.others(suite, case, every))
+            if mismatch is not None:
+                report.problems.append(Problem(store.case_dir(suite, case) / MANIFEST, None, mismatch))
         if live is not None and (suite, case) not in live:
             report.problems.append(Problem(
                 store.case_dir(suite, case), None,
@@ -132,9 +167,11 @@ def _check_partials(library: Library, report: CheckReport) -> None:
             report.problems.append(Problem(path, None, message))
             continue
         try:
-            compiler.compile(path.read_text(encoding="utf-8"), name=path.name, path=path)
+            compiler.compile(read_text(path, within=partials_dir), name=path.name, path=path)
         except UnicodeDecodeError:
             report.problems.append(Problem(path, None, "the partial is not UTF-8 text"))
+        except (ReadRefused, OSError) as exc:
+            report.problems.append(Problem(path, None, f"the partial {exc}"))
         except PromptlibError as exc:
             report.problems.extend(problems_of(exc))
 
@@ -166,12 +203,14 @@ def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> No
     settings = library.settings
     if settings.evals_dir.is_dir():
         for path in sorted(settings.evals_dir.rglob("*.yml")):
-            if path.relative_to(settings.evals_dir).parts[0] != "goldens":
+            if suite_name(path.relative_to(settings.evals_dir).with_suffix(".yaml").as_posix()) is not None:
                 report.problems.append(Problem(path, None, "suite files must end in .yaml; rename it"))
+    for name, path in misnamed_suites(settings.evals_dir).items():
+        report.problems.append(Problem(path, None, suite_name_problem(name) or ""))
     for path in discover_suites(settings.evals_dir).values():
         report.suites += 1
         try:
-            suite, doc = load_suite_document(path)
+            suite, doc = load_suite_document(path, within=settings.root)
         except PromptlibError as exc:
             report.problems.extend(problems_of(exc))
             continue

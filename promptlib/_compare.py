@@ -24,6 +24,9 @@ DUPLICATE = {"phash": 8, "dhash": 8, "whash": 6}
 NATURAL_CROSS_P5 = {"phash": 26, "dhash": 25, "whash": 21}
 MARGIN = 4
 SEPARATION = 4
+#: No threshold reaches the distance at which unrelated natural images start to match: a hand-edited or
+#: degenerate calibration can never open the gate wide (64 would pass anything).
+CAP = {alg: NATURAL_CROSS_P5[alg] - SEPARATION for alg in NATURAL_CROSS_P5}
 COLORHASH_WARN = 6
 MIN_CROSS_SAMPLES = 20
 
@@ -79,7 +82,7 @@ def calibrate(goldens: Sequence[Hashes], others: Sequence[Hashes]) -> Calibratio
         ceiling = cross[alg] - SEPARATION
         if wanted > ceiling:
             overlapping += 1
-        value = max(DUPLICATE[alg], min(wanted, ceiling))
+        value = min(CAP[alg], max(DUPLICATE[alg], min(wanted, ceiling)))
         thresholds[alg] = value - value % 2 if alg == "phash" else value  # pHash distances are always even
     return Calibration(
         thresholds=thresholds,

@@ -17,6 +17,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.exceptions import TemplateSyntaxError
 
+from ._bounded import ReadRefused
 from ._sandbox import HELPER_NAMES, MemoryPartialLoader, PartialLoader, PromptEnvironment, UnsafeTemplate
 from .exceptions import TemplateSecurityError, TemplateValidationError
 
@@ -120,6 +121,8 @@ class TemplateCompiler:
         except UnicodeDecodeError:
             not_text = f"partial {name!r} is not UTF-8 text"
             raise TemplateValidationError(not_text, path=self.partials_dir / name) from None
+        except ReadRefused as exc:
+            raise TemplateValidationError(f"partial {name!r} {exc}", path=self.partials_dir / name) from None
         tree = self._parse(source, name, file, 0)
         used = set(meta.find_undeclared_variables(tree)) - self._ignored
         info = _PartialInfo(source, frozenset(used), tuple(n for n, _ in _includes(tree)))

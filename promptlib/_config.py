@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ._bounded import ReadRefused, read_text
 from ._problems import validate_document
-from ._yaml import parse_yaml
+from ._redact import register_secret
+from ._yaml import YamlDocument, parse_yaml
 from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
 
 if TYPE_CHECKING:
@@ -24,12 +26,25 @@ if TYPE_CHECKING:
 
 CONFIG_FILE = "promptlib.yaml"
 DEPLOYMENT_ENV = "PROMPTLIB_DEPLOYMENT"
+#: A git ref whose promptlib.yaml supplies the deployments (CI sets it to the PR's base branch).
+TRUSTED_CONFIG_ENV = "PROMPTLIB_TRUSTED_CONFIG"
 DEFAULT_API_VERSION = "2025-04-01-preview"
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
 Model = Literal["gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"]
 
-_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_WHOLE_ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+#: Fields whose value may be an environment reference; everything else is taken literally.
+ENV_FIELDS = ("endpoint", "base_url")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+def _env_references(field: str | None, value: object) -> None:
+    """`${env:NAME}` fills a whole endpoint/base_url, never part of one (it would put a secret in a URL path)."""
+    if field in ENV_FIELDS and isinstance(value, str):
+        if "${" in value and not _WHOLE_ENV_REF.match(value):
+            raise ValueError(f"${{env:NAME}} must be the whole value (`{field}: ${{env:NAME}}`), never part of a URL")
+    elif "${env:" in repr(value):
+        raise ValueError("${env:NAME} is read only as the whole value of endpoint or base_url; write the value here")
 
 
 class ApiKeyAuth(BaseModel):
@@ -67,6 +82,15 @@ class Prices(BaseModel):
 
 class _Limits(BaseModel):
     model_config = _STRICT
+
+    @field_validator(
+        "endpoint", "base_url", "deployment", "model", "api_version", "api_style", "auth", "block", "prices",
+        mode="before", check_fields=False,
+    )
+    @classmethod
+    def _whole_env_references(cls, value: object, info: ValidationInfo) -> object:
+        _env_references(info.field_name, value)
+        return value
     max_concurrency: int = Field(4, ge=1, le=64)
     requests_per_minute: int | None = Field(None, ge=1)
     timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
@@ -191,6 +215,25 @@ class Settings:
     root: Path
     config: ProjectConfig
     config_path: Path | None
+    document: YamlDocument | None = None  # where the deployments were read: lines for their errors
+    trusted_ref: str | None = None  # PROMPTLIB_TRUSTED_CONFIG, when the deployments came from that ref
+    deployments_differ: bool = False  # ... and the working tree's promptlib.yaml says something else
+
+    def line_of(self, *location: str | int) -> int | None:
+        return self.document.line_of(tuple(location)) if self.document is not None else None
+
+    @property
+    def deployments_path(self) -> Path | None:
+        """The file deployment errors name: promptlib.yaml, or `REF:promptlib.yaml` when pinned to a ref."""
+        return self.document.path if self.document is not None else self.config_path
+
+    @property
+    def trust_note(self) -> str | None:
+        """One line for check and eval when the PR's own deployments were set aside."""
+        if self.trusted_ref is None or not self.deployments_differ:
+            return None
+        return (f"deployments come from {self.trusted_ref}'s {CONFIG_FILE} ({TRUSTED_CONFIG_ENV}); this change's "
+                "edits to them take effect once merged")
 
     @property
     def prompts_dir(self) -> Path:
@@ -225,21 +268,27 @@ class Settings:
         return prices.to_price() if prices is not None else None
 
     def resolve(self, deployment: str, value: str) -> str:
-        """Expand ``${env:NAME}`` in one of a deployment's values, naming what is missing."""
+        """The value of an endpoint field: literal, or the environment variable ``${env:NAME}`` names.
 
-        def substitute(match: re.Match[str]) -> str:
-            variable = match.group(1)
-            found = os.environ.get(variable)
-            if not found:
-                raise MissingEnvironmentVariable(
-                    f"deployment {deployment!r} needs environment variable {variable}, which is not set",
-                    deployment=deployment,
-                    variable=variable,
-                    path=self.config_path,
-                )
-            return found
+        A resolved value is registered as a secret the moment it is read, so no message, log line or report
+        can echo it (a PR may point an endpoint at the variable holding the key).
+        """
+        match = _WHOLE_ENV_REF.match(value)
+        if match is None:
+            return value
+        return self.env_value(deployment, match.group(1))
 
-        return _ENV_REF.sub(substitute, value)
+    def env_value(self, deployment: str, variable: str) -> str:
+        """An environment variable a deployment needs (masked from then on), naming it when it is unset."""
+        found = os.environ.get(variable)
+        if not found:
+            raise MissingEnvironmentVariable(
+                f"deployment {deployment!r} needs environment variable {variable}, which is not set",
+                deployment=deployment,
+                variable=variable,
+                path=self.deployments_path,
+            )
+        return register_secret(found)
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -260,11 +309,46 @@ def load_settings(start: Path | str | None = None) -> Settings:
     """Find and validate promptlib.yaml; configuration errors exit 2 and name the file."""
     path = find_config(Path(start) if start is not None else None)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, within=path.parent)
+    except (OSError, UnicodeDecodeError, ReadRefused) as exc:
         raise ConfigError(f"cannot read the file: {exc}", path=path) from None
+    config, doc = _parse_config(text, path)
+    settings = Settings(root=path.parent, config=config, config_path=path, document=doc)
+    ref = os.environ.get(TRUSTED_CONFIG_ENV, "").strip()
+    return _pin_deployments(settings, ref) if ref else settings
+
+
+def _parse_config(text: str, path: Path) -> tuple[ProjectConfig, YamlDocument | None]:
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
-        return Settings(root=path.parent, config=ProjectConfig(), config_path=path)  # empty: all defaults
+        return ProjectConfig(), None  # empty: all defaults
     doc = parse_yaml(text, path, error=ConfigError)
     config: ProjectConfig = validate_document(ProjectConfig, doc, ConfigError, "promptlib.yaml")
-    return Settings(root=path.parent, config=config, config_path=path)
+    return config, doc
+
+
+def _pin_deployments(settings: Settings, ref: str) -> Settings:
+    """The deployments of promptlib.yaml at ``ref`` in place of the working tree's (a PR cannot redirect them)."""
+    from ._git import Git
+
+    assert settings.config_path is not None
+    git = Git.find(settings.root)
+    if git is None:
+        raise ConfigError(f"{TRUSTED_CONFIG_ENV} is set, but the project is not in a git repository",
+                          path=settings.config_path)
+    commit = git.commit_of(ref)
+    if commit is None:
+        raise ConfigError(f"{TRUSTED_CONFIG_ENV}={ref!r} names no commit; fetch it (actions/checkout with "
+                          "fetch-depth: 0) or fix the ref", path=settings.config_path)
+    relative = git.relative(settings.config_path)
+    text = git.show(commit, relative)
+    if text is None:
+        raise ConfigError(f"{TRUSTED_CONFIG_ENV}={ref}: {relative} does not exist at that commit; merge a "
+                          f"{CONFIG_FILE} into {ref} first", path=settings.config_path)
+    trusted, doc = _parse_config(text, Path(f"{ref}:{relative}"))
+    pinned = settings.config.model_copy(
+        update={"deployments": dict(trusted.deployments), "default_deployment": trusted.default_deployment}
+    )
+    differ = (trusted.deployments != settings.config.deployments
+              or trusted.default_deployment != settings.config.default_deployment)
+    return Settings(root=settings.root, config=pinned, config_path=settings.config_path, document=doc,
+                    trusted_ref=ref, deployments_differ=differ)

@@ -8,7 +8,15 @@ from typing import Any
 
 from ._compare import Policy
 from ._library import Library
-from ._suites import Case, Expect, SuiteFile, discover_suites, load_suite_document
+from ._suites import (
+    Case,
+    Expect,
+    SuiteFile,
+    discover_suites,
+    load_suite_document,
+    misnamed_suites,
+    suite_name_problem,
+)
 from .exceptions import TemplateValidationError, UsageError
 
 
@@ -30,7 +38,12 @@ class EvalCase:
 
 
 def load_suites(library: Library) -> dict[str, SuiteFile]:
-    return {name: load_suite_document(path)[0] for name, path in discover_suites(library.settings.evals_dir).items()}
+    """Every suite, refusing (exit 2) while a suite file has a name that could forge CI output."""
+    settings = library.settings
+    for name, path in misnamed_suites(settings.evals_dir).items():
+        raise UsageError(f"{suite_name_problem(name)} (`promptlib check` lists every such file)", path=path)
+    return {name: load_suite_document(path, within=settings.root)[0]
+            for name, path in discover_suites(settings.evals_dir).items()}
 
 
 def expand(library: Library, name: str, suite: SuiteFile) -> list[EvalCase]:

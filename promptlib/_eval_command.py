@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,8 @@ from ._evals import EvalOptions, result_cache, run_cases
 from ._library import Library
 from ._reports import REPORT, SUMMARY, write_reports
 from ._runs import RunDirectory, mark_latest
+from .deployments import check_deployment
+from .exceptions import MissingEnvironmentVariable, PromptlibError, UnknownDeployment
 
 
 def runs_root(library: Library) -> Path:
@@ -39,6 +42,7 @@ def execute(
     report can show each changed template's rendered-prompt diff next to its images. With
     ``options.max_cost``, a run whose estimate is over it is refused before anything is created or sent.
     """
+    check_deployments(library, cases, options)
     if options.max_cost is not None:
         refuse_over_budget(plan(library, cases, options), options.max_cost)
     run = RunDirectory.create(runs_root(library), run_dir)
@@ -52,6 +56,30 @@ def execute(
     mark_latest(runs_root(library), run)
     _append_step_summary(run)
     return result, run, data
+
+
+def deployments_of(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> set[str]:
+    """The deployment names the cases will call (--deployment, PROMPTLIB_DEPLOYMENT, suite, template, default)."""
+    names: set[str] = set()
+    settings = library.settings
+    for case in cases:
+        template_default = None
+        if case.deployment is None and options.deployment is None:
+            with contextlib.suppress(PromptlibError):  # a broken template is reported by its case
+                template_default = library.get(case.template_id).deployment
+        with contextlib.suppress(UnknownDeployment):  # reported as the case's error
+            names.add(settings.deployment_name(options.deployment, case.deployment or template_default))
+    return names
+
+
+def check_deployments(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> None:
+    """Refuse (exit 2) before any run directory or connection exists when a deployment would send a secret
+    outside the trust boundary; an endpoint variable that is unset is left to the cases to report."""
+    for name in sorted(deployments_of(library, cases, options)):
+        try:
+            check_deployment(library.settings, name)
+        except MissingEnvironmentVariable:
+            continue
 
 
 def plan(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> RunPlan:

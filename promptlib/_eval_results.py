@@ -80,6 +80,7 @@ class RunResult:
     hash_spec: dict[str, Any]
     cases: list[CaseResult]
     unused_goldens: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # run-level, e.g. a cache that could not be written
     wall_time_s: float = 0.0
     promptlib_version: str = ""
     # For `eval --changed-since`: the revision, what was skipped and, per changed template, the rendered-prompt
@@ -124,6 +125,7 @@ class RunResult:
             "totals": self.totals(),
             "hash_spec": self.hash_spec,
             "unused_goldens": self.unused_goldens,
+            "warnings": self.warnings,
             "changed_since": self.changed_since,
             "cases": [c.to_dict() for c in ordered],
         }

@@ -24,14 +24,14 @@ import anyio.to_thread
 
 from ._atomic import atomic_write_bytes
 from ._budget import BUDGET_MESSAGE, Budget, BudgetExhausted, request_cost
-from ._cache import ResultCache
+from ._cache import ResultCache, write_failure
 from ._client import ImagesClient
 from ._compare import Calibration, Policy, SampleComparison, compare_sample
 from ._eval_cases import EvalCase
 from ._eval_results import CaseResult, RunResult, SampleResult
 from ._expectations import expectation_failures
 from ._fingerprints import FingerprintCache
-from ._goldens import CaseManifest, GoldenStore, check_golden_sizes
+from ._goldens import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
 from ._library import Library
 from ._limits import CallTally, RetryBudget, call_tally, retry_budget
@@ -40,6 +40,7 @@ from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
 from ._results import GeneratedImage, GenerationResult
 from ._runs import RunDirectory
+from ._suites import GOLDENS_DIR
 from .exceptions import ContentBlocked, GoldenError, PromptlibError
 
 CacheMode = Literal["use", "refresh", "off"]
@@ -58,9 +59,11 @@ class EvalOptions:
 ProgressCallback = Callable[[CaseResult], None]
 
 
-def golden_store(library: Library) -> GoldenStore:
+def golden_store(library: Library, *, memo: bool = True) -> GoldenStore:
+    """The project's goldens; with `memo`, golden fingerprints are remembered in .promptlib/cache."""
     settings = library.settings
-    return GoldenStore(settings.evals_dir / "goldens", settings.state_dir / "locks")
+    fingerprints = FingerprintCache(settings.state_dir / "cache" / "fingerprints") if memo else None
+    return GoldenStore(settings.evals_dir / GOLDENS_DIR, settings.state_dir / "locks", fingerprints)
 
 
 def result_cache(library: Library) -> ResultCache:
@@ -74,12 +77,21 @@ class _Context:
         self.library = library
         self.run = run
         self.options = options
-        self.store = golden_store(library)
+        self.store = golden_store(library, memo=options.cache != "off")  # --no-cache writes nothing there
         self.cache = result_cache(library)
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
-        self.fingerprints = FingerprintCache(library.settings.state_dir / "cache" / "fingerprints")
+        self.fingerprints = self.store.fingerprints or FingerprintCache(
+            library.settings.state_dir / "cache" / "fingerprints"
+        )
         # Hashing is CPU-bound: one worker per core, not anyio's default of 40 threads fighting for 2 cores.
         self.cpu = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
+        self._golden_hashes: dict[tuple[str, str], list[dict[str, int]]] | None = None
+        self.cache_error: OSError | None = None
+
+    def warnings(self) -> list[str]:
+        """Run-level problems that cost nothing but speed: a cache that could not be written."""
+        failed = self.cache_error or self.fingerprints.write_error
+        return [write_failure(failed)] if failed is not None else []
 
     async def sample_fingerprint(self, image: GeneratedImage, path: Path) -> ImageFingerprint:
         """Write the sample into the run (no fsync: runs are disposable) and fingerprint it, off the loop."""
@@ -91,6 +103,12 @@ class _Context:
             return self.fingerprints.fingerprint(image.data, image.sha256)
 
         return await anyio.to_thread.run_sync(work, limiter=self.cpu)
+
+    def others(self, suite: str, case: str) -> list[dict[str, int]]:
+        """Other cases' golden hashes, read once per run (calibration is recomputed, never trusted)."""
+        if self._golden_hashes is None:
+            self._golden_hashes = self.store.golden_hashes(strict=False)
+        return self.store.others(suite, case, self._golden_hashes)
 
     def client(self, name: str) -> ImagesClient:
         client = self.library.clients.get(name)
@@ -141,6 +159,7 @@ async def run_cases(
         hash_spec=spec(),
         cases=results,
         unused_goldens=unused,
+        warnings=ctx.warnings(),
         wall_time_s=time.perf_counter() - started,
         promptlib_version=version("promptlib"),
     )
@@ -198,8 +217,14 @@ class _CaseRun:
             return
         decision = self._decide()
         if decision == "top-up":
-            await self._draw(client, rendered, self.policy.samples, self.policy.max_samples - self.policy.samples,
-                             manifest, calibration)
+            await self._draw(
+                client,
+                rendered,
+                self.policy.samples,
+                self.policy.max_samples - self.policy.samples,
+                manifest,
+                calibration,
+            )
         self._conclude(manifest, calibration)
 
     def _goldens(self, rendered: RenderedPrompt) -> tuple[CaseManifest | None, GoldenError | None]:
@@ -208,6 +233,9 @@ class _CaseRun:
         try:
             manifest = self.ctx.store.load(case.suite, case.id)
             if manifest is not None:
+                mismatch = calibration_mismatch(manifest, self.ctx.others(case.suite, case.id))
+                if mismatch is not None:
+                    raise GoldenError(mismatch, path=self.ctx.store.case_dir(case.suite, case.id) / MANIFEST)
                 size = rendered.parameters.size
                 check_golden_sizes(self.ctx.store, manifest, case.expect.size or (size if size != "auto" else None))
                 self._note_goldens(manifest, rendered)
@@ -238,8 +266,9 @@ class _CaseRun:
             self.result.retries += tally.retries
             self.result.rate_limited += tally.rate_limited
         if generation.cached:
-            log.info("%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12],
-                     len(generation.images))
+            log.info(
+                "%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12], len(generation.images)
+            )
         for image in generation.images:
             index = start + image.index
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
@@ -270,8 +299,11 @@ class _CaseRun:
         result.cost += generation.cost
         result.estimated_cost += generation.estimated_cost
         result.tokens += generation.usage.total_tokens if generation.usage else 0
-        if mode != "off":
-            cache.put(generation)
+        if mode != "off" and self.ctx.cache_error is None:
+            try:
+                cache.put(generation)
+            except OSError as exc:  # the images are paid for: keep the run going, say so once
+                self.ctx.cache_error = exc
         return generation
 
     def _record(
@@ -288,7 +320,11 @@ class _CaseRun:
         comparison = SampleComparison("unchecked", note="no goldens")
         if manifest is not None and calibration is not None:
             comparison = compare_sample(
-                fp.sha256, fp.hashes, manifest.golden_hashes(), manifest.rejected_hashes(), calibration,
+                fp.sha256,
+                fp.hashes,
+                manifest.golden_hashes(),
+                manifest.rejected_hashes(),
+                calibration,
                 fp.degenerate_reason,
             )
         elif fp.degenerate_reason:
@@ -299,10 +335,21 @@ class _CaseRun:
             nearest = self.ctx.run.relative(self.ctx.run.golden_copy_path(self.case.suite, self.case.id, golden.file))
         self.result.samples.append(
             SampleResult(
-                index=index, file=self.ctx.run.relative(path), sha256=fp.sha256, width=fp.width, height=fp.height,
-                format=fp.format, mode=fp.mode, hashes=fp.hex(), verdict=comparison.verdict, nearest_golden=nearest,
-                distances=comparison.distances, votes=comparison.votes, note=comparison.note,
-                failures=expectation_failures(self.case.expect, image, request, fp.transparent), cached=cached,
+                index=index,
+                file=self.ctx.run.relative(path),
+                sha256=fp.sha256,
+                width=fp.width,
+                height=fp.height,
+                format=fp.format,
+                mode=fp.mode,
+                hashes=fp.hex(),
+                verdict=comparison.verdict,
+                nearest_golden=nearest,
+                distances=comparison.distances,
+                votes=comparison.votes,
+                note=comparison.note,
+                failures=expectation_failures(self.case.expect, image, request, fp.transparent),
+                cached=cached,
             )
         )
         self.result.samples.sort(key=lambda s: s.index)
@@ -317,8 +364,14 @@ class _CaseRun:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             result.goldens.append(
-                {"file": run.relative(target), "sha256": golden.sha256, "width": golden.width,
-                 "height": golden.height, "approved_by": golden.approved_by, "approved_at": golden.approved_at}
+                {
+                    "file": run.relative(target),
+                    "sha256": golden.sha256,
+                    "width": golden.width,
+                    "height": golden.height,
+                    "approved_by": golden.approved_by,
+                    "approved_at": golden.approved_at,
+                }
             )
         if manifest.template.content_hash != rendered.content_hash or manifest.prompt != rendered.prompt:
             result.changed_since_approval = {
@@ -359,8 +412,10 @@ class _CaseRun:
             result.status, result.message = "new", "no goldens yet; review the samples and approve them"
         elif result.sensitivity == "low":
             result.status = "passed"
-            result.message = ("low sensitivity: hashes cannot tell good from bad for this case; checked only for "
-                              "blank output, look-alikes of rejected images and expectations")
+            result.message = (
+                "low sensitivity: hashes cannot tell good from bad for this case; checked only for "
+                "blank output, look-alikes of rejected images and expectations"
+            )
         elif decision == "pass":
             result.status, result.message = "passed", f"{result.matches} of {result.drawn} samples match the goldens"
         else:

@@ -19,6 +19,7 @@ class FingerprintCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.write_error: OSError | None = None  # the first failed write: a full or read-only cache is not fatal
 
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.json"
@@ -36,5 +37,9 @@ class FingerprintCache:
         if cached is not None:
             return cached
         fresh = fingerprint(data)
-        atomic_write_text(self._path(sha256), json.dumps(fresh.to_json(), sort_keys=True))
+        if self.write_error is None:
+            try:
+                atomic_write_text(self._path(sha256), json.dumps(fresh.to_json(), sort_keys=True))
+            except OSError as exc:
+                self.write_error = exc
         return fresh

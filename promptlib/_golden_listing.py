@@ -39,4 +39,10 @@ def golden_rows(library: Library) -> list[dict[str, Any]]:
 def prune_unused(library: Library) -> list[Path]:
     if not load_suites(library):  # a wrong evals path (or renamed suites) must not read as "every golden is unused"
         raise UsageError(f"no eval suites under {library.settings.evals_dir}; refusing to prune every golden set")
-    return golden_store(library).prune(existing_cases(library))
+    from ._review import recalibrate_all
+
+    store = golden_store(library)
+    removed = store.prune(existing_cases(library))
+    if removed:
+        recalibrate_all(store)  # the remaining cases' "unrelated" side just shrank
+    return removed

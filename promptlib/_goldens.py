@@ -10,7 +10,6 @@ file lock, so two ``approve`` runs at once never corrupt a manifest.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 from collections.abc import Iterator, Sequence
@@ -23,8 +22,13 @@ from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._atomic import atomic_write_bytes, atomic_write_text
+from ._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, parse_json, read_bytes
 from ._compare import Calibration, calibrate
+from ._fingerprints import FingerprintCache
 from ._hashing import ALGORITHMS, HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
+from ._image_files import ImageRefused, header
+from ._safe_text import one_line
+from ._suites import SEGMENT
 from .exceptions import GoldenError
 
 MANIFEST = "case.json"
@@ -130,12 +134,66 @@ def _now() -> str:
 class GoldenStore:
     """All golden sets of a project, under ``evals/goldens``."""
 
-    def __init__(self, root: Path, lock_dir: Path) -> None:
+    def __init__(self, root: Path, lock_dir: Path, fingerprints: FingerprintCache | None = None) -> None:
         self.root = root
         self.lock_dir = lock_dir
+        self.fingerprints = fingerprints  # remembers golden fingerprints by sha256 (the bytes are checked first)
+
+    def fingerprint_of(self, data: bytes, sha256: str) -> ImageFingerprint:
+        return self.fingerprints.fingerprint(data, sha256) if self.fingerprints is not None else fingerprint(data)
+
+    def golden_hashes(
+        self, *, strict: bool = True, skip: tuple[str, str] | None = None
+    ) -> dict[tuple[str, str], list[dict[str, int]]]:
+        """Every case's recorded golden hashes. A manifest that cannot be read raises GoldenError (writers must
+        not calibrate against a partial set), or with ``strict=False`` is left out (readers report it alone)."""
+        found: dict[tuple[str, str], list[dict[str, int]]] = {}
+        for suite, case in self.cases():
+            if (suite, case) == skip:
+                continue
+            try:
+                manifest = self.load(suite, case, verify=False)
+                if manifest is not None:
+                    found[(suite, case)] = [hashes for _, hashes in manifest.golden_hashes()]
+            except (ValueError, TypeError) as exc:
+                if strict:
+                    raise GoldenError(f"case.json has an unusable hash ({exc}); restore it from git or re-approve "
+                                      "the case", path=self.case_dir(suite, case) / MANIFEST) from None
+            except GoldenError:
+                if strict:
+                    raise
+        return found
+
+    def others(self, suite: str, case: str, every: dict[tuple[str, str], list[dict[str, int]]] | None = None
+               ) -> list[dict[str, int]]:
+        """Hashes of every other case's goldens: the "unrelated" side of calibration."""
+        every = self.golden_hashes(skip=(suite, case)) if every is None else every
+        return [hashes for key, listed in every.items() if key != (suite, case) for hashes in listed]
 
     def case_dir(self, suite: str, case: str) -> Path:
-        return self.root / suite / case
+        """`evals/goldens/<suite>/<case>`, refused unless every segment is a valid name and no folder on the
+        way is a symbolic link: a write through a link could land anywhere."""
+        parts = [*suite.split("/"), case]
+        if not all(SEGMENT.match(part) for part in parts):
+            raise GoldenError(f"{one_line(suite)}/{one_line(case)} is not a valid suite/case name", path=self.root)
+        current = self.root
+        for part in ["", *parts]:
+            current = current / part if part else current
+            if current.is_symlink():
+                raise GoldenError("is a symbolic link; golden folders must be real directories (restore it from git)",
+                                  path=current)
+        if not current.resolve().is_relative_to(self.root.resolve()):
+            raise GoldenError("leaves evals/goldens/; golden folders must be inside it", path=current)
+        return current
+
+    def read_file(self, path: Path, limit: int) -> bytes:
+        """A file of a golden folder: no symlinks, a regular file, at most `limit` bytes (GoldenError if not)."""
+        if path.is_symlink():
+            raise GoldenError("is a symbolic link; golden files must be real files (restore it from git)", path=path)
+        try:
+            return read_bytes(path, within=self.root, limit=limit)
+        except ReadRefused as exc:
+            raise GoldenError(f"the file {exc}", path=path) from None
 
     def _lock(self, suite: str, case: str) -> FileLock:
         self.lock_dir.mkdir(parents=True, exist_ok=True)
@@ -149,7 +207,7 @@ class GoldenStore:
             if self.case_dir(suite, case).is_dir() and any(self.case_dir(suite, case).glob("g-*")):
                 raise GoldenError(f"golden images without a {MANIFEST}; re-approve the case", path=path.parent)
             return None
-        manifest = _read_manifest(path)
+        manifest = _read_manifest(path, self.read_file(path, TEXT_LIMIT))
         # The directory is the case: a manifest copied or renamed from another case must not write back there.
         manifest.suite, manifest.case = suite, case
         if manifest.hash_spec.get("id") != HASH_SPEC_ID:
@@ -164,7 +222,7 @@ class GoldenStore:
                                   "its directory", path=path)
             _check_values(manifest, path)
             for golden in manifest.goldens:
-                _verify_golden(path.parent / golden.file, golden)
+                _verify_golden(self, path.parent / golden.file, golden)
         return manifest
 
     def image_path(self, suite: str, case: str, entry: GoldenEntry) -> Path:
@@ -296,14 +354,16 @@ class GoldenStore:
                 image.unlink()
 
 
-def _read_manifest(path: Path) -> CaseManifest:
+def _read_manifest(path: Path, data: bytes) -> CaseManifest:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = parse_json(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise GoldenError(f"cannot read the manifest: {exc}", path=path) from None
     except json.JSONDecodeError as exc:
         raise GoldenError(f"the manifest is not valid JSON ({exc.msg}); restore it from git", path=path,
                           line=exc.lineno) from None
+    except ReadRefused as exc:
+        raise GoldenError(f"the manifest {exc}; restore it from git", path=path) from None
     try:
         return CaseManifest.model_validate(raw)
     except ValidationError as exc:
@@ -330,9 +390,9 @@ def _check_values(manifest: CaseManifest, path: Path) -> None:
                           "re-approve the case", path=path) from None
 
 
-def _verify_golden(path: Path, entry: GoldenEntry) -> None:
+def _verify_golden(store: GoldenStore, path: Path, entry: GoldenEntry) -> None:
     try:
-        data = path.read_bytes()
+        data = store.read_file(path, IMAGE_LIMIT)
     except FileNotFoundError:
         raise GoldenError("golden image is missing; restore it from git or re-approve the case", path=path) from None
     except OSError as exc:
@@ -340,20 +400,42 @@ def _verify_golden(path: Path, entry: GoldenEntry) -> None:
     if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise GoldenError("golden image does not match its sha256 in case.json (corrupt?); restore it from git",
                           path=path)
-    size = _image_size(data)
+    try:
+        found = header(data)
+    except ImageRefused as exc:
+        raise GoldenError(f"golden image {exc}; restore it from git or re-approve the case", path=path) from None
+    size = (found.width, found.height)
     if size != (entry.width, entry.height):
         raise GoldenError(f"golden image is {size[0]}x{size[1]} but case.json records {entry.width}x{entry.height}; "
                           "restore case.json from git or re-approve the case", path=path)
-
-
-def _image_size(data: bytes) -> tuple[int, int]:
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with Image.open(io.BytesIO(data)) as img:  # reads the header only
-            return img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return (0, 0)
+        actual = store.fingerprint_of(data, entry.sha256).hex()
+    except ValueError as exc:
+        raise GoldenError(f"golden image cannot be hashed ({exc}); re-approve the case", path=path) from None
+    if any(entry.hashes.get(alg) != actual[alg] for alg in ALGORITHMS):
+        raise GoldenError("case.json records hashes that are not this image's; restore case.json from git or "
+                          "re-approve the case", path=path)
+
+
+def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]]) -> str | None:
+    """Why the manifest's calibration is not the one its goldens give, or None.
+
+    Calibration is a function of the goldens' hashes (verified against the images) and the other cases'
+    goldens, so it is recomputed rather than trusted: a pull request cannot widen a case's thresholds.
+    """
+    expected = calibrate([hashes for _, hashes in manifest.golden_hashes()], list(others)).to_dict()
+    if expected == manifest.calibration:
+        return None
+
+    def shown(calibration: dict[str, Any]) -> str:
+        thresholds = calibration.get("thresholds")
+        if not isinstance(thresholds, dict):
+            return "none"
+        return ", ".join(f"{alg} {one_line(thresholds.get(alg))}" for alg in ("phash", "dhash", "whash"))
+
+    return (f"case.json's calibration is not what its goldens give (thresholds {shown(manifest.calibration)} "
+            f"recorded, {shown(expected)} computed); thresholds are calibrated, never edited: restore case.json "
+            "from git, or re-approve the case")
 
 
 def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str | None) -> None:

@@ -12,7 +12,6 @@ as integers, never through ``hex_to_hash`` (which mangles colorhash).
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -129,14 +128,18 @@ def fingerprint(data: bytes) -> ImageFingerprint:
     """Decode ``data`` once and compute the spec's hashes; raises ValueError if it is not an image."""
     import imagehash
     import numpy
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from ._image_files import ImageRefused, open_checked
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with open_checked(data) as img:
             img.load()
             fmt, mode, (width, height) = str(img.format or "").lower(), img.mode, img.size
             reduced = preprocess(img)
             transparent = _transparent(img)
+    except ImageRefused as exc:
+        raise ValueError(f"the image {exc}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
     gray = reduced.convert("L")

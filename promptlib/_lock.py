@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._atomic import atomic_write_text
+from ._bounded import parse_json, read_text
 from ._problems import Problem, problems_of
 from .exceptions import LockError, PromptlibError
 
@@ -49,8 +50,10 @@ def read_lock(path: Path) -> dict[str, LockEntry] | None:
     if not path.exists():
         return None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = parse_json(read_text(path, within=path.parent))
         return {tid: LockEntry(int(e["version"]), str(e["sha256"])) for tid, e in raw.items()}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockError(f"cannot read the lock file ({exc}); regenerate it with `promptlib lock`", path=path) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise LockError(f"the lock file is corrupt ({exc}); regenerate it with `promptlib lock`", path=path) from None
 

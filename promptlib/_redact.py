@@ -37,11 +37,14 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Logging filter that masks secrets in the formatted message."""
+    """Logging filter that masks secrets in the formatted message and keeps it on one line (a URL or error
+    text from a pull request cannot start a forged log line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from ._safe_text import one_line
+
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = one_line(redact(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

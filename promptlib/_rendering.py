@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Template
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
+from ._bounded import ReadRefused, read_bytes
+from ._image_files import edit_input_problems
 from ._rendered import InputImage, RenderedPrompt
 from ._sandbox import MAX_OUTPUT, ResourceLimit, render_budget
 from ._variables import ImageVariable
@@ -86,6 +88,7 @@ def check_values(
 
 
 def _read_images(template: PromptTemplate, values: Mapping[str, Any]) -> list[InputImage]:
+    """The edit's input files (inside the project, bounded) or bytes, checked as the service would check them."""
     images = []
     for name, spec in template.variables.items():
         value = values.get(name)
@@ -96,26 +99,34 @@ def _read_images(template: PromptTemplate, values: Mapping[str, Any]) -> list[In
             continue
         path = _confined_path(template, name, value)
         try:
-            size = path.stat().st_size
-            if size > MAX_INPUT_IMAGE_BYTES:
-                raise VariableError(f"{template.id}: image {name!r} ({path}) is over 50 MB")
-            data = path.read_bytes()
+            data = read_bytes(path, within=template.project_root, limit=MAX_INPUT_IMAGE_BYTES)
+        except ReadRefused as exc:
+            raise VariableError(f"{template.id}: image {name!r} ({value}) {exc}") from None
         except OSError as exc:
             raise VariableError(f"{template.id}: cannot read image {name!r} from {value}: {exc.strerror}") from None
         if not data:
             raise VariableError(f"{template.id}: image {name!r} ({value}) is an empty file")
         images.append(InputImage(name=name, role=spec.role, data=data, path=path))
+    problems = edit_input_problems([(image.name, image.role, image.data) for image in images])
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise VariableError(f"{template.id}: {problems[0]}{more}", path=template.path)
     return images
 
 
 def _confined_path(template: PromptTemplate, name: str, value: str | Path) -> Path:
-    """Image paths are relative to the project root and may not leave it."""
+    """Image paths are relative to the project root and may not leave it, nor read git's or promptlib's state."""
     root = template.project_root.resolve()
     candidate = Path(value)
     path = (candidate if candidate.is_absolute() else root / candidate).resolve()
     if not path.is_relative_to(root):
         raise TemplateSecurityError(
             f"{template.id}: image {name!r} path {str(value)!r} leaves the project; use a path inside it"
+        )
+    if {".git", ".promptlib"} & set(path.relative_to(root).parts):
+        raise TemplateSecurityError(
+            f"{template.id}: image {name!r} path {str(value)!r} is inside .git/ or .promptlib/; images must be "
+            "project files"
         )
     return path
 

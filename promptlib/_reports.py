@@ -8,6 +8,7 @@ from typing import Any
 from ._atomic import atomic_write_text
 from ._eval_results import SEVERITY, RunResult
 from ._runs import RESULTS, RunDirectory
+from ._safe_text import code_span, markdown, shell_command
 
 SUMMARY = "summary.md"
 REPORT = "report.html"
@@ -29,46 +30,56 @@ def _retry_note(totals: dict[str, Any]) -> str:
 
 
 def summary_markdown(results: dict[str, Any]) -> str:
-    """Short enough for a PR comment: the headline, the cases that need attention, what to run next."""
+    """Short enough for a PR comment: the headline, the cases that need attention, what to run next.
+
+    Every value from the run (names, messages, template ids) is PR-supplied, so it is escaped as Markdown text
+    or put in a code span, and the suggested command is shell-quoted word by word.
+    """
     totals, counts, run_id = results["totals"], results["counts"], results["run_id"]
     low = sum(1 for c in results["cases"] if c.get("sensitivity") == "low")
     headline = status_line(counts) + (f" ({low} low-sensitivity)" if low else "")
+    deployments = ", ".join(markdown(d) for d in results["deployments"]) or "-"
     lines = [
-        f"### promptlib eval: {headline}",
+        f"### promptlib eval: {markdown(headline)}",
         "",
-        f"Run `{run_id}` on {', '.join(results['deployments']) or '-'}: {totals['cases']} cases, "
+        f"Run {code_span(run_id)} on {deployments}: {totals['cases']} cases, "
         f"{totals['requests']} requests, {totals['cache_hits']} cache hits, {totals['images']} images, "
         f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f}), "
         f"{totals['wall_time_s']:.1f} s." + _retry_note(totals),
     ]
+    for warning in results.get("warnings") or []:
+        lines += ["", f"⚠️ {markdown(warning)}"]
     changed_since = results.get("changed_since")
     if changed_since:
-        templates = ", ".join(f"`{t}`" for t in changed_since.get("templates") or {}) or "none"
-        lines += ["", f"Changed since `{changed_since['ref']}` ({str(changed_since['commit'])[:12]}): ran "
-                  f"{changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
+        templates = ", ".join(code_span(t) for t in changed_since.get("templates") or {}) or "none"
+        commit = markdown(str(changed_since["commit"])[:12])
+        lines += ["", f"Changed since {code_span(changed_since['ref'])} ({commit}): "
+                  f"ran {changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
                   f"changed templates: {templates}."]
     attention = [c for c in results["cases"] if c["status"] != "passed"]
     changed = [c for c in results["cases"] if c["status"] == "passed" and c.get("changed_since_approval")]
     if attention or changed:
         lines += ["", "| | case | template | matched | what happened |", "|---|---|---|---|---|"]
-        for case in (attention + changed)[:MAX_ROWS]:
-            icon = _ICONS.get(case["status"], "")
-            version = f" v{case['version']}" if case.get("version") else ""
-            matched = f"{case['matches']}/{case['drawn']}" if case.get("drawn") else "-"
-            message = str(case.get("message", "")).replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {icon} {case['status']} | `{case['key']}` | {case['template_id']}{version} | {matched} "
-                         f"| {message} |")
+        lines += [_row(case) for case in (attention + changed)[:MAX_ROWS]]
         if len(attention) + len(changed) > MAX_ROWS:
             lines.append(f"| | … {len(attention) + len(changed) - MAX_ROWS} more in report.html | | | |")
     if results.get("unused_goldens"):
-        lines += ["", f"Unused goldens (no such case): {', '.join(results['unused_goldens'])}. "
-                  "Remove them with `promptlib goldens prune`."]
+        unused = ", ".join(code_span(key) for key in results["unused_goldens"])
+        lines += ["", f"Unused goldens (no such case): {unused}. Remove them with `promptlib goldens prune`."]
     approvable = [c["key"] for c in attention if c["status"] in ("new", "failed") and c.get("samples")]
     if approvable:
-        cases = " ".join(f"--case {key}" for key in approvable[:10])
-        lines += ["", "After reviewing report.html, accept the new images with:", "",
-                  f"```\npromptlib approve {run_id} {cases}\n```"]
+        words = [word for key in approvable[:10] for word in ("--case", key)]
+        command = shell_command("promptlib", "approve", run_id, *words).replace("```", "")
+        lines += ["", "After reviewing report.html, accept the new images with:", "", f"```\n{command}\n```"]
     return "\n".join(lines) + "\n"
+
+
+def _row(case: dict[str, Any]) -> str:
+    icon = _ICONS.get(case["status"], "")
+    version = f" v{case['version']}" if case.get("version") else ""
+    matched = f"{case['matches']}/{case['drawn']}" if case.get("drawn") else "-"
+    return (f"| {icon} {markdown(case['status'])} | {code_span(case['key']).replace('|', '&#124;')} | "
+            f"{markdown(case['template_id'])}{version} | {matched} | {markdown(case.get('message', ''))} |")
 
 
 def write_reports(run: RunDirectory, result: RunResult) -> dict[str, Any]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
 from ._goldens import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
-from ._hashing import parse_hex
-from .exceptions import UsageError
+from ._image_files import ImageRefused, header
+from ._safe_text import one_line
+from .exceptions import PromptlibError, UsageError
+
+if TYPE_CHECKING:
+    from ._library import Library
 
 
 def reviewer_name(explicit: str | None) -> str:
@@ -40,18 +45,46 @@ class Approved:
     added: int
 
 
-def _case_entries(results: dict[str, Any], keys: Sequence[str], all_new: bool) -> list[dict[str, Any]]:
-    by_key = {c["key"]: c for c in results["cases"]}
-    if all_new:
-        chosen = [c for c in results["cases"] if c["status"] == "new"]
-        if not chosen and not keys:
-            raise UsageError("the run has no new cases; name cases with --case SUITE/CASE")
-    else:
-        chosen = []
+@dataclass(frozen=True)
+class ProjectCase:
+    """What the project (not the run) says a case is: its key, and the image it must be."""
+
+    suite: str
+    case: str
+    size: str | None  # expect.size, else the template's size (None for `auto`)
+    format: str | None  # expect.format, else the template's output_format (png by default)
+
+
+def project_cases(library: Library) -> dict[str, ProjectCase]:
+    """Every case the checked-out project defines, by key: the only cases approve and reject may write."""
+    from ._eval_cases import select_cases
+
+    found: dict[str, ProjectCase] = {}
+    for case in select_cases(library, [])[0]:
+        size: str | None = case.expect.size
+        fmt: str | None = case.expect.format
+        try:
+            parameters = library.get(case.template_id).parameters
+            size = size or (parameters.size if parameters.size != "auto" else None)
+            fmt = fmt or parameters.output_format or "png"
+        except PromptlibError:
+            pass  # a broken template: its case still exists; only its run's own checks apply
+        found[case.key] = ProjectCase(case.suite, case.id, size, fmt)
+    return found
+
+
+def _case_entries(
+    run_path: Path, results: dict[str, Any], keys: Sequence[str], all_new: bool
+) -> list[dict[str, Any]]:
+    cases = [c for c in results["cases"] if isinstance(c, dict) and isinstance(c.get("key"), str)]
+    by_key = {c["key"]: c for c in cases}
+    chosen = [c for c in cases if c.get("status") == "new"] if all_new else []
+    if all_new and not chosen and not keys:
+        raise UsageError(f"the run at {run_path} has no new cases; name cases with --case SUITE/CASE")
     for key in keys:
         if key not in by_key:
-            known = ", ".join(sorted(by_key))
-            raise UsageError(f"the run has no case {key!r}; it has: {known}")
+            known = ", ".join(one_line(k) for k in sorted(by_key)) or "none"
+            raise UsageError(f"the run at {run_path} has no case {one_line(key)!r}; it has: {known}")
         if by_key[key] not in chosen:
             chosen.append(by_key[key])
     if not chosen:
@@ -59,52 +92,82 @@ def _case_entries(results: dict[str, Any], keys: Sequence[str], all_new: bool) -
     return chosen
 
 
+def _target(run_path: Path, case: dict[str, Any], known: Mapping[str, ProjectCase]) -> ProjectCase:
+    """The project's case for a run's case entry, from its key alone; results.json may have been doctored."""
+    key = case["key"]
+    target = known.get(key)
+    if target is None:
+        raise UsageError(f"{one_line(key)!r} (in the run at {run_path}) is not a case of this project's suites; "
+                         "approve only cases the checked-out suites define")
+    if (case.get("suite"), case.get("case")) != (target.suite, target.case):
+        raise UsageError(f"the run at {run_path} is inconsistent: {one_line(key)!r} claims suite "
+                         f"{one_line(case.get('suite'))!r} and case {one_line(case.get('case'))!r}; re-download it")
+    return target
+
+
 def _candidates(
-    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int]
+    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int], target: ProjectCase
 ) -> list[Candidate]:
-    available = {s["index"]: s for s in case["samples"]}
+    available = {s["index"]: s for s in case.get("samples") or [] if isinstance(s, dict)}
     if not available:
-        raise UsageError(f"{case['key']} has no samples in this run ({case['status']}: {case['message']})")
-    indices = list(samples) or [i for i, s in available.items() if s["verdict"] not in ("degenerate", "rejected-dup")]
+        raise UsageError(f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
+                         f"{one_line(case.get('message'))})")
+    skipped = ("degenerate", "rejected-dup")
+    indices = list(samples) or [i for i, s in available.items() if s.get("verdict") not in skipped]
     candidates = []
     for index in indices:
         if index not in available:
-            raise UsageError(f"{case['key']} has no sample {index}; samples: {', '.join(map(str, available))}")
-        path = run_path / available[index]["file"]
-        if not path.resolve().is_relative_to(run_path.resolve()):  # results.json may come from someone else's CI
-            raise UsageError(f"sample {index} of {case['key']} points outside the run directory", path=path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read sample {index} of {case['key']}: {exc.strerror}", path=path) from None
-        candidates.append(Candidate(data=data, source_run=results["run_id"], sample=index))
+            raise UsageError(f"{target.suite}/{target.case} has no sample {index}; samples: "
+                             f"{', '.join(map(str, available))}")
+        data = _sample_bytes(run_path, available[index], index, target)
+        candidates.append(Candidate(data=data, source_run=str(results.get("run_id")), sample=index))
     return candidates
 
 
+def _sample_bytes(run_path: Path, sample: dict[str, Any], index: int, target: ProjectCase) -> bytes:
+    """A sample image from the run, read bounded, and checked to be the image the case asks for."""
+    what = f"sample {index} of {target.suite}/{target.case}"
+    path = run_path / str(sample.get("file"))
+    try:
+        if path.is_symlink():
+            raise ReadRefused("is a symbolic link")
+        data = read_bytes(path, within=run_path, limit=IMAGE_LIMIT)
+        found = header(data)
+    except (ReadRefused, ImageRefused) as exc:
+        raise UsageError(f"{what} {exc}; it cannot become a golden", path=path) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    if target.size is not None and found.size != target.size:
+        raise UsageError(f"{what} is {found.size} but the case expects {target.size}; it cannot become a golden",
+                         path=path)
+    if target.format is not None and found.format != target.format:
+        raise UsageError(f"{what} is {found.format} but the case expects {target.format}; it cannot become a golden",
+                         path=path)
+    return data
+
+
 def _source(case: dict[str, Any]) -> ApprovalSource:
+    key = one_line(case["key"])
     if case.get("content_hash") is None or case.get("request_hash") is None:
-        raise UsageError(f"{case['key']} did not render or run in this run; nothing to approve")
-    return ApprovalSource(
-        template=TemplateRef(id=case["template_id"], version=case["version"], content_hash=case["content_hash"]),
-        operation=case["operation"],
-        prompt=case["prompt"],
-        parameters=case["parameters"],
-        request_hash=case["request_hash"],
-        deployment=case["deployment"],
-        model=case["model"],
-    )
+        raise UsageError(f"{key} did not render or run in this run; nothing to approve")
+    try:
+        source = ApprovalSource(
+            template=TemplateRef(id=case["template_id"], version=case["version"], content_hash=case["content_hash"]),
+            operation=str(case["operation"]),
+            prompt=str(case["prompt"]),
+            parameters=dict(case["parameters"]),
+            request_hash=str(case["request_hash"]),
+            deployment=str(case["deployment"]),
+            model=str(case["model"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"the run's entry for {key} is malformed; re-download the run") from None
+    return source
 
 
 def other_goldens(store: GoldenStore, suite: str, case: str) -> list[dict[str, int]]:
     """Hashes of every other case's goldens: the "unrelated" side of calibration."""
-    hashes: list[dict[str, int]] = []
-    for other_suite, other_case in store.cases():
-        if (other_suite, other_case) == (suite, case):
-            continue
-        manifest = store.load(other_suite, other_case, verify=False)
-        if manifest is not None:
-            hashes.extend(parse_hex(g.hashes) for g in manifest.goldens)
-    return hashes
+    return store.others(suite, case)
 
 
 def approve_from_run(
@@ -112,38 +175,59 @@ def approve_from_run(
     run_path: Path,
     results: dict[str, Any],
     *,
+    known: Mapping[str, ProjectCase],
     cases: Sequence[str],
     samples: Sequence[int],
     all_new: bool,
     by: str,
     add: bool,
 ) -> list[Approved]:
-    entries = _case_entries(results, cases, all_new)
+    """Approve samples of a run as goldens of the project's cases (``known``), writing only under the store."""
+    entries = _case_entries(run_path, results, cases, all_new)
     if samples and len(entries) > 1:
         raise UsageError("--sample picks samples of one case; approve one --case at a time when choosing samples")
+    plans = []
+    for case in entries:  # every case checked before anything is written
+        target = _target(run_path, case, known)
+        candidates = _candidates(run_path, results, case, samples, target)
+        plans.append((target, _source(case), candidates))
     approved = []
-    for case in entries:
-        candidates = _candidates(run_path, results, case, samples)
+    for target, source, candidates in plans:
         manifest = store.approve(
-            case["suite"], case["case"], _source(case), candidates, approved_by=by, replace=not add,
-            others=other_goldens(store, case["suite"], case["case"]),
-        )
-        approved.append(Approved(case["key"], manifest, len(candidates)))
-    # Every case's "unrelated" side just changed: calibrate all of them again against the final golden sets
-    # (the first cases of a batch missed the later ones; older cases may now have look-alikes).
-    by_key = {item.key: i for i, item in enumerate(approved)}
-    for suite, case_id in list(store.cases()):
-        manifest = store.recalibrate(suite, case_id, other_goldens(store, suite, case_id))
-        index = by_key.get(f"{suite}/{case_id}")
-        if index is not None:
-            approved[index] = Approved(approved[index].key, manifest, approved[index].added)
-    return approved
+            target.suite, target.case, source, candidates, approved_by=by, replace=not add,
+            others=other_goldens(store, target.suite, target.case),
+        )  # fmt: skip
+        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates)))
+    recalibrated = recalibrate_all(store)
+    return [Approved(item.key, recalibrated.get(item.key, item.manifest), item.added) for item in approved]
+
+
+def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:
+    """Calibrate every case again against the final golden sets, after any change to one of them.
+
+    Each case's "unrelated" side is every other case's goldens, so approving, rejecting or pruning one case
+    moves the others' thresholds too (and `check` insists that every case.json holds what its goldens give).
+    """
+    manifests: dict[str, CaseManifest] = {}
+    every = store.golden_hashes()
+    for suite, case_id in every:  # an unreadable manifest is left alone: check reports it
+        manifests[f"{suite}/{case_id}"] = store.recalibrate(suite, case_id, store.others(suite, case_id, every))
+    return manifests
 
 
 def reject_from_run(
-    store: GoldenStore, run_path: Path, results: dict[str, Any], *, case_key: str, sample: int, reason: str, by: str
+    store: GoldenStore,
+    run_path: Path,
+    results: dict[str, Any],
+    *,
+    known: Mapping[str, ProjectCase],
+    case_key: str,
+    sample: int,
+    reason: str,
+    by: str,
 ) -> CaseManifest:
-    (case,) = _case_entries(results, [case_key], all_new=False)
-    (candidate,) = _candidates(run_path, results, case, [sample])
-    return store.reject(case["suite"], case["case"], candidate.data, reason=reason, by=by,
-                        source_run=results["run_id"])
+    (case,) = _case_entries(run_path, results, [case_key], all_new=False)
+    target = _target(run_path, case, known)
+    (candidate,) = _candidates(run_path, results, case, [sample], target)
+    store.reject(target.suite, target.case, candidate.data, reason=reason, by=by, source_run=str(results.get("run_id")))
+    return recalibrate_all(store)[f"{target.suite}/{target.case}"]

@@ -7,7 +7,6 @@ they were compared with live beside ``results.json``, ``summary.md`` and
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_write_text
+from ._bounded import RESULTS_LIMIT, ReadRefused, parse_json, read_bytes
+from ._safe_text import one_line
 from .exceptions import UsageError
 
 RESULTS = "results.json"
@@ -67,11 +68,14 @@ def find_run(runs_root: Path, run: str | None) -> Path:
 
 
 def load_results(run_path: Path) -> dict[str, Any]:
+    """A run's results.json, read bounded (runs are downloaded from CI: someone else wrote them)."""
     path = run_path / RESULTS
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(read_bytes(path, within=run_path, limit=RESULTS_LIMIT))
+    except ReadRefused as exc:
+        raise UsageError(f"{RESULTS} {exc}", path=path) from None
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict) or "cases" not in data:
+        raise UsageError(f"cannot read {path}: {one_line(exc)}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise UsageError(f"{path} is not a promptlib results file")
     return data

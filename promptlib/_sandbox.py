@@ -26,6 +26,8 @@ from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from ._bounded import read_text
+
 MAX_ITERATIONS = 10_000
 MAX_CALLS = 10_000
 MAX_STRING = 100_000
@@ -351,13 +353,13 @@ class PartialLoader(BaseLoader):
     def read(self, name: str) -> tuple[str, Path]:
         """The partial's text and the path errors should name (raises like :meth:`resolve`, or OSError)."""
         path = self.resolve(name)
-        return path.read_text(encoding="utf-8"), path
+        return read_text(path, within=self._resolved_root), path
 
     def get_source(
         self, environment: Any, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         path = self.resolve(template)
-        source = path.read_text(encoding="utf-8")
+        source = read_text(path, within=self._resolved_root)
         mtime = path.stat().st_mtime
         return source, str(path), lambda: path.stat().st_mtime == mtime
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ._bounded import ReadRefused, read_text
 from ._parameters import Size
 from ._problems import validate_document
+from ._safe_text import one_line
 from ._yaml import YamlDocument, parse_yaml
 from .exceptions import TemplateValidationError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SEGMENT = re.compile(_CASE_ID)
+GOLDENS_DIR = "goldens"
 
 
 class Policy(BaseModel):
@@ -78,23 +83,58 @@ class SuiteFile(BaseModel):
         return self
 
 
-def load_suite_document(path: Path) -> tuple[SuiteFile, YamlDocument]:
-    """Parse and validate one suite file; errors name the file and line."""
+def load_suite_document(path: Path, within: Path | None = None) -> tuple[SuiteFile, YamlDocument]:
+    """Parse and validate one suite file (inside ``within``, default its evals/ folder); errors name the file
+    and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, within=within or path.parent)
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateValidationError(f"cannot read the suite: {exc}", path=path) from None
+    except ReadRefused as exc:
+        raise TemplateValidationError(f"the suite {exc}", path=path) from None
     doc = parse_yaml(text, path)
     suite: SuiteFile = validate_document(SuiteFile, doc, TemplateValidationError, "an eval suite")
     return suite, doc
 
 
-def discover_suites(evals_dir: Path) -> dict[str, Path]:
-    """Suite name (path under evals/ without .yaml) to file; goldens/ is not a suite."""
+def suite_name(relative: str) -> str | None:
+    """The suite a path under evals/ holds (`brand/icons.yaml` → `brand/icons`); None for other files.
+
+    `goldens/` holds golden sets, never suites: this is the one place that says so.
+    """
+    parts = relative.split("/")
+    if not relative.endswith(".yaml") or parts[0] == GOLDENS_DIR:
+        return None
+    return relative[: -len(".yaml")]
+
+
+def suite_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a suite name, or None. Names reach CI logs, Markdown and shell commands, so
+    every segment follows the case-id pattern: letters, digits, `.`, `_` and `-`."""
+    bad = [segment for segment in name.split("/") if not SEGMENT.match(segment)]
+    if not bad:
+        return None
+    return ("suite names use letters, digits, '.', '_' and '-' in each folder and file name (starting with a "
+            f"letter or digit); rename {one_line(name)!r}")
+
+
+def suite_files(evals_dir: Path) -> dict[str, Path]:
+    """Every suite file under evals/, valid name or not (``check`` reports the invalid ones)."""
     if not evals_dir.is_dir():
         return {}
-    return {
-        p.relative_to(evals_dir).with_suffix("").as_posix(): p
-        for p in sorted(evals_dir.rglob("*.yaml"))
-        if p.relative_to(evals_dir).parts[0] != "goldens"
-    }
+    found: dict[str, Path] = {}
+    for path in sorted(evals_dir.rglob("*.yaml")):
+        name = suite_name(path.relative_to(evals_dir).as_posix())
+        if name is not None:
+            found[name] = path
+    return found
+
+
+def discover_suites(evals_dir: Path) -> dict[str, Path]:
+    """Suite name (path under evals/ without .yaml) to file, for the suites with valid names."""
+    return {name: path for name, path in suite_files(evals_dir).items() if suite_name_problem(name) is None}
+
+
+def misnamed_suites(evals_dir: Path) -> dict[str, Path]:
+    """The suite files whose names could forge output (a newline, `::error`, `<img>`, `;`…)."""
+    return {name: path for name, path in suite_files(evals_dir).items() if suite_name_problem(name) is not None}

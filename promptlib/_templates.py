@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ._bounded import ReadRefused, read_text
 from ._compiler import Compiled, TemplateCompiler
 from ._parameters import ImageParameters, Operation
 from ._problems import Problem, raise_problems, validate_document
@@ -110,9 +111,11 @@ def load_template(
 ) -> PromptTemplate:
     """Read, validate and compile one template file; every problem names the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, within=compiler.partials_dir.parent)
     except UnicodeDecodeError:
         raise TemplateValidationError("the file is not UTF-8 text", path=path) from None
+    except ReadRefused as exc:
+        raise TemplateValidationError(f"the file {exc}", path=path) from None
     except OSError as exc:
         raise TemplateValidationError(f"cannot read the file: {exc.strerror}", path=path) from None
     return template_from_text(template_id, text, path, compiler, project_root)

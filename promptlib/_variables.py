@@ -222,6 +222,8 @@ def _parse_list_text(text: str) -> Any:
             return json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not a valid JSON list: {exc.msg}") from None
+        except RecursionError:
+            raise ValueError("is a JSON list nested too deeply") from None
     return [part.strip() for part in stripped.split(",") if part.strip()]
 
 

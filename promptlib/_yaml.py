@@ -23,6 +23,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 Location = tuple[str | int, ...]
@@ -170,11 +171,35 @@ class _Builder:
                 line=node.start_mark.line + 1,
             ) from None
 
-    def _flatten(self, node: yaml.MappingNode) -> int:
-        """Resolve ``<<`` merges (once per node, aliases share it); return how many pairs they added."""
+    def _flatten(self, node: yaml.MappingNode, depth: int = 0) -> int:
+        """Resolve ``<<`` merges (once per node, aliases share it); return how many pairs they added.
+
+        Our own, not PyYAML's `flatten_mapping`: merging copies pairs, so a chain of anchors that each merge
+        the previous one twice doubles at every step (a "billion laughs" through merge keys). Every merged
+        pair counts against the same budget as every built value.
+        """
         merged = self.merged.get(id(node))
-        if merged is None:
-            written = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-            self.loader.flatten_mapping(node)
-            merged = self.merged[id(node)] = len(node.value) - written
+        if merged is not None:
+            return merged
+        line = node.start_mark.line + 1
+        if depth > MAX_DEPTH:
+            raise self.error(f"merge keys (<<) chain more than {MAX_DEPTH} levels deep", path=self.path, line=line)
+        inherited: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if not all(isinstance(source, yaml.MappingNode) for source in sources):
+                raise self.error("a merge key (<<) takes a mapping or a list of mappings", path=self.path, line=line)
+            for source in reversed(sources):  # as PyYAML: the first listed mapping wins, so it is merged last
+                self._flatten(source, depth + 1)
+                inherited.extend(source.value)
+                self.count += len(source.value)
+                if self.count > MAX_NODES:
+                    raise self.error(f"the document expands to more than {MAX_NODES} values (alias bomb?)",
+                                     path=self.path)
+        node.value = inherited + own
+        merged = self.merged[id(node)] = len(inherited)
         return merged

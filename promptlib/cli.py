@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ._safe_text import one_line, terminal
 from .exceptions import PromptlibError, UsageError
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class _State:
             from ._library import Library
 
             self._library = Library.load(self.project)
+            note = self._library.settings.trust_note
+            if note is not None:
+                echo(f"note: {note}", err=True)
         return self._library
 
 
@@ -63,9 +67,16 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 
     state = ctx.find_object(_State)
     if state is not None and state.debug:
-        click.echo(redact(traceback.format_exc()), err=True, nl=False)
-    click.echo(f"error: {redact(message)}", err=True)
+        echo(redact(traceback.format_exc()), err=True, nl=False)
+    echo(f"error: {one_line(redact(message))}", err=True)
     ctx.exit(code)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for text with parts a pull request wrote: control characters are shown as escapes, never
+    interpreted, and in a CI log (not a terminal) no line can start like a workflow command (`::`, `##vso[`)."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(terminal(str(message), log=not stream.isatty()), err=err, nl=nl)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,7 +129,8 @@ pass_state = click.make_pass_decorator(_State)
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    # ASCII-only: JSON escapes C0 controls itself; this escapes C1 and bidi controls too (\u009b, \u202e)
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True, default=str))
 
 
 @cli.command()
@@ -128,8 +140,8 @@ def init(directory: Path) -> None:
     from ._scaffold import init_project
 
     for path in init_project(directory):
-        click.echo(f"wrote {path}")
-    click.echo("next: `promptlib check`, then `promptlib render example/product-shot --example mug`")
+        echo(f"wrote {path}")
+    echo("next: `promptlib check`, then `promptlib render example/product-shot --example mug`")
 
 
 @cli.command("list")
@@ -148,7 +160,7 @@ def list_templates(state: _State, as_json: bool) -> None:
         return
     width = max((len(r["id"]) for r in rows), default=2)
     for row in rows:
-        click.echo(f"{row['id']:<{width}}  v{row['version']:<3} {row['operation']:<8} {row['description']}")
+        echo(f"{row['id']:<{width}}  v{row['version']:<3} {row['operation']:<8} {row['description']}")
 
 
 @cli.command()
@@ -163,7 +175,7 @@ def show(state: _State, template_id: str, as_json: bool) -> None:
     if as_json:
         _echo_json(template_summary(template))
     else:
-        click.echo(describe_template(template))
+        echo(describe_template(template))
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -231,7 +243,7 @@ def render(
     if as_json:
         _echo_json(rendered.to_dict())
     else:
-        click.echo(rendered.prompt)
+        echo(rendered.prompt)
 
 
 @cli.command()
@@ -247,12 +259,12 @@ def check(ctx: click.Context, state: _State, as_json: bool) -> None:
         _echo_json(report.to_dict())
     else:
         for problem in report.problems:
-            click.echo(str(problem))
+            echo(one_line(problem))
         summary = (
             f"{report.templates} templates, {report.partials} partials, {report.suites} suites: "
             + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
         )
-        click.echo(summary, err=not report.ok)
+        echo(summary, err=not report.ok)
     if not report.ok:
         ctx.exit(1)
 
@@ -266,10 +278,10 @@ def lock(ctx: click.Context, state: _State) -> None:
 
     written, problems = update_lock(state.library)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if problems:
         ctx.exit(1)
-    click.echo(f"wrote {written}")
+    echo(f"wrote {written}")
 
 
 @cli.command()
@@ -284,8 +296,8 @@ def bundle(state: _State, output: Path, history: bool) -> None:
 
     summary = write_bundle(state.library, output, history=history)
     for note in summary.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"wrote {output}: {summary.templates} templates, {summary.versions} versions")
+        echo(f"note: {note}", err=True)
+    echo(f"wrote {output}: {summary.templates} templates, {summary.versions} versions")
 
 
 @cli.command("diff")
@@ -301,7 +313,7 @@ def diff_command(state: _State, ref: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(result.to_json())
     else:
-        click.echo(format_diff(result), nl=False)
+        echo(format_diff(result), nl=False)
 
 
 @cli.command()
@@ -314,7 +326,7 @@ def schema(out: Path | None) -> None:
         _echo_json(json_schemas())
         return
     for path in write_schemas(out):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 @cli.command()
@@ -341,10 +353,10 @@ def generate(
         result = client.generate(request)
     paths, sidecar = write_generation(result, out)
     for path in paths:
-        click.echo(f"wrote {path}")
-    click.echo(f"wrote {sidecar}")
+        echo(f"wrote {path}")
+    echo(f"wrote {sidecar}")
     first = result.images[0]
-    click.echo(
+    echo(
         f"{result.deployment} ({result.model}): {len(result.images)} image(s) {first.width}x{first.height} "
         f"{first.format} in {result.latency_s:.2f} s, cost ~${result.cost:.4f}"
         + (f", request id {result.request_id}" if result.request_id else "")
@@ -410,7 +422,7 @@ def serve(
     auth = "on" if api_key else "off"
     extra = ", faults on" if faults.injects else ""
     extra += f", {rpm} RPM" if rpm else ""
-    click.echo(f"promptlib emulator on http://{host}:{port} (auth {auth}{extra}); Ctrl-C stops it", err=True)
+    echo(f"promptlib emulator on http://{host}:{port} (auth {auth}{extra}); Ctrl-C stops it", err=True)
     serve_emulator(config, host=host, port=port)
 
 
@@ -423,7 +435,7 @@ def _progress_printer(total: int) -> Any:
         def plain(result: Any) -> None:
             nonlocal done
             done += 1
-            click.echo(f"[{done}/{total}] {result.key}: {result.status}", err=True)
+            echo(f"[{done}/{total}] {result.key}: {result.status}", err=True)
 
         return plain, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -432,8 +444,10 @@ def _progress_printer(total: int) -> Any:
                         TextColumn("{task.description}"), transient=True)
     task = progress.add_task("", total=total)
 
+    from rich.markup import escape
+
     def bar(result: Any) -> None:
-        progress.update(task, advance=1, description=f"{result.key}: {result.status}")
+        progress.update(task, advance=1, description=escape(one_line(f"{result.key}: {result.status}")))
 
     return bar, progress
 
@@ -444,7 +458,7 @@ def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
 
     shard = Shard.parse(spec)
     mine = shard_cases(cases, shard)
-    click.echo(f"shard {shard}: running {len(mine)} of {len(cases)} cases", err=True)
+    echo(f"shard {shard}: running {len(mine)} of {len(cases)} cases", err=True)
     return mine, False
 
 
@@ -454,8 +468,8 @@ def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[
 
     selection = select_changed(library, cases, ref)
     for note in selection.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(selection.message(), err=True)
+        echo(f"note: {note}", err=True)
+    echo(selection.message(), err=True)
     return selection.cases, selection.to_json()
 
 
@@ -516,17 +530,19 @@ def eval_command(
     else:
         for case in data["cases"]:
             if case["status"] != "passed" or case.get("changed_since_approval") or case.get("sensitivity") == "low":
-                click.echo(f"{case['status']:<10} {case['key']}: {case['message']}")
+                echo(f"{case['status']:<10} {one_line(case['key'])}: {one_line(case['message'])}")
         totals = data["totals"]
-        click.echo(
+        echo(
             f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
             f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
             f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429) · {totals['tokens']} tokens"
             f" · {totals['wall_time_s']:.1f} s"
         )
+        for warning in data.get("warnings") or []:
+            echo(f"warning: {one_line(warning)}", err=True)
         if data["unused_goldens"]:
-            click.echo(f"unused goldens: {', '.join(data['unused_goldens'])} (remove with `promptlib goldens prune`)")
-        click.echo(f"report: {report_path(run)}")
+            echo(f"unused goldens: {', '.join(data['unused_goldens'])} (remove with `promptlib goldens prune`)")
+        echo(f"report: {report_path(run)}")
     if not result.ok:
         ctx.exit(1)
 
@@ -545,18 +561,18 @@ def _print_plan(library: Library, cases: list[Any], options: Any, as_json: bool)
         return
     for row in run_plan.requests:
         if row.error is not None:
-            click.echo(f"{row.case:<40} error: {row.error}")
+            echo(f"{row.case:<40} error: {row.error}")
             continue
         state = "cached" if row.cached else "send"
-        click.echo(f"{row.case:<40} {row.deployment} ({row.model}) n={row.n} {row.size or '-'} {row.quality or '-'} "
+        echo(f"{row.case:<40} {row.deployment} ({row.model}) n={row.n} {row.size or '-'} {row.quality or '-'} "
                    f"{state:<6} ${row.estimated_cost:.4f}")
-    click.echo(
+    echo(
         f"dry run: would send {data['to_send']} requests ({data['images_to_generate']} images), {data['cached']} "
         f"cached; estimated cost ${run_plan.estimated_cost:.4f} (up to ${run_plan.worst_case_cost:.4f} if every "
         "case needs its top-up draw); nothing was sent"
     )
     if options.max_cost is not None and not data["within_budget"]:
-        click.echo(f"the estimate is over --max-cost ${options.max_cost:.4f}: the run would be refused")
+        echo(f"the estimate is over --max-cost ${options.max_cost:.4f}: the run would be refused")
 
 
 @cli.command()
@@ -574,25 +590,25 @@ def approve(
     """Copy samples of a run (default: the latest) into evals/goldens/ and recalibrate."""
     from ._eval_command import runs_root
     from ._evals import golden_store
-    from ._review import approve_from_run, reviewer_name
+    from ._review import approve_from_run, project_cases, reviewer_name
     from ._runs import find_run, load_results
 
     library = state.library
     run_path = find_run(runs_root(library), run)
     results = load_results(run_path)
     approved = approve_from_run(
-        golden_store(library), run_path, results, cases=cases, samples=samples, all_new=all_new,
-        by=reviewer_name(by), add=add,
+        golden_store(library), run_path, results, known=project_cases(library), cases=cases, samples=samples,
+        all_new=all_new, by=reviewer_name(by), add=add,
     )
     for item in approved:
         calibration = item.manifest.calibration
         order = ("phash", "dhash", "whash")
         thresholds = ", ".join(f"{k} {calibration['thresholds'][k]}" for k in order if k in calibration["thresholds"])
-        click.echo(
+        echo(
             f"approved {item.key}: {len(item.manifest.goldens)} golden(s), sensitivity {calibration['sensitivity']}, "
             f"thresholds {thresholds}"
         )
-    click.echo("review and commit evals/goldens/ with the template change")
+    echo("review and commit evals/goldens/ with the template change")
 
 
 @cli.command()
@@ -606,16 +622,16 @@ def reject(state: _State, run: str, case_key: str, sample: int, reason: str, by:
     """Record a known-bad sample: later look-alikes fail with REASON."""
     from ._eval_command import runs_root
     from ._evals import golden_store
-    from ._review import reject_from_run, reviewer_name
+    from ._review import project_cases, reject_from_run, reviewer_name
     from ._runs import find_run, load_results
 
     library = state.library
     run_path = find_run(runs_root(library), run)
     manifest = reject_from_run(
-        golden_store(library), run_path, load_results(run_path), case_key=case_key, sample=sample, reason=reason,
-        by=reviewer_name(by),
+        golden_store(library), run_path, load_results(run_path), known=project_cases(library), case_key=case_key,
+        sample=sample, reason=reason, by=reviewer_name(by),
     )
-    click.echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record")
+    echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record")
 
 
 class _ReportGroup(click.Group):
@@ -658,8 +674,8 @@ def report_merge(state: _State, runs: tuple[str, ...], out: Path | None) -> None
     mark_latest(root, merged.run)
     _append_step_summary(merged.run)
     data = merged.data
-    click.echo(f"merged {len(merged.sources)} runs: {status_line(data['counts'])}")
-    click.echo(f"report: {merged.run.path / 'report.html'}")
+    echo(f"merged {len(merged.sources)} runs: {status_line(data['counts'])}")
+    echo(f"report: {merged.run.path / 'report.html'}")
 
 
 @report.command("show", hidden=True)
@@ -673,9 +689,9 @@ def report_show(state: _State, run: str | None, fmt: str) -> None:
 
     run_path = find_run(runs_root(state.library), run)
     if fmt == "html":
-        click.echo(run_path / "report.html")
+        echo(run_path / "report.html")
     else:
-        click.echo((run_path / ("summary.md" if fmt == "md" else "results.json")).read_text(encoding="utf-8"))
+        echo((run_path / ("summary.md" if fmt == "md" else "results.json")).read_text(encoding="utf-8"))
 
 
 @cli.group()
@@ -697,10 +713,10 @@ def goldens_list(state: _State, as_json: bool) -> None:
     for row in rows:
         thresholds = " ".join(f"{k}={v}" for k, v in row["thresholds"].items())
         flag = "  UNUSED" if row["unused"] else ""
-        click.echo(f"{row['key']:<40} {row['goldens']} golden(s)  {row['sensitivity']:<4} {thresholds}  "
+        echo(f"{row['key']:<40} {row['goldens']} golden(s)  {row['sensitivity']:<4} {thresholds}  "
                    f"{row['template']} v{row['version']}{flag}")
     if not rows:
-        click.echo("no goldens yet: run `promptlib eval`, then `promptlib approve --all-new`")
+        echo("no goldens yet: run `promptlib eval`, then `promptlib approve --all-new`")
 
 
 @goldens.command("prune")
@@ -711,9 +727,9 @@ def goldens_prune(state: _State) -> None:
 
     removed = prune_unused(state.library)
     for path in removed:
-        click.echo(f"removed {path}")
+        echo(f"removed {path}")
     if not removed:
-        click.echo("no unused goldens")
+        echo("no unused goldens")
 
 
 @cli.group()
@@ -737,12 +753,12 @@ def cache_stats_command(state: _State, as_json: bool) -> None:
     if as_json:
         _echo_json(stats)
         return
-    click.echo(f"{stats['path']}: {stats['entries']} entries, {stats['images']} images, "
+    echo(f"{stats['path']}: {stats['entries']} entries, {stats['images']} images, "
                f"{_megabytes(stats['bytes'])}; oldest {stats['oldest'] or '-'}, newest {stats['newest'] or '-'}")
     for name, row in stats["deployments"].items():
-        click.echo(f"  {name:<24} {row['entries']} entries, {row['images']} images, {_megabytes(row['bytes'])}")
+        echo(f"  {name:<24} {row['entries']} entries, {row['images']} images, {_megabytes(row['bytes'])}")
     if stats["damaged"] or stats["unfinished"]:
-        click.echo(f"{stats['damaged']} damaged, {stats['unfinished']} unfinished "
+        echo(f"{stats['damaged']} damaged, {stats['unfinished']} unfinished "
                    "(remove with `promptlib cache prune`)")
 
 
@@ -757,7 +773,7 @@ def cache_prune_command(state: _State, days: float | None) -> None:
 
     outcome = prune_cache(result_cache(state.library).root, days)
     removed = outcome["removed"]
-    click.echo(f"removed {sum(removed.values())} entries ({removed['old']} old, {removed['damaged']} damaged, "
+    echo(f"removed {sum(removed.values())} entries ({removed['old']} old, {removed['damaged']} damaged, "
                f"{removed['unfinished']} unfinished), freed {_megabytes(outcome['bytes_freed'])}")
 
 
@@ -771,7 +787,7 @@ def calibrate(state: _State, target: str, samples: int, deployment: str | None) 
     from ._calibration import calibrate_case
 
     for line in calibrate_case(state.library, target, samples, deployment):
-        click.echo(line)
+        echo(line)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ The tree, so callers can catch as broadly or narrowly as they need::
     ├── ConfigError                     promptlib.yaml or the environment is wrong (exit 2)
     │   ├── ProjectNotFound             no promptlib.yaml in the directory or any parent
     │   ├── UnknownDeployment           (also LookupError)
-    │   └── MissingEnvironmentVariable  a ${env:NAME} a deployment needs is unset
+    │   ├── MissingEnvironmentVariable  a ${env:NAME} a deployment needs is unset
+    │   └── UntrustedEndpoint           a secret would go to a host or audience outside the trust boundary
     ├── UsageError                      a command or call was given bad arguments (exit 2)
     ├── TemplateError                   a prompt template or suite is wrong (carries path + line)
     │   ├── TemplateNotFound            (also LookupError)
@@ -52,6 +53,7 @@ __all__ = [
     "TemplateSecurityError",
     "TemplateValidationError",
     "UnknownDeployment",
+    "UntrustedEndpoint",
     "UsageError",
     "VariableError",
     "VersionMismatch",
@@ -118,6 +120,14 @@ class MissingEnvironmentVariable(ConfigError):
         super().__init__(message, path=path)
         self.deployment = deployment
         self.variable = variable
+
+
+class UntrustedEndpoint(ConfigError):
+    """A deployment would send its key or token to a host (or ask for a token audience) nobody vouched for.
+
+    Refused before any connection: the endpoint may come from a pull request. Allow a gateway with
+    ``PROMPTLIB_ALLOWED_HOSTS`` (and a scope with ``PROMPTLIB_ALLOWED_SCOPES``) in the CI environment.
+    """
 
 
 class UsageError(PromptlibError):

@@ -127,16 +127,18 @@ class EvalSession:
         resolved = file_path.resolve()
         if not resolved.is_relative_to(evals_dir):
             return None
-        relative = resolved.relative_to(evals_dir)
-        if relative.parts[0] == "goldens":
+        from promptlib._suites import suite_name, suite_name_problem
+
+        name = suite_name(resolved.relative_to(evals_dir).as_posix())
+        if name is None or suite_name_problem(name) is not None:  # misnamed ones: `promptlib check` reports them
             return None
-        return SuiteFile.from_parent(parent, path=file_path, suite=relative.with_suffix("").as_posix(), evals=self)
+        return SuiteFile.from_parent(parent, path=file_path, suite=name, evals=self)
 
     def cases_of(self, suite: str, path: Path) -> list[EvalCase]:
         from promptlib._eval_cases import expand
         from promptlib._suites import load_suite_document
 
-        cases = expand(self.library, suite, load_suite_document(path)[0])
+        cases = expand(self.library, suite, load_suite_document(path, within=self.library.settings.root)[0])
         return [case for case in cases if self.selected is None or case.key in self.selected]
 
     def result_for(self, item: CaseItem) -> CaseResult:

@@ -101,6 +101,7 @@ def test_openai_kind_posts_to_base_url_with_model_and_bearer_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("PROMPTLIB_ALLOWED_HOSTS", "gateway.example.com")  # the CI environment vouches for it
     config = "gw:\n  kind: openai\n  base_url: https://gateway.example.com/v1\n  model: gpt-image-1\n"
     endpoint = endpoint_from_yaml(tmp_path, config, "gw")
     recorder = Recorder()
@@ -174,18 +175,19 @@ def test_edits_go_multipart_with_image_parts_and_a_mask(
     assert [data for _, _, data in files] == [*photos.values(), mask]
 
 
-def test_edits_on_v1_go_to_the_documented_deployments_path(tmp_path: Path, azure_env: None) -> None:
-    """Azure's published v1 spec has no /images/edits; edits use the dated deployments path instead."""
-    endpoint = _azure(tmp_path, api_style="v1")
+@pytest.mark.parametrize(("extra", "query"), [("", ""), ("api_version: preview", "?api-version=preview")])
+def test_edits_on_v1_go_to_the_v1_edits_path(tmp_path: Path, azure_env: None, extra: str, query: str) -> None:
+    """v1 edits go to /openai/v1/images/edits with the deployment as `model`; api-version only when configured."""
+    endpoint = _azure(tmp_path, api_style="v1", extra=extra)
     recorder = Recorder()
     images = (InputImage("photo", "image", png()), InputImage("mask", "mask", png(mode="RGBA", color=(0, 0, 0, 0))))
 
     client_for(endpoint, recorder).generate(request_for(endpoint, operation="edit", images=images))
+    client_for(endpoint, recorder).generate(request_for(endpoint))
 
     fields, files = recorder.seen[0].form()
-    assert str(recorder.seen[0].request.url) == (
-        f"https://contoso.openai.azure.com/openai/deployments/img-dev/images/edits?api-version={API_VERSION}"
-    )
+    assert str(recorder.seen[0].request.url) == f"https://contoso.openai.azure.com/openai/v1/images/edits{query}"
+    assert str(recorder.seen[1].request.url) == f"https://contoso.openai.azure.com/openai/v1/images/generations{query}"
     assert fields["model"] == "img-dev"
     assert [name for name, _, _ in files] == ["image", "mask"]
 

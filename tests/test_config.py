@@ -15,6 +15,7 @@ from promptlib._config import (
     find_config,
     load_settings,
 )
+from promptlib._redact import redact
 
 
 def _config_error(project: Project, text: str) -> ConfigError:
@@ -182,10 +183,7 @@ def test_env_references_resolve_lazily(project: Project, monkeypatch: pytest.Mon
 
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://contoso.openai.azure.com")
     assert settings.resolve("dev", endpoint) == "https://contoso.openai.azure.com"
-    assert (
-        settings.resolve("dev", "https://${env:AZURE_OPENAI_ENDPOINT}/x")
-        == "https://https://contoso.openai.azure.com/x"
-    )
+    assert redact("endpoint https://contoso.openai.azure.com") == "endpoint ***"  # masked once resolved
     assert settings.resolve("dev", "no references") == "no references"
 
 
@@ -196,13 +194,21 @@ def test_empty_environment_variable_counts_as_missing(project: Project, monkeypa
         load_settings().resolve("dev", "${env:AZURE_OPENAI_ENDPOINT}")
 
 
-def test_missing_env_message_does_not_leak_other_values(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When one of two references is missing, the message names it and shows no value of the other."""
-    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "sk-very-secret")
-    with pytest.raises(MissingEnvironmentVariable) as info:
-        load_settings().resolve("dev", "${env:AZURE_OPENAI_API_KEY}@${env:AZURE_OPENAI_ENDPOINT}")
-    assert info.value.variable == "AZURE_OPENAI_ENDPOINT"
-    assert "sk-very-secret" not in str(info.value)
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("endpoint", "http://attacker.example/${env:GITHUB_TOKEN}"), ("endpoint", "https://${env:HOST}.openai.azure.com"),
+     ("deployment", "${env:GITHUB_TOKEN}")],
+)  # fmt: skip
+def test_env_references_fill_whole_endpoint_values_only(project: Project, field: str, value: str) -> None:
+    """A reference inside a URL would put a secret in its path; elsewhere it would be sent as written."""
+    text = project.path("promptlib.yaml").read_text()
+    line = {"endpoint": "endpoint: ${env:AZURE_OPENAI_ENDPOINT}", "deployment": "deployment: gpt-image-15-dev"}[field]
+    project.path("promptlib.yaml").write_text(text.replace(line, f"{field}: {value}", 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert f"deployments.dev.{field}: ${{env:NAME}}" in str(info.value)
+    assert info.value.line == 1 + next(i for i, t in enumerate(project.path("promptlib.yaml").read_text().splitlines())
+                                       if t.strip().startswith(f"{field}: {value}"))
 
 
 def test_unknown_deployment(project: Project) -> None:

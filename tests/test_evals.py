@@ -282,7 +282,7 @@ def test_full_runs_report_goldens_no_case_uses(repo: Path) -> None:
     assert (results["full_run"], results["unused_goldens"]) == (True, dropped)
     assert f"unused goldens: {', '.join(dropped)} (remove with `promptlib goldens prune`)" in full.output
     summary = (latest_run(repo) / "summary.md").read_text()
-    assert f"Unused goldens (no such case): {', '.join(dropped)}" in summary
+    assert f"Unused goldens (no such case): {', '.join(f'`{key}`' for key in dropped)}" in summary
 
     partial = promptlib(repo, "eval", "brand/logo-crane-symbol")
     assert latest_results(repo)["unused_goldens"] == []

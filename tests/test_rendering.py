@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from project_helpers import HERO_ID, LOGO_ID, Project
 
 from promptlib import (
@@ -32,7 +34,16 @@ variables:
 parameters: {size: 1024x1024, input_fidelity: high}
 template: Recolour the product {{ colour }}, keep everything else.
 """
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _png(mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, (8, 8), (200, 30, 30, 0) if mode == "RGBA" else (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
+MASK = _png("RGBA")
 
 
 @pytest.fixture
@@ -211,14 +222,15 @@ def test_image_path_is_relative_to_the_project_root(edit_project: Project, monke
 
 def test_image_and_mask_bytes(edit_project: Project) -> None:
     """Bytes (or bytearray) from code are used as given; the mask keeps its role; hashes identify them."""
-    rendered = edit_project.library().render(EDIT_ID, photo=PNG, mask=bytearray(b"mask-bytes"), colour="sand")
+    rendered = edit_project.library().render(EDIT_ID, photo=PNG, mask=bytearray(MASK), colour="sand")
     assert [(i.name, i.role, i.data, i.path) for i in rendered.images] == [
         ("photo", "image", PNG, None),
-        ("mask", "mask", b"mask-bytes", None),
+        ("mask", "mask", MASK, None),
     ]
     images = rendered.to_dict()["images"]
     assert images[0]["sha256"] == rendered.images[0].sha256
-    assert images[1] == {"name": "mask", "role": "mask", "path": None, "sha256": rendered.images[1].sha256, "bytes": 10}
+    assert images[1] == {"name": "mask", "role": "mask", "path": None, "sha256": rendered.images[1].sha256,
+                         "bytes": len(MASK)}
 
 
 def test_image_path_object_and_absolute_path_inside_project(edit_project: Project) -> None:

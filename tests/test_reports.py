@@ -79,7 +79,7 @@ def test_summary_lists_what_needs_attention_and_how_to_approve() -> None:
     assert "| 🆕 new | `brand/fresh` |" in summary and "| ⛔ blocked | `brand/blocked` |" in summary
     assert "| ✅ passed | `brand/changed` |" in summary and "changed since approval: v1 → v2" in summary
     assert "`brand/ok`" not in summary  # plain passes stay out of the PR comment
-    assert "Unused goldens (no such case): brand/gone. Remove them with `promptlib goldens prune`." in summary
+    assert "Unused goldens (no such case): `brand/gone`. Remove them with `promptlib goldens prune`." in summary
     # Only cases with samples can be approved (a blocked case has none).
     assert "promptlib approve 20261124-080000-abcd --case brand/bad --case brand/fresh\n" in summary
 

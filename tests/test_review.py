@@ -15,7 +15,7 @@ from PIL import Image
 from promptlib._compare import calibrate
 from promptlib._evals import golden_store
 from promptlib._library import Library
-from promptlib._review import approve_from_run, other_goldens, reject_from_run, reviewer_name
+from promptlib._review import approve_from_run, other_goldens, project_cases, reject_from_run, reviewer_name
 from promptlib._runs import load_results
 from promptlib.exceptions import GoldenError, UsageError
 
@@ -51,8 +51,9 @@ def run_eval(repo: Path, *selectors: str) -> tuple[Path, dict]:
 
 def approve(repo: Path, run: Path, results: dict, cases: tuple[str, ...] = (), samples: tuple[int, ...] = (),
             all_new: bool = False, add: bool = False, by: str = "dana") -> list:
-    return approve_from_run(golden_store(Library.load(repo)), run, results, cases=cases, samples=samples,
-                            all_new=all_new, by=by, add=add)
+    library = Library.load(repo)
+    return approve_from_run(golden_store(library), run, results, known=project_cases(library), cases=cases,
+                            samples=samples, all_new=all_new, by=by, add=add)
 
 
 def test_all_new_approves_every_new_case_with_its_provenance(repo: Path) -> None:
@@ -125,7 +126,7 @@ def test_add_extends_and_the_default_replaces(repo: Path) -> None:
     ("kwargs", "message"),
     [
         ({}, "say which cases to approve"),
-        ({"cases": ("fresh/nope",)}, "the run has no case 'fresh/nope'; it has: fresh/bell, fresh/key"),
+        ({"cases": ("fresh/nope",)}, "the run at {run} has no case 'fresh/nope'; it has: fresh/bell, fresh/key"),
         ({"cases": ("fresh/key", "fresh/bell"), "samples": (0,)}, "--sample picks samples of one case"),
         ({"cases": ("fresh/key",), "samples": (7,)}, "fresh/key has no sample 7; samples: 0, 1, 2"),
     ],
@@ -134,13 +135,13 @@ def test_approve_usage_errors(repo: Path, kwargs: dict, message: str) -> None:
     run, results = run_eval(repo, "fresh")
     with pytest.raises(UsageError) as caught:
         approve(repo, run, results, **kwargs)
-    assert str(caught.value).startswith(message)
+    assert str(caught.value).startswith(message.format(run=run))
     assert not (repo / "evals/goldens/fresh").exists()
 
 
 def test_all_new_on_a_run_without_new_cases_says_so(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
-    with pytest.raises(UsageError, match="the run has no new cases"):
+    with pytest.raises(UsageError, match=r"the run at .* has no new cases"):
         approve(repo, run, results, all_new=True)
 
 
@@ -158,15 +159,15 @@ def test_a_sample_path_outside_the_run_is_refused(repo: Path, tmp_path: Path) ->
     outside.write_bytes(blank())
     results["cases"][0]["samples"][0]["file"] = "../../../../private.png"
     assert (run / "../../../../private.png").resolve() == outside.resolve()
-    with pytest.raises(UsageError, match="points outside the run directory"):
+    with pytest.raises(UsageError, match="is a link to a file outside the project"):
         approve(repo, run, results, cases=("fresh/key",), samples=(0,))
 
 
 def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
-    store = golden_store(Library.load(repo))
-    manifest_ = reject_from_run(store, run, results, case_key="brand/icon-padlock", sample=1,
-                                reason="shackle drawn open", by="erin")
+    library = Library.load(repo)
+    manifest_ = reject_from_run(golden_store(library), run, results, known=project_cases(library),
+                                case_key="brand/icon-padlock", sample=1, reason="shackle drawn open", by="erin")
     sample = results["cases"][0]["samples"][1]
     assert [(r.sha256, r.reason, r.by, r.source_run) for r in manifest_.rejected] == [
         (sample["sha256"], "shackle drawn open", "erin", results["run_id"])
@@ -177,8 +178,9 @@ def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
 def test_reject_needs_goldens(repo: Path) -> None:
     run, results = run_eval(repo, "fresh/key")
     with pytest.raises(GoldenError, match="no goldens yet"):
-        reject_from_run(golden_store(Library.load(repo)), run, results, case_key="fresh/key", sample=0, reason="x",
-                        by="erin")
+        library = Library.load(repo)
+        reject_from_run(golden_store(library), run, results, known=project_cases(library), case_key="fresh/key",
+                        sample=0, reason="x", by="erin")
 
 
 def test_a_downloaded_run_directory_is_self_contained(repo: Path, tmp_path: Path) -> None:

@@ -7,12 +7,21 @@ field, auth and transport differ. Adding a kind means adding a module here.
 from __future__ import annotations
 
 from .._config import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
-from .azure_openai import azure_endpoint
+from .azure_openai import azure_endpoint, check_azure
 from .base import Endpoint
 from .emulator import emulator_endpoint
-from .openai import openai_endpoint
+from .openai import check_openai, openai_endpoint
 
-__all__ = ["Endpoint", "endpoint_for"]
+__all__ = ["Endpoint", "check_deployment", "endpoint_for"]
+
+
+def check_deployment(settings: Settings, name: str) -> None:
+    """Everything `endpoint_for` refuses (shape, trust, scope) without reading a key; ConfigError if any."""
+    config = settings.deployment(name)
+    if isinstance(config, AzureOpenAIDeployment):
+        check_azure(settings, name, config)
+    elif isinstance(config, OpenAIDeployment):
+        check_openai(settings, name, config)
 
 
 def endpoint_for(settings: Settings, name: str) -> Endpoint:

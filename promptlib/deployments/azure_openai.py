@@ -1,4 +1,4 @@
-"""Azure OpenAI: the dated ``deployments`` path (default) or the ``v1`` path."""
+"""Azure OpenAI: the dated `deployments` path (default) or the `v1` path, on trusted Azure hosts only."""
 
 from __future__ import annotations
 
@@ -7,31 +7,22 @@ from urllib.parse import quote
 from .._auth import ApiKeyAuth, EntraTokenAuth
 from .._config import ApiKeyAuth as ApiKeyAuthConfig
 from .._config import AzureOpenAIDeployment, Settings
-from ..exceptions import ConfigError
+from .._trust import TrustPolicy
+from ..exceptions import ConfigError, UntrustedEndpoint
 from .base import Endpoint
+from .urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
+
+V1_API_VERSIONS = ("v1", "preview")
 
 
 def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment) -> Endpoint:
-    root = settings.resolve(name, config.endpoint).rstrip("/")
-    if not root.startswith(("https://", "http://")):
-        raise ConfigError(
-            f"deployment {name!r}: endpoint must start with https:// (got {root[:40]!r})", path=settings.config_path
-        )
-    deployments_base = f"{root}/openai/deployments/{quote(config.deployment, safe='')}"
-    dated_query = {"api-version": config.api_version}
-    edit_base: str | None = None
-    edit_query: dict[str, str] | None = None
-    if config.api_style == "v1":
-        base, query, body_model = f"{root}/openai/v1", {}, config.deployment
-        # /openai/v1/images/edits is not in Azure's published v1 spec; the dated path is documented.
-        edit_base, edit_query = deployments_base, dated_query
+    root, style = check_azure(settings, name, config)
+    if style == "v1":
+        base, body_model = f"{root}/openai/v1", config.deployment
+        query = {"api-version": config.api_version} if "api_version" in config.model_fields_set else {}
     else:
-        base, query, body_model = deployments_base, dated_query, None
-    if isinstance(config.auth, ApiKeyAuthConfig):
-        key = settings.resolve(name, "${env:" + config.auth.env + "}")
-        auth: ApiKeyAuth | EntraTokenAuth = ApiKeyAuth(lambda: key, header="api-key")
-    else:
-        auth = EntraTokenAuth(scope=config.auth.scope)
+        base, body_model = f"{root}/openai/deployments/{quote(config.deployment, safe='')}", None
+        query = {"api-version": config.api_version}
     return Endpoint(
         name=name,
         kind="azure-openai",
@@ -39,12 +30,64 @@ def azure_endpoint(settings: Settings, name: str, config: AzureOpenAIDeployment)
         base_url=base,
         query=query,
         body_model=body_model,
-        edit_base_url=edit_base,
-        edit_query=edit_query,
-        auth=auth,
+        auth=_auth(settings, name, config),
         output_formats=frozenset({"png", "jpeg"}),
         max_concurrency=config.max_concurrency,
         requests_per_minute=config.requests_per_minute,
         price=config.prices.to_price() if config.prices is not None else None,
         timeout=config.timeout,
     )
+
+
+def check_azure(settings: Settings, name: str, config: AzureOpenAIDeployment) -> tuple[str, ApiStyle]:
+    """The resource root and URL style, once the endpoint and the Entra scope are known to be trusted."""
+    understood, style = understood_azure(settings, name, config)
+    policy = TrustPolicy.from_environment()
+    problem = policy.endpoint_problem(understood.root, "azure-openai")
+    if problem is not None:
+        raise UntrustedEndpoint(
+            f"deployment {name!r}: endpoint {problem}",
+            path=settings.deployments_path,
+            line=settings.line_of("deployments", name, "endpoint"),
+        )
+    if not isinstance(config.auth, ApiKeyAuthConfig):
+        scope_problem = policy.scope_problem(config.auth.scope)
+        if scope_problem is not None:
+            raise UntrustedEndpoint(
+                f"deployment {name!r}: Entra scope {config.auth.scope!r} {scope_problem}",
+                path=settings.deployments_path,
+                line=settings.line_of("deployments", name, "auth"),
+            )
+    return understood.root, style
+
+
+def understood_azure(
+    settings: Settings, name: str, config: AzureOpenAIDeployment
+) -> tuple[UnderstoodEndpoint, ApiStyle]:
+    """The endpoint as promptlib reads it (root and URL style), or a ConfigError that never quotes it."""
+    line = settings.line_of("deployments", name, "endpoint")
+    try:
+        understood = understand_endpoint(settings.resolve(name, config.endpoint))
+    except EndpointShapeError as exc:
+        raise ConfigError(f"deployment {name!r}: endpoint {exc}", path=settings.deployments_path, line=line) from None
+    explicit = config.api_style if "api_style" in config.model_fields_set else None
+    if explicit is not None and understood.implied_style not in (None, explicit):
+        raise ConfigError(
+            f"deployment {name!r}: the endpoint ends in /openai/v1 but api_style is {explicit}; drop /openai/v1 "
+            "from the endpoint or set api_style: v1", path=settings.deployments_path, line=line,
+        )  # fmt: skip
+    style: ApiStyle = explicit or understood.implied_style or "deployments"
+    if style == "v1" and "api_version" in config.model_fields_set and config.api_version not in V1_API_VERSIONS:
+        raise ConfigError(
+            f"deployment {name!r}: the v1 API takes api_version v1 or preview, not {config.api_version!r} (dated "
+            "versions belong to api_style: deployments)",
+            path=settings.deployments_path, line=settings.line_of("deployments", name, "api_version"),
+        )  # fmt: skip
+    return understood, style
+
+
+def _auth(settings: Settings, name: str, config: AzureOpenAIDeployment) -> ApiKeyAuth | EntraTokenAuth:
+    if isinstance(config.auth, ApiKeyAuthConfig):
+        key = settings.env_value(name, config.auth.env)
+        return ApiKeyAuth(lambda: key, header="api-key")
+    return EntraTokenAuth(scope=config.auth.scope)

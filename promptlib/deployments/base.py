@@ -33,17 +33,11 @@ class Endpoint:
     timeout: float = 120.0
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     async_transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
-    # Edits on Azure's v1 style go to the documented deployments path instead (reference §1.2, §10).
-    edit_base_url: str | None = None
-    edit_query: Mapping[str, str] | None = None
 
     def url(self, operation: Operation) -> str:
-        base = self.edit_base_url if operation == "edit" and self.edit_base_url else self.base_url
-        return f"{base.rstrip('/')}/{_PATHS[operation]}"
+        return f"{self.base_url.rstrip('/')}/{_PATHS[operation]}"
 
     def params(self, operation: Operation) -> dict[str, str]:
-        if operation == "edit" and self.edit_query is not None:
-            return dict(self.edit_query)
         return dict(self.query)
 
     def check_parameters(self, parameters: ImageParameters, operation: Operation) -> None:

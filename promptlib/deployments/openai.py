@@ -1,18 +1,18 @@
-"""OpenAI's public API, or a compatible gateway: ``{base_url}/images/...`` with ``model``."""
+"""OpenAI's public API, or a compatible gateway: `{base_url}/images/...` with `model`."""
 
 from __future__ import annotations
 
 from .._auth import ApiKeyAuth
 from .._config import OpenAIDeployment, Settings
-from ..exceptions import ConfigError
+from .._trust import TrustPolicy
+from ..exceptions import ConfigError, UntrustedEndpoint
 from .base import Endpoint
+from .urls import EndpointShapeError, understand_base_url
 
 
 def openai_endpoint(settings: Settings, name: str, config: OpenAIDeployment) -> Endpoint:
-    base = settings.resolve(name, config.base_url).rstrip("/")
-    if not base.startswith(("https://", "http://")):
-        raise ConfigError(f"deployment {name!r}: base_url must start with https://", path=settings.config_path)
-    key = settings.resolve(name, "${env:" + config.auth.env + "}")
+    base = check_openai(settings, name, config)
+    key = settings.env_value(name, config.auth.env)
     return Endpoint(
         name=name,
         kind="openai",
@@ -26,3 +26,16 @@ def openai_endpoint(settings: Settings, name: str, config: OpenAIDeployment) -> 
         price=config.prices.to_price() if config.prices is not None else None,
         timeout=config.timeout,
     )
+
+
+def check_openai(settings: Settings, name: str, config: OpenAIDeployment) -> str:
+    """The base URL, once it is known to be trusted with the key."""
+    line = settings.line_of("deployments", name, "base_url")
+    try:
+        base = understand_base_url(settings.resolve(name, config.base_url))
+    except EndpointShapeError as exc:
+        raise ConfigError(f"deployment {name!r}: base_url {exc}", path=settings.deployments_path, line=line) from None
+    problem = TrustPolicy.from_environment().endpoint_problem(base, "openai")
+    if problem is not None:
+        raise UntrustedEndpoint(f"deployment {name!r}: base_url {problem}", path=settings.deployments_path, line=line)
+    return base

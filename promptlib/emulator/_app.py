@@ -28,7 +28,7 @@ from starlette.routing import Route
 from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
 from promptlib.emulator._faults import FaultInjection, FaultPlan
-from promptlib.emulator._middleware import ApiKeyAuth, RequestContext, record_of
+from promptlib.emulator._middleware import ApiKeyAuth, BodyLimits, RequestContext, record_of
 from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
 from promptlib.emulator._ratelimit import RateLimit, RateLimiter
 from promptlib.emulator._records import RequestLog, RequestRecord
@@ -63,7 +63,7 @@ class EmulatorApp(Starlette):
             for prefix, surface in _SURFACES
             for operation in _OPERATIONS
         ]
-        layers = [Middleware(RequestContext, log=self.request_log), *middleware]
+        layers = [Middleware(RequestContext, log=self.request_log), Middleware(BodyLimits), *middleware]
         if config.api_key is not None:
             layers.append(Middleware(ApiKeyAuth, api_key=config.api_key))
         super().__init__(routes=routes, middleware=layers, exception_handlers={HTTPException: _http_error})
@@ -155,7 +155,7 @@ async def _read_body(request: Request, operation: Operation) -> tuple[dict[str, 
     if operation == "generations":
         try:
             fields = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is a bad body, not a crash
             fields = None
         if not isinstance(fields, dict):
             raise invalid_request(

@@ -29,6 +29,8 @@ from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._faults import DROP_EXTENSION
 
 STARTUP_TIMEOUT = 10.0
+#: Seconds a connection may take to send a request's headers (slow-loris clients are cut off after it).
+HEADER_TIMEOUT = 10.0
 
 
 def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 8089) -> None:
@@ -72,10 +74,16 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
 
 
 class _DroppableH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, offering each request a way to close its connection without a response."""
+    """uvicorn's h11 protocol, offering each request a way to close its connection without a response, and
+    closing connections whose request headers do not arrive within HEADER_TIMEOUT (uvicorn waits for ever, so
+    a client sending a byte a second would hold its connection open indefinitely)."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+    _timed_cycle: object = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._arm_header_timer()
         inner: ASGIApp = self.app
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,6 +91,35 @@ class _DroppableH11Protocol(H11Protocol):
             await inner(scope, receive, send)
 
         self.app = app
+
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not None and self.cycle is not self._timed_cycle:  # a request's headers are complete
+            self._timed_cycle = self.cycle
+            self._disarm_header_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_header_timer()  # a kept-alive connection must send its next request's headers in time too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
 
 
 def _uvicorn_options() -> dict[str, Any]:

@@ -105,7 +105,7 @@ def test_approving_a_failed_case_replaces_its_goldens(repo: Path) -> None:
     ("args", "message"),
     [
         (("approve",), "error: say which cases to approve: --case SUITE/CASE (repeatable) or --all-new"),
-        (("approve", "--case", "fresh/nope"), "error: the run has no case 'fresh/nope'; it has: "),
+        (("approve", "--case", "fresh/nope"), "error: the run at {run} has no case 'fresh/nope'; it has: "),
         (("approve", "no-such-run", "--case", "fresh/key"), "error: "),
         (("approve", "--case", "fresh/key", "--sample", "9"), "error: fresh/key has no sample 9; samples: 0, 1, 2"),
     ],
@@ -114,7 +114,8 @@ def test_approve_mistakes_exit_2_with_one_line(repo: Path, args: tuple[str, ...]
     promptlib(repo, "eval", "fresh")
     result = promptlib(repo, *args)
     assert result.exit_code == 2
-    assert single_line_error(result.output).startswith(message)
+    run = Path((repo / ".promptlib/runs/latest").read_text().strip())
+    assert single_line_error(result.output).startswith(message.format(run=run))
     assert not (repo / "evals/goldens/fresh").exists()
 
 

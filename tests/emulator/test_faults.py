@@ -189,7 +189,7 @@ async def test_fixed_and_random_latency() -> None:
 
 def test_no_faults_means_no_extra_layers() -> None:
     assert not FaultConfig().injects and FaultConfig(latency_ms=1).injects and FaultConfig(script=("ok",)).injects
-    assert len(create_app(EmulatorConfig()).user_middleware) == 1
+    assert len(create_app(EmulatorConfig()).user_middleware) == 2  # request log and body limits only
 
 
 # -- specs ---------------------------------------------------------------------------------------------------

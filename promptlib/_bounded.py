@@ -1,0 +1,70 @@
+"""Reading files someone else wrote, with limits: inside the project, regular files, capped in size.
+
+Suites, templates, golden manifests and images arrive in pull requests; run directories are downloaded
+from CI. A symlink can point at `/dev/zero` (read until memory runs out) or at a file outside the project
+(whose content would then be echoed in errors); a JSON file can nest 200,000 levels (RecursionError).
+Every such read goes through here and fails with a `ReadRefused` the caller turns into its own one-line
+error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+MiB = 1024 * 1024
+#: Caps per kind of file: far above any legitimate one, far below what hurts.
+TEXT_LIMIT = 4 * MiB  # a template, suite, lock or manifest
+IMAGE_LIMIT = 50 * MiB  # Azure's own limit for an input image
+RESULTS_LIMIT = 256 * MiB  # results.json of a very large run
+
+
+class ReadRefused(ValueError):
+    """The file is not one promptlib will read; the message says why, without quoting its content."""
+
+
+def checked_path(path: Path, within: Path) -> Path:
+    """`path` resolved, refused unless it stays inside `within` (symlinks included)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(within.resolve()):
+        raise ReadRefused("is a link to a file outside the project; copy the file in instead")
+    return resolved
+
+
+def read_bytes(path: Path, *, within: Path, limit: int) -> bytes:
+    """The bytes of a regular file inside `within`, at most `limit` of them (else ReadRefused).
+
+    OSError (missing, unreadable) passes through for the caller to word.
+    """
+    resolved = checked_path(path, within)
+    _regular(os.stat(resolved))  # before opening: opening a FIFO would block until someone writes to it
+    with open(resolved, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        _regular(info)
+        if info.st_size > limit:
+            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew while being read
+        raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
+    return data
+
+
+def _regular(info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ReadRefused("is not a regular file (a device, pipe or directory); replace it with the file")
+
+
+def read_text(path: Path, *, within: Path, limit: int = TEXT_LIMIT) -> str:
+    """UTF-8 text of a file, read as `read_bytes` reads (UnicodeDecodeError passes through)."""
+    return read_bytes(path, within=within, limit=limit).decode("utf-8")
+
+
+def parse_json(text: str | bytes) -> Any:
+    """`json.loads`, with nesting too deep for the parser reported as a ValueError like any other bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ReadRefused("nests too deeply to be a promptlib file") from None
