@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "text"))
 
-import textset  # noqa: E402
+import textset
 
-from promptlib._ocr import text_reader  # noqa: E402
-from promptlib._text_match import DEFAULT_MIN_SIMILARITY  # noqa: E402
-from promptlib._text_reading import Reading  # noqa: E402
+from promptlib._ocr import text_reader
+from promptlib._text_match import DEFAULT_MIN_SIMILARITY
+from promptlib._text_reading import Reading
 
 RECALL_TARGET = 0.95
 FALSE_ACCEPT_TARGET = 0.02
