@@ -108,7 +108,7 @@ class _Limits(BaseModel):
         return {}
 
 
-FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow", "filter"]
+FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow", "filter", "garble"]
 
 
 class EmulatorFaults(BaseModel):

@@ -459,7 +459,7 @@ def emulator() -> None:
 @click.option("--latency-ms", metavar="N|LOW-HIGH", help="Add latency to every request: fixed, or uniform in a range.")
 @click.option(
     "--fail-rate", metavar="FAULT=RATE,...",
-    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow, filter "
+    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow, filter, garble "
     "(e.g. 429=0.3,500=0.1,drop=0.05).",
 )
 @click.option("--fault-script", metavar="STEP,...", help="Steps for the first requests in order (e.g. 429,ok,drop).")

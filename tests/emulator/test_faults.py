@@ -43,7 +43,7 @@ pytestmark = pytest.mark.anyio
 
 BODY = {"prompt": "A red kite", "quality": "low", "size": "1024x1024"}
 RATES = {"429": 0.3, "500": 0.1, "503": 0.05, "drop": 0.05, "badjson": 0.02, "truncate": 0.02, "slow": 0.01,
-         "filter": 0.02}  # fmt: skip
+         "filter": 0.02, "garble": 0.02}  # fmt: skip
 
 
 def scripted(*steps: str, **options: object) -> EmulatorConfig:
