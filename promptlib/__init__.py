@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import (
+from promptlib.exceptions import (
     AuthenticationFailed,
     BundleError,
     ConfigError,
@@ -41,16 +41,16 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._bundle import Bundle
-    from ._config import Settings
-    from ._library import Library
-    from ._parameters import ImageParameters
-    from ._pricing import Usage
-    from ._rendered import InputImage, RenderedPrompt
-    from ._requests import ImageRequest
-    from ._results import FilteredImage, GeneratedImage, GenerationResult
-    from ._streaming import PartialImage
-    from ._templates import PromptTemplate
+    from promptlib._bundle import Bundle
+    from promptlib._config import Settings
+    from promptlib._library import Library
+    from promptlib._parameters import ImageParameters
+    from promptlib._pricing import Usage
+    from promptlib._rendered import InputImage, RenderedPrompt
+    from promptlib._requests import ImageRequest
+    from promptlib._results import FilteredImage, GeneratedImage, GenerationResult
+    from promptlib._streaming import PartialImage
+    from promptlib._templates import PromptTemplate
 
 __all__ = [
     "AuthenticationFailed",

@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import httpx
 
-from ._config import DEFAULT_SCOPE
-from ._redact import register_secret
-from .exceptions import ConfigError
+from promptlib._config import DEFAULT_SCOPE
+from promptlib._redact import register_secret
+from promptlib.exceptions import ConfigError
 
 REFRESH_MARGIN_S = 300.0
 

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._pricing import Price, cost_usd, estimate_usage
-from ._requests import ImageRequest
-from .exceptions import PromptlibError, UsageError
+from promptlib._pricing import Price, cost_usd, estimate_usage
+from promptlib._requests import ImageRequest
+from promptlib.exceptions import PromptlibError, UsageError
 
 if TYPE_CHECKING:
-    from ._cache import ResultCache
-    from ._eval_cases import EvalCase
-    from ._library import Library
+    from promptlib._cache import ResultCache
+    from promptlib._eval_cases import EvalCase
+    from promptlib._library import Library
 
 BUDGET_MESSAGE = "budget"
 

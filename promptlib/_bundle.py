@@ -44,17 +44,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._atomic import atomic_write_text
-from ._bounded import ReadRefused, parse_json
-from ._compiler import TemplateCompiler
-from ._git import Git, GitPartials
-from ._templates import PromptTemplate, check_id, template_from_text
-from ._yaml import parse_yaml
-from .exceptions import BundleError, PromptlibError, TemplateNotFound, UsageError, VersionMismatch
+from promptlib._atomic import atomic_write_text
+from promptlib._bounded import ReadRefused, parse_json
+from promptlib._compiler import TemplateCompiler
+from promptlib._git import Git, GitPartials
+from promptlib._templates import PromptTemplate, check_id, template_from_text
+from promptlib._yaml import parse_yaml
+from promptlib.exceptions import BundleError, PromptlibError, TemplateNotFound, UsageError, VersionMismatch
 
 if TYPE_CHECKING:
-    from ._config import Settings
-    from ._library import Library
+    from promptlib._config import Settings
+    from promptlib._library import Library
 
 BUNDLE_FORMAT = "promptlib-bundle"
 BUNDLE_FORMAT_VERSION = 1
@@ -406,8 +406,8 @@ def bundle_settings(settings: Settings | Path | str | None) -> Settings:
     there is one, else only the built-in ``local`` emulator, rooted at the cwd (edit
     templates' image paths are relative to it).
     """
-    from ._config import ProjectConfig, Settings, load_settings
-    from .exceptions import ProjectNotFound
+    from promptlib._config import ProjectConfig, Settings, load_settings
+    from promptlib.exceptions import ProjectNotFound
 
     if isinstance(settings, Settings):
         return settings

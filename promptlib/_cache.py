@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_write_bytes, atomic_write_text
-from ._pricing import Usage
-from ._requests import ImageRequest
-from ._results import FilteredImage, GeneratedImage, GenerationResult
+from promptlib._atomic import atomic_write_bytes, atomic_write_text
+from promptlib._pricing import Usage
+from promptlib._requests import ImageRequest
+from promptlib._results import FilteredImage, GeneratedImage, GenerationResult
 
 META = "meta.json"
 CACHE_SCHEMA = 1

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 
 import anyio
 
-from ._compare import MATCHED, calibrate, compare_sample
-from ._eval_cases import select_cases
-from ._evals import golden_store
-from ._hashing import VOTING, fingerprint
-from ._library import Library
-from ._requests import ImageRequest
-from ._review import other_goldens
-from .exceptions import UsageError
+from promptlib._compare import MATCHED, calibrate, compare_sample
+from promptlib._eval_cases import select_cases
+from promptlib._evals import golden_store
+from promptlib._hashing import VOTING, fingerprint
+from promptlib._library import Library
+from promptlib._requests import ImageRequest
+from promptlib._review import other_goldens
+from promptlib.exceptions import UsageError
 
 
 def calibrate_case(library: Library, target: str, samples: int, deployment: str | None) -> Iterator[str]:

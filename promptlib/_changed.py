@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._diff import PromptDiff, Revision, Side, compare, open_git, resolve_revision, templates_at, templates_now
-from ._eval_cases import EvalCase, expand, load_suites
-from ._git import Git
-from ._library import Library
-from ._problems import validate_document
-from ._suites import SuiteFile, suite_name, suite_name_problem
-from ._templates import PromptTemplate
-from ._yaml import parse_yaml
-from .exceptions import PromptlibError, TemplateNotFound, TemplateValidationError
+from promptlib._diff import PromptDiff, Revision, Side, compare, open_git, resolve_revision, templates_at, templates_now
+from promptlib._eval_cases import EvalCase, expand, load_suites
+from promptlib._git import Git
+from promptlib._library import Library
+from promptlib._problems import validate_document
+from promptlib._suites import SuiteFile, suite_name, suite_name_problem
+from promptlib._templates import PromptTemplate
+from promptlib._yaml import parse_yaml
+from promptlib.exceptions import PromptlibError, TemplateNotFound, TemplateValidationError
 
 
 @dataclass

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._bounded import ReadRefused, read_text
-from ._config import CONFIG_FILE
-from ._eval_cases import UNREADABLE, SuiteCases, read_suite
-from ._library import Library
-from ._lock import LockEntry, compare, lock_path, read_lock, version_line
-from ._problems import Problem, problems_of
-from ._suites import discover_suites, misnamed_suites, suite_name, suite_name_problem
-from ._templates import PromptTemplate
-from ._variables import ImageVariable
-from .exceptions import PromptlibError
+from promptlib._bounded import ReadRefused, read_text
+from promptlib._config import CONFIG_FILE
+from promptlib._eval_cases import UNREADABLE, SuiteCases, read_suite
+from promptlib._library import Library
+from promptlib._lock import LockEntry, compare, lock_path, read_lock, version_line
+from promptlib._problems import Problem, problems_of
+from promptlib._suites import discover_suites, misnamed_suites, suite_name, suite_name_problem
+from promptlib._templates import PromptTemplate
+from promptlib._variables import ImageVariable
+from promptlib.exceptions import PromptlibError
 
 
 @dataclass
@@ -55,7 +55,7 @@ class CheckReport:
 
 def check_project(library: Library, today: datetime.date | None = None) -> CheckReport:
     """Every problem (and warning) in the project; ``today`` decides which models are near retirement."""
-    from ._check_models import deprecation_warnings, model_problems, model_warnings
+    from promptlib._check_models import deprecation_warnings, model_problems, model_warnings
 
     report = CheckReport()
     _check_deployments(library, report)
@@ -73,8 +73,8 @@ def check_project(library: Library, today: datetime.date | None = None) -> Check
 def _check_deployments(library: Library, report: CheckReport) -> None:
     """Every deployment's endpoint and Entra scope inside the trust boundary, so a PR that redirects a secret
     goes red here, before eval runs. An endpoint from an unset ${env:} variable is checked where it is set (CI)."""
-    from .deployments import check_deployment
-    from .exceptions import ConfigError, MissingEnvironmentVariable
+    from promptlib.deployments import check_deployment
+    from promptlib.exceptions import ConfigError, MissingEnvironmentVariable
 
     settings = library.settings
     for name in settings.config.deployments:
@@ -89,9 +89,9 @@ def _check_deployments(library: Library, report: CheckReport) -> None:
 def _check_goldens(library: Library, report: CheckReport) -> None:
     """Every golden set readable, intact, calibrated as its goldens say, and used by some case (else:
     `promptlib goldens prune`)."""
-    from ._evals import golden_store
-    from ._golden_listing import existing_cases
-    from ._goldens import MANIFEST, calibration_mismatch
+    from promptlib._evals import golden_store
+    from promptlib._golden_listing import existing_cases
+    from promptlib._goldens import MANIFEST, calibration_mismatch
 
     store = golden_store(library)
     try:
@@ -125,7 +125,7 @@ def _check_goldens(library: Library, report: CheckReport) -> None:
 
 def _renamed_to(library: Library, store: Any, manifest: Any) -> str | None:
     """The case without goldens that renders exactly what an unused golden set was approved for (a rename)."""
-    from ._eval_cases import select_cases
+    from promptlib._eval_cases import select_cases
 
     with_goldens = set(store.cases())
     for case in select_cases(library, [])[0]:

@@ -13,18 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._bounded import ReadRefused, read_text
-from ._capabilities import Provider
-from ._config import Settings
-from ._eval_cases import EvalCase, read_suite
-from ._library import Library
-from ._model_rules import edit_input_problems, parameter_problems, size_problem
-from ._problems import Problem
-from ._suites import discover_suites
-from ._templates import PromptTemplate
-from ._variables import ImageVariable
-from ._yaml import YamlDocument, parse_yaml
-from .exceptions import PromptlibError
+from promptlib._bounded import ReadRefused, read_text
+from promptlib._capabilities import Provider
+from promptlib._config import Settings
+from promptlib._eval_cases import EvalCase, read_suite
+from promptlib._library import Library
+from promptlib._model_rules import edit_input_problems, parameter_problems, size_problem
+from promptlib._problems import Problem
+from promptlib._suites import discover_suites
+from promptlib._templates import PromptTemplate
+from promptlib._variables import ImageVariable
+from promptlib._yaml import YamlDocument, parse_yaml
+from promptlib.exceptions import PromptlibError
 
 #: `check` warns this many days ahead of a model's retirement.
 RETIREMENT_WARNING_DAYS = 30

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from ._safe_text import one_line, terminal
+from promptlib._safe_text import one_line, terminal
 
 Level = Literal["error", "warning", "notice"]
 

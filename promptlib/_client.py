@@ -28,19 +28,19 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import stamina
 
-from ._auth import TokenUnavailable
-from ._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, limiter_for, retry_budget
-from ._pricing import cost_usd, estimate_usage
-from ._ratelimit import RequestPacer, pacer_for
-from ._redact import redact
-from ._requests import ImageRequest
-from ._responses import Decoded, RetryableError, decode_images, error_for_status, retry_after_seconds
-from ._results import GenerationResult
-from .deployments.base import Endpoint
-from .exceptions import AuthenticationFailed, ExecutionError
+from promptlib._auth import TokenUnavailable
+from promptlib._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, limiter_for, retry_budget
+from promptlib._pricing import cost_usd, estimate_usage
+from promptlib._ratelimit import RequestPacer, pacer_for
+from promptlib._redact import redact
+from promptlib._requests import ImageRequest
+from promptlib._responses import Decoded, RetryableError, decode_images, error_for_status, retry_after_seconds
+from promptlib._results import GenerationResult
+from promptlib.deployments.base import Endpoint
+from promptlib.exceptions import AuthenticationFailed, ExecutionError
 
 if TYPE_CHECKING:
-    from ._streaming import StreamEvent
+    from promptlib._streaming import StreamEvent
 
 log = logging.getLogger("promptlib.http")
 #: Read timeouts one call may retry: the first may be a slow image, a second means something is wrong.
@@ -262,13 +262,13 @@ class ImagesClient:
 
     def stream(self, request: ImageRequest, partial_images: int = 2) -> Iterator[StreamEvent]:
         """Send ``request`` with ``stream: true``: partial images as they arrive, then the GenerationResult."""
-        from ._streaming import stream_request
+        from promptlib._streaming import stream_request
 
         return stream_request(self, request, partial_images)
 
     def astream(self, request: ImageRequest, partial_images: int = 2) -> AsyncIterator[StreamEvent]:
         """Async :meth:`stream`."""
-        from ._streaming import astream_request
+        from promptlib._streaming import astream_request
 
         return astream_request(self, request, partial_images)
 

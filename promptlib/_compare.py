@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._hashing import VOTING, distance
+from promptlib._hashing import VOTING, distance
 
 # "Same image" (re-encode, resize) thresholds, and the natural-image cross distances (p5) used
 # while a project has too few goldens to measure its own.

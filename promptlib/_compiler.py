@@ -17,9 +17,9 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.exceptions import TemplateSyntaxError
 
-from ._bounded import ReadRefused
-from ._sandbox import HELPER_NAMES, MemoryPartialLoader, PartialLoader, PromptEnvironment, UnsafeTemplate
-from .exceptions import TemplateSecurityError, TemplateValidationError
+from promptlib._bounded import ReadRefused
+from promptlib._sandbox import HELPER_NAMES, MemoryPartialLoader, PartialLoader, PromptEnvironment, UnsafeTemplate
+from promptlib.exceptions import TemplateSecurityError, TemplateValidationError
 
 _TOO_DEEP = "the template nests expressions or blocks too deeply to compile; flatten it"
 

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from ._bounded import ReadRefused, read_text
-from ._capabilities import ModelEntry
-from ._problems import Problem, raise_problems, validate_document
-from ._redact import register_secret
-from ._yaml import YamlDocument, parse_yaml
-from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
+from promptlib._bounded import ReadRefused, read_text
+from promptlib._capabilities import ModelEntry
+from promptlib._problems import Problem, raise_problems, validate_document
+from promptlib._redact import register_secret
+from promptlib._yaml import YamlDocument, parse_yaml
+from promptlib.exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
 
 if TYPE_CHECKING:
-    from ._model_table import ModelSpec, ModelTable
-    from ._pricing import Price
-    from .emulator import FaultConfig
+    from promptlib._model_table import ModelSpec, ModelTable
+    from promptlib._pricing import Price
+    from promptlib.emulator import FaultConfig
 
 CONFIG_FILE = "promptlib.yaml"
 DEPLOYMENT_ENV = "PROMPTLIB_DEPLOYMENT"
@@ -80,7 +80,7 @@ class Prices(BaseModel):
     image_out: float = Field(ge=0)
 
     def to_price(self) -> Price:
-        from ._pricing import Price
+        from promptlib._pricing import Price
 
         return Price(text_in=self.text_in, image_in=self.image_in, image_out=self.image_out)
 
@@ -143,7 +143,7 @@ class EmulatorFaults(BaseModel):
 
     def to_emulator(self) -> FaultConfig:
         """The emulator's FaultConfig (imported lazily: loading a project must not load the emulator)."""
-        from .emulator import FaultConfig
+        from promptlib.emulator import FaultConfig
 
         return FaultConfig(
             latency_ms=self.latency_ms, fail_rate={str(k): v for k, v in self.fail_rate.items()},
@@ -283,7 +283,7 @@ class Settings:
     @cached_property
     def models(self) -> ModelTable:
         """promptlib's model table with this project's ``models:`` laid over it."""
-        from ._model_table import shipped_table
+        from promptlib._model_table import shipped_table
 
         return shipped_table().with_overrides(self.config.models)
 
@@ -293,7 +293,7 @@ class Settings:
 
     def price(self, name: str) -> Price | None:
         """The deployment's ``prices:`` override, else its model's prices from the table (None: unknown model)."""
-        from ._pricing import model_price
+        from promptlib._pricing import model_price
 
         prices = self.deployment(name).prices
         return prices.to_price() if prices is not None else model_price(self.model_spec(name))
@@ -360,7 +360,7 @@ def _parse_config(text: str, path: Path) -> tuple[ProjectConfig, YamlDocument | 
 
 def _check_models(config: ProjectConfig, doc: YamlDocument) -> None:
     """``models:`` entries must resolve (``extends`` a known model, no cycle): one line naming the entry."""
-    from ._model_table import ModelTableError, shipped_table
+    from promptlib._model_table import ModelTableError, shipped_table
 
     try:
         shipped_table().with_overrides(config.models)
@@ -372,7 +372,7 @@ def _check_models(config: ProjectConfig, doc: YamlDocument) -> None:
 def _pin_deployments(settings: Settings, ref: str) -> Settings:
     """The deployments (and model prices) of promptlib.yaml at ``ref`` in place of the working tree's: a PR
     cannot redirect them, nor lower the prices a budget is checked against."""
-    from ._git import Git
+    from promptlib._git import Git
 
     assert settings.config_path is not None
     git = Git.find(settings.root)

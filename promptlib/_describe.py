@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._templates import PromptTemplate
+from promptlib._templates import PromptTemplate
 
 
 def template_summary(template: PromptTemplate) -> dict[str, Any]:

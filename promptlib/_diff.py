@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ._compiler import TemplateCompiler
-from ._git import Git, GitPartials
-from ._library import TEMPLATE_SUFFIX, Library
-from ._templates import PromptTemplate, template_from_text
-from .exceptions import PromptlibError, UsageError
+from promptlib._compiler import TemplateCompiler
+from promptlib._git import Git, GitPartials
+from promptlib._library import TEMPLATE_SUFFIX, Library
+from promptlib._templates import PromptTemplate, template_from_text
+from promptlib.exceptions import PromptlibError, UsageError
 
 ChangeStatus = Literal["added", "removed", "changed"]
 ExampleStatus = Literal["added", "removed", "changed", "unchanged", "error"]

@@ -14,11 +14,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._compare import Policy
-from ._library import Library
-from ._problems import Problem, problems_of
-from ._suites import Case, Expect, SuiteFile, discover_suites, load_suite_document, misnamed_suites, suite_name_problem
-from .exceptions import PromptlibError, UsageError
+from promptlib._compare import Policy
+from promptlib._library import Library
+from promptlib._problems import Problem, problems_of
+from promptlib._suites import (
+    Case,
+    Expect,
+    SuiteFile,
+    discover_suites,
+    load_suite_document,
+    misnamed_suites,
+    suite_name_problem,
+)
+from promptlib.exceptions import PromptlibError, UsageError
 
 
 @dataclass(frozen=True)

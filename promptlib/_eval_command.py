@@ -11,16 +11,16 @@ from typing import Any
 
 import anyio
 
-from ._budget import RunPlan, plan_run, refuse_over_budget
-from ._eval_cases import EvalCase, select
-from ._eval_results import CaseResult, RunResult
-from ._evals import EvalOptions, result_cache, run_cases
-from ._library import Library
-from ._problems import Problem
-from ._reports import REPORT, SUMMARY, write_reports
-from ._runs import RunDirectory, disk_usage, mark_latest
-from .deployments import check_deployment
-from .exceptions import MissingEnvironmentVariable, PromptlibError, UnknownDeployment
+from promptlib._budget import RunPlan, plan_run, refuse_over_budget
+from promptlib._eval_cases import EvalCase, select
+from promptlib._eval_results import CaseResult, RunResult
+from promptlib._evals import EvalOptions, result_cache, run_cases
+from promptlib._library import Library
+from promptlib._problems import Problem
+from promptlib._reports import REPORT, SUMMARY, write_reports
+from promptlib._runs import RunDirectory, disk_usage, mark_latest
+from promptlib.deployments import check_deployment
+from promptlib.exceptions import MissingEnvironmentVariable, PromptlibError, UnknownDeployment
 
 
 def runs_root(library: Library) -> Path:

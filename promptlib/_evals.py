@@ -21,27 +21,27 @@ from typing import Any, Literal
 import anyio
 import anyio.to_thread
 
-from ._budget import BUDGET_MESSAGE, Budget, BudgetExhausted, request_cost
-from ._cache import ResultCache, write_failure
-from ._client import ImagesClient
-from ._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
-from ._eval_cases import EvalCase
-from ._eval_results import CaseResult, RunResult, SampleResult
-from ._expectations import PIXEL_TOLERANCE, expectation_failures, unchanged_outside_mask
-from ._fingerprints import FingerprintCache
-from ._goldens import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
-from ._hashing import ImageFingerprint, fingerprint, spec
-from ._image_files import ImageRefused, header
-from ._library import Library
-from ._limits import CallTally, RetryBudget, call_tally, retry_budget
-from ._redact import redact
-from ._rendered import RenderedPrompt
-from ._requests import ImageRequest
-from ._results import GeneratedImage, GenerationResult
-from ._runs import RunDirectory, place
-from ._safe_text import shell_command
-from ._suites import GOLDENS_DIR
-from .exceptions import ContentBlocked, GoldenError, PromptlibError
+from promptlib._budget import BUDGET_MESSAGE, Budget, BudgetExhausted, request_cost
+from promptlib._cache import ResultCache, write_failure
+from promptlib._client import ImagesClient
+from promptlib._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
+from promptlib._eval_cases import EvalCase
+from promptlib._eval_results import CaseResult, RunResult, SampleResult
+from promptlib._expectations import PIXEL_TOLERANCE, expectation_failures, unchanged_outside_mask
+from promptlib._fingerprints import FingerprintCache
+from promptlib._goldens import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
+from promptlib._hashing import ImageFingerprint, fingerprint, spec
+from promptlib._image_files import ImageRefused, header
+from promptlib._library import Library
+from promptlib._limits import CallTally, RetryBudget, call_tally, retry_budget
+from promptlib._redact import redact
+from promptlib._rendered import RenderedPrompt
+from promptlib._requests import ImageRequest
+from promptlib._results import GeneratedImage, GenerationResult
+from promptlib._runs import RunDirectory, place
+from promptlib._safe_text import shell_command
+from promptlib._suites import GOLDENS_DIR
+from promptlib.exceptions import ContentBlocked, GoldenError, PromptlibError
 
 CacheMode = Literal["use", "refresh", "off"]
 log = logging.getLogger("promptlib.http")

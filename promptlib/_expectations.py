@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 
-from ._requests import ImageRequest
-from ._results import GeneratedImage
-from ._suites import Expect
+from promptlib._requests import ImageRequest
+from promptlib._results import GeneratedImage
+from promptlib._suites import Expect
 
 MASK_TOLERANCE = 0.01  # share of kept pixels allowed to differ (JPEG ringing at the mask edge)
 PIXEL_TOLERANCE = 12  # per-channel difference still counted as "unchanged"

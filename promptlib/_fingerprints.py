@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ._atomic import atomic_write_text
-from ._hashing import ImageFingerprint, fingerprint
+from promptlib._atomic import atomic_write_text
+from promptlib._hashing import ImageFingerprint, fingerprint
 
 
 class FingerprintCache:

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ._client import ImagesClient
-from ._parameters import ImageParameters
-from ._requests import ImageRequest
-from .deployments import endpoint_for
-from .exceptions import UsageError
+from promptlib._client import ImagesClient
+from promptlib._parameters import ImageParameters
+from promptlib._requests import ImageRequest
+from promptlib.deployments import endpoint_for
+from promptlib.exceptions import UsageError
 
 if TYPE_CHECKING:
-    from ._library import Library
-    from ._rendered import RenderedPrompt
+    from promptlib._library import Library
+    from promptlib._rendered import RenderedPrompt
 
 
 class ClientPool:

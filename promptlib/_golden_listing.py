@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._eval_cases import load_suites, read_suites
-from ._evals import golden_store
-from ._library import Library
-from .exceptions import UsageError
+from promptlib._eval_cases import load_suites, read_suites
+from promptlib._evals import golden_store
+from promptlib._library import Library
+from promptlib.exceptions import UsageError
 
 
 def existing_cases(library: Library) -> set[tuple[str, str]]:
@@ -46,7 +46,7 @@ def golden_rows(library: Library) -> list[dict[str, Any]]:
 def prune_unused(library: Library) -> list[Path]:
     if not load_suites(library):  # a wrong evals path (or renamed suites) must not read as "every golden is unused"
         raise UsageError(f"no eval suites under {library.settings.evals_dir}; refusing to prune every golden set")
-    from ._review import recalibrate_all
+    from promptlib._review import recalibrate_all
 
     store = golden_store(library)
     removed = store.prune(existing_cases(library))

@@ -21,15 +21,15 @@ from typing import Any
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._atomic import atomic_write_bytes, atomic_write_text
-from ._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, parse_json, read_bytes
-from ._compare import Calibration, calibrate
-from ._fingerprints import FingerprintCache
-from ._hashing import ALGORITHMS, HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
-from ._image_files import ImageRefused, header
-from ._safe_text import one_line
-from ._suites import SEGMENT
-from .exceptions import GoldenError
+from promptlib._atomic import atomic_write_bytes, atomic_write_text
+from promptlib._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, parse_json, read_bytes
+from promptlib._compare import Calibration, calibrate
+from promptlib._fingerprints import FingerprintCache
+from promptlib._hashing import ALGORITHMS, HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
+from promptlib._image_files import ImageRefused, header
+from promptlib._safe_text import one_line
+from promptlib._suites import SEGMENT
+from promptlib.exceptions import GoldenError
 
 MANIFEST = "case.json"
 SCHEMA = "promptlib-golden-case/1"

@@ -130,7 +130,7 @@ def fingerprint(data: bytes) -> ImageFingerprint:
     import numpy
     from PIL import UnidentifiedImageError
 
-    from ._image_files import ImageRefused, open_checked
+    from promptlib._image_files import ImageRefused, open_checked
 
     try:
         with open_checked(data) as img:

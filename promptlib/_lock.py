@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._atomic import atomic_write_text
-from ._bounded import parse_json, read_text
-from ._problems import Problem, problems_of
-from .exceptions import LockError, PromptlibError
+from promptlib._atomic import atomic_write_text
+from promptlib._bounded import parse_json, read_text
+from promptlib._problems import Problem, problems_of
+from promptlib.exceptions import LockError, PromptlibError
 
 if TYPE_CHECKING:
-    from ._library import Library
+    from promptlib._library import Library
 
 LOCK_FILE = "prompts.lock"
 

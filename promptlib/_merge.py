@@ -22,14 +22,14 @@ from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ._atomic import atomic_write_text
-from ._eval_results import SEVERITY, CaseResult, RunResult, SampleResult
-from ._reports import REPORT, SUMMARY, summary_markdown
-from ._runs import RESULTS, RunDirectory, load_results
-from .exceptions import UsageError
+from promptlib._atomic import atomic_write_text
+from promptlib._eval_results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib._reports import REPORT, SUMMARY, summary_markdown
+from promptlib._runs import RESULTS, RunDirectory, load_results
+from promptlib.exceptions import UsageError
 
 if TYPE_CHECKING:
-    from ._library import Library
+    from promptlib._library import Library
 
 _CASE_FIELDS = {f.name for f in fields(CaseResult)}
 _SAMPLE_FIELDS = {f.name for f in fields(SampleResult)}
@@ -67,7 +67,7 @@ def merge_runs(
     data = _merged_results(run, loaded, {key: case for key, (_, case) in cases.items()}, project)
     atomic_write_text(run.path / RESULTS, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     atomic_write_text(run.path / SUMMARY, summary_markdown(data))
-    from ._report_html import render_report_html
+    from promptlib._report_html import render_report_html
 
     atomic_write_text(run.path / REPORT, render_report_html(data))
     return Merged(run=run, data=data, sources=[path for path, _ in loaded])
@@ -206,9 +206,9 @@ def _severity(status: object) -> int:
 
 def project_cases(library: Library) -> ProjectCases | None:
     """The checked-out project's cases and golden sets, or None when it has no suites to compare with."""
-    from ._eval_cases import select_cases
-    from ._evals import golden_store
-    from .exceptions import PromptlibError
+    from promptlib._eval_cases import select_cases
+    from promptlib._evals import golden_store
+    from promptlib.exceptions import PromptlibError
 
     try:
         cases, _ = select_cases(library, [])

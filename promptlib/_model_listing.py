@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from ._capabilities import Provider
-from ._model_rules import describe_sizes
-from ._model_table import ModelSpec, ModelTable
-from ._pricing import model_price
-from .exceptions import UsageError
+from promptlib._capabilities import Provider
+from promptlib._model_rules import describe_sizes
+from promptlib._model_table import ModelSpec, ModelTable
+from promptlib._pricing import model_price
+from promptlib.exceptions import UsageError
 
 _PROVIDERS: tuple[Provider, ...] = ("azure", "openai")
 _NAMES = {"azure": "Azure", "openai": "OpenAI"}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._capabilities import Provider, SizeRule, Sizes
-from ._model_table import ModelSpec
-from ._parameters import UNSTREAMABLE_FORMATS, ImageParameters, Operation, parse_size
+from promptlib._capabilities import Provider, SizeRule, Sizes
+from promptlib._model_table import ModelSpec
+from promptlib._parameters import UNSTREAMABLE_FORMATS, ImageParameters, Operation, parse_size
 
 FieldProblem = tuple[str, str]
 

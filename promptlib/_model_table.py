@@ -14,8 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from ._capabilities import MODEL_FIELDS, ModelEntry, ModelTableFile, Provider
-from .exceptions import ConfigError
+from promptlib._capabilities import MODEL_FIELDS, ModelEntry, ModelTableFile, Provider
+from promptlib.exceptions import ConfigError
 
 TABLE_RESOURCE = "data/models.yaml"
 
@@ -119,8 +119,8 @@ def _resolve_all(raw: Mapping[str, ModelEntry], origins: Mapping[str, str]) -> d
 @cache
 def shipped_table() -> ModelTable:
     """The table shipped in the package (read and checked once per process)."""
-    from ._problems import validate_document
-    from ._yaml import parse_yaml
+    from promptlib._problems import validate_document
+    from promptlib._yaml import parse_yaml
 
     resource = files("promptlib").joinpath(TABLE_RESOURCE)
     text = resource.read_text(encoding="utf-8")

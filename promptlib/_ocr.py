@@ -17,8 +17,8 @@ import threading
 from importlib import metadata
 from typing import Any, Protocol
 
-from ._text_reading import Reading, TextLine, in_reading_order
-from .exceptions import PromptlibError
+from promptlib._text_reading import Reading, TextLine, in_reading_order
+from promptlib.exceptions import PromptlibError
 
 INSTALL_HINT = "pip install 'promptlib[ocr]'"
 #: The distribution the extra installs; its version is part of `engine`, so a new engine rereads images.

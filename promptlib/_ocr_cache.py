@@ -11,9 +11,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from ._atomic import atomic_write_text
-from ._ocr import TextReader
-from ._text_reading import Reading, ReadingFormatError
+from promptlib._atomic import atomic_write_text
+from promptlib._ocr import TextReader
+from promptlib._text_reading import Reading, ReadingFormatError
 
 #: Larger entries are not ours (a reading of 500 lines is well under this).
 MAX_ENTRY_BYTES = 2_000_000

@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from ._atomic import atomic_write_text
-from ._requests import ImageRequest
-from ._results import GenerationResult
+from promptlib._atomic import atomic_write_text
+from promptlib._requests import ImageRequest
+from promptlib._results import GenerationResult
 
 
 def output_stem(result: GenerationResult) -> str:

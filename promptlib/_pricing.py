@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ._capabilities import TokenCounts
-from ._model_table import ModelSpec, shipped_table
-from ._parameters import ImageParameters, parse_size
+from promptlib._capabilities import TokenCounts
+from promptlib._model_table import ModelSpec, shipped_table
+from promptlib._parameters import ImageParameters, parse_size
 
 #: Token counts are published for 1024x1024 and scale with pixel area for other sizes.
 _REFERENCE_PIXELS = 1024 * 1024

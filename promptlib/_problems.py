@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._yaml import Location, YamlDocument
-from .exceptions import PromptlibError
+from promptlib._yaml import Location, YamlDocument
+from promptlib.exceptions import PromptlibError
 
 
 @dataclass(frozen=True)

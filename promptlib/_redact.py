@@ -41,7 +41,7 @@ class RedactingFilter(logging.Filter):
     text from a pull request cannot start a forged log line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from ._safe_text import one_line
+        from promptlib._safe_text import one_line
 
         message = record.getMessage()
         cleaned = one_line(redact(message))

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from ._parameters import ImageParameters, Operation
+from promptlib._parameters import ImageParameters, Operation
 
 
 @dataclass(frozen=True)

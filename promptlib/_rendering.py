@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Template
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
-from ._bounded import ReadRefused, read_bytes
-from ._image_files import edit_input_problems
-from ._rendered import InputImage, RenderedPrompt
-from ._sandbox import MAX_OUTPUT, ResourceLimit, render_budget
-from ._variables import ImageVariable
-from .exceptions import RenderError, ResourceLimitExceeded, TemplateSecurityError, VariableError
+from promptlib._bounded import ReadRefused, read_bytes
+from promptlib._image_files import edit_input_problems
+from promptlib._rendered import InputImage, RenderedPrompt
+from promptlib._sandbox import MAX_OUTPUT, ResourceLimit, render_budget
+from promptlib._variables import ImageVariable
+from promptlib.exceptions import RenderError, ResourceLimitExceeded, TemplateSecurityError, VariableError
 
 if TYPE_CHECKING:
-    from ._templates import PromptTemplate
+    from promptlib._templates import PromptTemplate
 
 MAX_PROMPT_CHARS = 32_000
 MAX_INPUT_IMAGE_BYTES = 50 * 1024 * 1024

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._atomic import atomic_write_text
-from ._eval_results import SEVERITY, RunResult
-from ._runs import RESULTS, RunDirectory
-from ._safe_text import code_span, markdown, shell_command
+from promptlib._atomic import atomic_write_text
+from promptlib._eval_results import SEVERITY, RunResult
+from promptlib._runs import RESULTS, RunDirectory
+from promptlib._safe_text import code_span, markdown, shell_command
 
 SUMMARY = "summary.md"
 REPORT = "report.html"
@@ -111,7 +111,7 @@ def _row(case: dict[str, Any]) -> str:
 
 def write_reports(run: RunDirectory, result: RunResult) -> dict[str, Any]:
     """results.json, summary.md and report.html into the run directory; returns the results dict."""
-    from ._report_html import render_report_html
+    from promptlib._report_html import render_report_html
 
     data = result.to_dict()
     atomic_write_text(run.path / RESULTS, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

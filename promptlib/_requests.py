@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ._parameters import ImageParameters, Operation
-from ._rendered import InputImage, RenderedPrompt
+from promptlib._parameters import ImageParameters, Operation
+from promptlib._rendered import InputImage, RenderedPrompt
 
 REQUEST_SCHEMA = 1
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import httpx
 
-from ._pricing import Usage
-from ._redact import redact
-from ._results import FilteredImage, GeneratedImage
-from .deployments.base import Endpoint
-from .exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
+from promptlib._pricing import Usage
+from promptlib._redact import redact
+from promptlib._results import FilteredImage, GeneratedImage
+from promptlib.deployments.base import Endpoint
+from promptlib.exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
 
 SAFETY_CODES = frozenset({"moderation_blocked", "content_policy_violation", "contentFilter", "content_filter"})
 SAFETY_TYPE = "image_generation_user_error"

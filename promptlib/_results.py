@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_write_bytes
-from ._pricing import Usage
-from ._requests import ImageRequest
+from promptlib._atomic import atomic_write_bytes
+from promptlib._pricing import Usage
+from promptlib._requests import ImageRequest
 
 
 @dataclass(frozen=True)

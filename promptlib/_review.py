@@ -15,16 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
-from ._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
-from ._goldens import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
-from ._hashing import fingerprint
-from ._image_files import ImageRefused, header
-from ._safe_text import one_line
-from .exceptions import PromptlibError, UsageError
+from promptlib._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
+from promptlib._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
+from promptlib._goldens import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
+from promptlib._hashing import fingerprint
+from promptlib._image_files import ImageRefused, header
+from promptlib._safe_text import one_line
+from promptlib.exceptions import PromptlibError, UsageError
 
 if TYPE_CHECKING:
-    from ._library import Library
+    from promptlib._library import Library
 
 
 def reviewer_name(explicit: str | None) -> str:
@@ -63,7 +63,7 @@ class ProjectCase:
 
 def project_cases(library: Library) -> dict[str, ProjectCase]:
     """Every case the checked-out project defines, by key: the only cases approve and reject may write."""
-    from ._eval_cases import select_cases
+    from promptlib._eval_cases import select_cases
 
     found: dict[str, ProjectCase] = {}
     for case in select_cases(library, [])[0]:

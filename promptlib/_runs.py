@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_write_bytes, atomic_write_text
-from ._bounded import RESULTS_LIMIT, ReadRefused, parse_json, read_bytes
-from ._safe_text import one_line
-from .exceptions import UsageError
+from promptlib._atomic import atomic_write_bytes, atomic_write_text
+from promptlib._bounded import RESULTS_LIMIT, ReadRefused, parse_json, read_bytes
+from promptlib._safe_text import one_line
+from promptlib.exceptions import UsageError
 
 RESULTS = "results.json"
 LATEST = "latest"

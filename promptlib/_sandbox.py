@@ -26,7 +26,7 @@ from jinja2.exceptions import TemplateNotFound as JinjaTemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from ._bounded import read_text
+from promptlib._bounded import read_text
 
 MAX_ITERATIONS = 10_000
 MAX_CALLS = 10_000

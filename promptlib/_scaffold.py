@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._atomic import atomic_write_text
-from ._config import CONFIG_FILE
-from ._library import Library
-from ._lock import LockEntry, lock_path, write_lock
-from ._schema import write_schemas
-from .exceptions import PromptlibError, UsageError
+from promptlib._atomic import atomic_write_text
+from promptlib._config import CONFIG_FILE
+from promptlib._library import Library
+from promptlib._lock import LockEntry, lock_path, write_lock
+from promptlib._schema import write_schemas
+from promptlib.exceptions import PromptlibError, UsageError
 
 SCHEMA_DIR = "schemas"
 

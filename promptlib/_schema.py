@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._atomic import atomic_write_text
-from ._capabilities import ModelTableFile
-from ._config import ProjectConfig
-from ._suites import SuiteFile
-from ._template_file import TemplateFile
+from promptlib._atomic import atomic_write_text
+from promptlib._capabilities import ModelTableFile
+from promptlib._config import ProjectConfig
+from promptlib._suites import SuiteFile
+from promptlib._template_file import TemplateFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "template": TemplateFile,

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._eval_cases import EvalCase
-from .exceptions import UsageError
+from promptlib._eval_cases import EvalCase
+from promptlib.exceptions import UsageError
 
 _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 

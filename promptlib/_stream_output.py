@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from ._outputs import request_stem
-from ._requests import ImageRequest
-from ._results import GenerationResult
-from ._streaming import PartialImage, StreamEvent
+from promptlib._outputs import request_stem
+from promptlib._requests import ImageRequest
+from promptlib._results import GenerationResult
+from promptlib._streaming import PartialImage, StreamEvent
 
 
 def write_stream(events: Iterator[StreamEvent], request: ImageRequest, out: Path, partials: int) -> GenerationResult:

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
-from ._auth import TokenUnavailable
-from ._limits import CallTally, RetryBudget
-from ._model_rules import stream_problems
-from ._pricing import Usage
-from ._requests import ImageRequest
-from ._responses import (
+from promptlib._auth import TokenUnavailable
+from promptlib._limits import CallTally, RetryBudget
+from promptlib._model_rules import stream_problems
+from promptlib._pricing import Usage
+from promptlib._requests import ImageRequest
+from promptlib._responses import (
     Decoded,
     RetryableError,
     blocked,
@@ -37,11 +37,11 @@ from ._responses import (
     error_for_status,
     is_safety_block,
 )
-from ._results import GeneratedImage, GenerationResult
-from .exceptions import ExecutionError, UsageError
+from promptlib._results import GeneratedImage, GenerationResult
+from promptlib.exceptions import ExecutionError, UsageError
 
 if TYPE_CHECKING:
-    from ._client import ImagesClient
+    from promptlib._client import ImagesClient
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from ._bounded import ReadRefused, read_text
-from ._parameters import SizeText
-from ._problems import validate_document
-from ._safe_text import one_line
-from ._yaml import YamlDocument, parse_yaml
-from .exceptions import TemplateValidationError
+from promptlib._bounded import ReadRefused, read_text
+from promptlib._parameters import SizeText
+from promptlib._problems import validate_document
+from promptlib._safe_text import one_line
+from promptlib._yaml import YamlDocument, parse_yaml
+from promptlib.exceptions import TemplateValidationError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

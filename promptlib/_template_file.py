@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._parameters import ImageParameters, Operation
-from ._variables import ImageVariable, VariableSpec
+from promptlib._parameters import ImageParameters, Operation
+from promptlib._variables import ImageVariable, VariableSpec
 
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Jinja's own names, plus ``deployment`` and ``partial_images``, which Library.generate()/stream() take as keywords.

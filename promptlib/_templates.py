@@ -10,16 +10,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._bounded import ReadRefused, read_text
-from ._compiler import Compiled, TemplateCompiler
-from ._parameters import ImageParameters, Operation
-from ._problems import Problem, raise_problems, validate_document
-from ._rendered import RenderedPrompt
-from ._rendering import check_values, render_compiled
-from ._template_file import Example, TemplateFile
-from ._variables import ImageVariable, VariableSpec
-from ._yaml import YamlDocument, parse_yaml
-from .exceptions import TemplateError, TemplateNotFound, TemplateSecurityError, TemplateValidationError
+from promptlib._bounded import ReadRefused, read_text
+from promptlib._compiler import Compiled, TemplateCompiler
+from promptlib._parameters import ImageParameters, Operation
+from promptlib._problems import Problem, raise_problems, validate_document
+from promptlib._rendered import RenderedPrompt
+from promptlib._rendering import check_values, render_compiled
+from promptlib._template_file import Example, TemplateFile
+from promptlib._variables import ImageVariable, VariableSpec
+from promptlib._yaml import YamlDocument, parse_yaml
+from promptlib.exceptions import TemplateError, TemplateNotFound, TemplateSecurityError, TemplateValidationError
 
 _ID_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _ID = re.compile(rf"^{_ID_SEGMENT}(/{_ID_SEGMENT})*$")

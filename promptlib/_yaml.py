@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .exceptions import PromptlibError, TemplateValidationError
+from promptlib.exceptions import PromptlibError, TemplateValidationError
 
 try:  # the C parser is ~10x faster; fall back silently where libyaml is missing
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._safe_text import one_line, shell_command, terminal
-from .exceptions import PromptlibError, UsageError
+from promptlib._safe_text import one_line, shell_command, terminal
+from promptlib.exceptions import PromptlibError, UsageError
 
 if TYPE_CHECKING:
-    from ._library import Library
-    from ._rendered import RenderedPrompt
+    from promptlib._library import Library
+    from promptlib._rendered import RenderedPrompt
 
 
 class _State:
@@ -34,7 +34,7 @@ class _State:
     @property
     def library(self) -> Library:
         if self._library is None:
-            from ._library import Library
+            from promptlib._library import Library
 
             self._library = Library.load(self.project)
             note = self._library.settings.trust_note
@@ -63,7 +63,7 @@ class _Group(click.Group):
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
-    from ._redact import redact
+    from promptlib._redact import redact
 
     state = ctx.find_object(_State)
     if state is not None and state.debug:
@@ -92,7 +92,7 @@ def cli(ctx: click.Context, project: Path | None, verbose: bool, debug: bool) ->
     """Image-generation prompts as code: render, run and regression-check templates."""
     if project is not None:
         if not project.is_dir():
-            from .exceptions import ProjectNotFound
+            from promptlib.exceptions import ProjectNotFound
 
             raise ProjectNotFound(f"{project} does not exist; give the project directory (where promptlib.yaml is)")
         os.chdir(project)
@@ -115,7 +115,7 @@ def _silence_retry_warnings() -> None:
 def _configure_logging(debug: bool) -> None:
     import logging
 
-    from ._redact import RedactingFilter
+    from promptlib._redact import RedactingFilter
 
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
@@ -137,7 +137,7 @@ def _echo_json(data: Any) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 def init(directory: Path) -> None:
     """Scaffold promptlib.yaml, prompts/ and evals/ in DIRECTORY (an existing repository)."""
-    from ._scaffold import init_project
+    from promptlib._scaffold import init_project
 
     for path in init_project(directory):
         echo(f"wrote {path}")
@@ -169,7 +169,7 @@ def list_templates(state: _State, as_json: bool) -> None:
 @pass_state
 def show(state: _State, template_id: str, as_json: bool) -> None:
     """Show a template: version, variables, parameters, examples, partials, content hash."""
-    from ._describe import describe_template, template_summary
+    from promptlib._describe import describe_template, template_summary
 
     template = state.library.get(template_id)
     if as_json:
@@ -191,7 +191,7 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 def _read_vars_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    from ._yaml import parse_yaml
+    from promptlib._yaml import parse_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -262,13 +262,13 @@ def check(ctx: click.Context, state: _State, as_json: bool, fmt: str) -> None:
       promptlib check
       promptlib check --format github    # in a GitHub Actions step: annotations on the PR's lines
     """
-    from ._check import check_project
+    from promptlib._check import check_project
 
     report = check_project(state.library)
     if as_json or fmt == "json":
         _echo_json(report.to_dict())
     elif fmt == "github":
-        from ._ci_formats import github_annotation
+        from promptlib._ci_formats import github_annotation
 
         for problem in report.problems:
             click.echo(github_annotation("error", problem.message, file=_shown_path(problem.path), line=problem.line,
@@ -304,7 +304,7 @@ def _shown_path(path: Path) -> str:
 @click.pass_context
 def lock(ctx: click.Context, state: _State) -> None:
     """Write prompts/prompts.lock from the templates (refuses to hide a missing version bump)."""
-    from ._lock import update_lock
+    from promptlib._lock import update_lock
 
     written, problems = update_lock(state.library)
     for problem in problems:
@@ -322,7 +322,7 @@ def lock(ctx: click.Context, state: _State) -> None:
 @pass_state
 def bundle(state: _State, output: Path, history: bool) -> None:
     """Write every template (and with --history every released version) to one JSON file for apps."""
-    from ._bundle import write_bundle
+    from promptlib._bundle import write_bundle
 
     summary = write_bundle(state.library, output, history=history)
     for note in summary.notes:
@@ -337,7 +337,7 @@ def bundle(state: _State, output: Path, history: bool) -> None:
 def diff_command(state: _State, ref: str | None, as_json: bool) -> None:
     """Templates added, removed or changed since REF (default: merge base with the default branch), with
     version and parameter changes and a diff of each example's rendered prompt. Informational: exits 0."""
-    from ._diff import diff_library, format_diff
+    from promptlib._diff import diff_library, format_diff
 
     result = diff_library(state.library, ref)
     if as_json:
@@ -350,7 +350,7 @@ def diff_command(state: _State, ref: str | None, as_json: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <kind>.schema.json files here.")
 def schema(out: Path | None) -> None:
     """JSON Schema for template, suite and config files (for editor validation)."""
-    from ._schema import json_schemas, write_schemas
+    from promptlib._schema import json_schemas, write_schemas
 
     if out is None:
         _echo_json(json_schemas())
@@ -376,15 +376,15 @@ def generate(
     deployment: str | None, out: Path, stream: bool, partial_images: int,
 ) -> None:
     """Render a template and run it on a deployment; write the images and a JSON sidecar."""
-    from ._generation import prepare_rendered
-    from ._outputs import write_generation
+    from promptlib._generation import prepare_rendered
+    from promptlib._outputs import write_generation
 
     library = state.library
     rendered = render_from_options(library, template_id, var, vars_file, example)
     client, request = prepare_rendered(library, rendered, deployment)
     with library:
         if stream:
-            from ._stream_output import write_stream
+            from promptlib._stream_output import write_stream
 
             result = write_stream(client.stream(request, partial_images), request, out, partial_images)
         else:
@@ -418,10 +418,10 @@ def models(name: str | None, as_json: bool) -> None:
     """
     import datetime
 
-    from ._config import load_settings
-    from ._model_listing import format_model, format_table, model_json, table_json
-    from ._model_table import ModelTable, shipped_table
-    from .exceptions import ProjectNotFound
+    from promptlib._config import load_settings
+    from promptlib._model_listing import format_model, format_table, model_json, table_json
+    from promptlib._model_table import ModelTable, shipped_table
+    from promptlib.exceptions import ProjectNotFound
 
     try:
         table: ModelTable = load_settings().models
@@ -474,8 +474,8 @@ def serve(
     rpm: int | None,
 ) -> None:
     """Serve the emulator over HTTP (Azure URLs, v1 URLs and /v1 OpenAI URLs), faulty on demand."""
-    from .emulator import EmulatorConfig, FaultConfig, parse_fail_rate, parse_latency, parse_script
-    from .emulator import serve as serve_emulator
+    from promptlib.emulator import EmulatorConfig, FaultConfig, parse_fail_rate, parse_latency, parse_script
+    from promptlib.emulator import serve as serve_emulator
 
     def parsed(option: str, spec: str | None, parse: Any, default: Any) -> Any:
         try:
@@ -491,7 +491,7 @@ def serve(
     )  # fmt: skip
 
     if api_key:
-        from ._redact import register_secret
+        from promptlib._redact import register_secret
 
         register_secret(api_key)
     config = EmulatorConfig(api_key=api_key, variance=variance, seed=seed, block=block, model=model, faults=faults)
@@ -530,7 +530,7 @@ def _progress_printer(total: int) -> Any:
 
 def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
     """This machine's share of the cases; a shard is never a full run (unused goldens are judged after merge)."""
-    from ._shards import Shard, shard_cases
+    from promptlib._shards import Shard, shard_cases
 
     shard = Shard.parse(spec)
     mine = shard_cases(cases, shard)
@@ -540,7 +540,7 @@ def _apply_shard(spec: str, cases: list[Any]) -> tuple[list[Any], bool]:
 
 def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[list[Any], dict[str, Any]]:
     """The cases changed since REF (and always:), saying on stderr how many were skipped and why."""
-    from ._changed import select_changed
+    from promptlib._changed import select_changed
 
     selection = select_changed(library, cases, ref)
     for note in selection.notes:
@@ -578,10 +578,10 @@ def eval_command(
     junit: Path | None,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
-    from ._eval_cases import select
-    from ._eval_command import execute, report_path
-    from ._evals import EvalOptions
-    from ._reports import cost_text, disk_text, status_line
+    from promptlib._eval_cases import select
+    from promptlib._eval_command import execute, report_path
+    from promptlib._evals import EvalOptions
+    from promptlib._reports import cost_text, disk_text, status_line
 
     if refresh and no_cache:
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
@@ -608,15 +608,15 @@ def eval_command(
         result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
                                     changed_since=changed, suite_problems=selection.problems)
     if junit is not None:
-        from ._atomic import atomic_write_text
-        from ._ci_formats import junit_xml
+        from promptlib._atomic import atomic_write_text
+        from promptlib._ci_formats import junit_xml
 
         atomic_write_text(junit, junit_xml(data))
     if as_json or fmt == "json":
         _echo_json(data)
     else:
         if fmt == "github":
-            from ._ci_formats import eval_annotations
+            from promptlib._ci_formats import eval_annotations
 
             for annotation in eval_annotations(data):
                 click.echo(annotation)  # ours: the PR's text in it is percent-encoded, never a command of its own
@@ -650,7 +650,7 @@ def eval_command(
 
 def _print_plan(library: Library, cases: list[Any], options: Any, as_json: bool) -> None:
     """``eval --dry-run``: one line per case's first request, then the count and estimated cost."""
-    from ._eval_command import plan
+    from promptlib._eval_command import plan
 
     run_plan = plan(library, cases, options)
     data = run_plan.to_dict()
@@ -689,10 +689,10 @@ def approve(
     by: str | None,
 ) -> None:
     """Copy samples of a run (default: the latest) into evals/goldens/ and recalibrate."""
-    from ._eval_command import runs_root
-    from ._evals import golden_store
-    from ._review import approve_from_run, project_cases, reviewer_name
-    from ._runs import find_run, load_results
+    from promptlib._eval_command import runs_root
+    from promptlib._evals import golden_store
+    from promptlib._review import approve_from_run, project_cases, reviewer_name
+    from promptlib._runs import find_run, load_results
 
     library = state.library
     run_path = find_run(runs_root(library), run)
@@ -727,10 +727,10 @@ def approve(
 def reject(state: _State, run: str | None, case_key: str, sample: int, reason: str, by: str | None,
            force: bool) -> None:
     """Record a known-bad sample of a run (default: the latest): later look-alikes fail with REASON."""
-    from ._eval_command import runs_root
-    from ._evals import golden_store
-    from ._review import project_cases, reject_from_run, reviewer_name
-    from ._runs import find_run, load_results
+    from promptlib._eval_command import runs_root
+    from promptlib._evals import golden_store
+    from promptlib._review import project_cases, reject_from_run, reviewer_name
+    from promptlib._runs import find_run, load_results
 
     library = state.library
     run_path = find_run(runs_root(library), run)
@@ -749,8 +749,8 @@ def reject(state: _State, run: str | None, case_key: str, sample: int, reason: s
 @pass_state
 def unreject(state: _State, case_key: str, prefixes: tuple[str, ...], every: bool) -> None:
     """Forget rejected images of a case (by sha256 prefix, or --all); without either, list them."""
-    from ._evals import golden_store
-    from ._review import project_cases
+    from promptlib._evals import golden_store
+    from promptlib._review import project_cases
 
     library = state.library
     target = project_cases(library).get(case_key)
@@ -808,10 +808,10 @@ def report() -> None:
 @pass_state
 def report_merge(state: _State, runs: tuple[str, ...], out: Path | None) -> None:
     """Join the run directories of `eval --shard K/N` (ids or paths) into one run you can review and approve."""
-    from ._eval_command import _append_step_summary, runs_root
-    from ._merge import merge_runs, project_cases
-    from ._reports import status_line
-    from ._runs import find_run, mark_latest
+    from promptlib._eval_command import _append_step_summary, runs_root
+    from promptlib._merge import merge_runs, project_cases
+    from promptlib._reports import status_line
+    from promptlib._runs import find_run, mark_latest
 
     library = state.library
     root = runs_root(library)
@@ -830,8 +830,8 @@ def report_merge(state: _State, runs: tuple[str, ...], out: Path | None) -> None
 @pass_state
 def report_show(state: _State, run: str | None, fmt: str, open_it: bool) -> None:
     """Show a run's report (default: the latest): html prints its path, md and json print the content."""
-    from ._eval_command import runs_root
-    from ._runs import find_run
+    from promptlib._eval_command import runs_root
+    from promptlib._runs import find_run
 
     run_path = find_run(runs_root(state.library), run)
     if open_it:
@@ -855,7 +855,7 @@ def goldens() -> None:
 @pass_state
 def goldens_list(state: _State, as_json: bool) -> None:
     """Every case with goldens: count, sensitivity, thresholds, template version, and whether it is unused."""
-    from ._golden_listing import golden_rows
+    from promptlib._golden_listing import golden_rows
 
     rows = golden_rows(state.library)
     if as_json:
@@ -874,7 +874,7 @@ def goldens_list(state: _State, as_json: bool) -> None:
 @pass_state
 def goldens_prune(state: _State) -> None:
     """Delete goldens of cases that no longer exist in any suite."""
-    from ._golden_listing import prune_unused
+    from promptlib._golden_listing import prune_unused
 
     removed = prune_unused(state.library)
     for path in removed:
@@ -895,8 +895,8 @@ def runs() -> None:
 @pass_state
 def runs_prune(state: _State, keep: int | None, days: float | None) -> None:
     """Remove old run directories; the latest run is always kept."""
-    from ._eval_command import runs_root
-    from ._runs import disk_usage, prune_runs
+    from promptlib._eval_command import runs_root
+    from promptlib._runs import disk_usage, prune_runs
 
     root = runs_root(state.library)
     if keep is None and days is None:
@@ -924,8 +924,8 @@ def _megabytes(size: int) -> str:
 @pass_state
 def cache_stats_command(state: _State, as_json: bool) -> None:
     """Entries, images, bytes, oldest and newest, per deployment; damaged and unfinished entries counted apart."""
-    from ._cache_admin import cache_stats
-    from ._evals import result_cache
+    from promptlib._cache_admin import cache_stats
+    from promptlib._evals import result_cache
 
     stats = cache_stats(result_cache(state.library).root)
     if as_json:
@@ -946,8 +946,8 @@ def cache_stats_command(state: _State, as_json: bool) -> None:
 @pass_state
 def cache_prune_command(state: _State, days: float | None) -> None:
     """Remove damaged and unfinished entries, and with --older-than those created more than DAYS ago."""
-    from ._cache_admin import prune_cache
-    from ._evals import result_cache
+    from promptlib._cache_admin import prune_cache
+    from promptlib._evals import result_cache
 
     outcome = prune_cache(result_cache(state.library).root, days)
     removed = outcome["removed"]
@@ -962,7 +962,7 @@ def cache_prune_command(state: _State, days: float | None) -> None:
 @pass_state
 def calibrate(state: _State, target: str, samples: int, deployment: str | None) -> None:
     """Draw fresh samples and print their spread and the threshold calibration would set."""
-    from ._calibration import calibrate_case
+    from promptlib._calibration import calibrate_case
 
     for line in calibrate_case(state.library, target, samples, deployment):
         echo(line)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Literal
 
 import httpx
 
-from .._parameters import ImageParameters, Operation
-from .._pricing import Price
-from ..exceptions import UsageError
+from promptlib._parameters import ImageParameters, Operation
+from promptlib._pricing import Price
+from promptlib.exceptions import UsageError
 
 if TYPE_CHECKING:
-    from .._capabilities import Provider
-    from .._model_table import ModelSpec
+    from promptlib._capabilities import Provider
+    from promptlib._model_table import ModelSpec
 
 _PATHS: dict[Operation, str] = {"generate": "images/generations", "edit": "images/edits"}
 
@@ -53,7 +53,7 @@ class Endpoint:
 
     def check_parameters(self, parameters: ImageParameters, operation: Operation) -> None:
         """Refuse what this deployment's model would reject (model table), before spending a request on it."""
-        from .._model_rules import parameter_problems
+        from promptlib._model_rules import parameter_problems
 
         for _, message in parameters.check_operation(operation):
             raise UsageError(f"deployment {self.name!r}: {message}")
