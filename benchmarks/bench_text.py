@@ -3,7 +3,7 @@
 Runs promptlib's OCR reader (`promptlib[ocr]`: RapidOCR, PP-OCRv6 small) over the generated test set of
 `tests/text/textset.py` (Pillow-drawn marketing strings in five faces, 18-120 px, rotated up to 10° on busy
 backgrounds; emulator plates; images that say "20% of", "2O% off" or "30% off") and prints, for the
-matcher (`promptlib._text_match`) and for the baseline measured in the same run — exact substring of the
+matcher (`promptlib.text._match`) and for the baseline measured in the same run — exact substring of the
 engine's raw output —
 
 - recall of the expected strings on legible text (32 px and up), and on all of it;
@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "text"
 
 import textset
 
-from promptlib._ocr import text_reader
-from promptlib._text_match import DEFAULT_MIN_SIMILARITY
-from promptlib._text_reading import Reading
+from promptlib.text._match import DEFAULT_MIN_SIMILARITY
+from promptlib.text._ocr import text_reader
+from promptlib.text._reading import Reading
 
 RECALL_TARGET = 0.95
 FALSE_ACCEPT_TARGET = 0.02

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from promptlib._eval_results import SEVERITY
+from promptlib.evals._results import SEVERITY
 
 THUMB_PX = 160
 VOTING = ("phash", "dhash", "whash")

@@ -12,7 +12,6 @@ from urllib.parse import unquote
 import pytest
 from browser.report_fixture import HOSTILE_PROMPT, RUN_ID, build_run
 
-from promptlib._eval_results import SEVERITY, CaseResult, RunResult, SampleResult
 from promptlib._report_html import (
     _SCRIPT,
     LOW_SENSITIVITY_SENTENCE,
@@ -23,6 +22,7 @@ from promptlib._report_html import (
     sort_cases,
     word_diff,
 )
+from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 HOSTILE = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
@@ -324,8 +324,8 @@ def test_minimal_and_empty_results_render() -> None:
 
 
 def test_write_reports_puts_the_page_beside_results_json(tmp_path: Path) -> None:
-    from promptlib._reports import REPORT, write_reports
-    from promptlib._runs import RunDirectory
+    from promptlib.reports._runs import RunDirectory
+    from promptlib.reports._summary import REPORT, write_reports
 
     run_dir = RunDirectory(path=tmp_path, run_id=RUN_ID)
     result = RunResult(run_id=RUN_ID, created_at="2026-11-01T09:30:15+00:00", deployments=["d"], full_run=True,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from promptlib._auth import ApiKeyAuth, EntraTokenAuth
-from promptlib._config import ApiKeyAuth as ApiKeyAuthConfig
-from promptlib._config import AzureOpenAIDeployment, Settings
-from promptlib._trust import TrustPolicy
-from promptlib.deployments.base import Endpoint
+from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import ApiKeyAuth as ApiKeyAuthConfig
+from promptlib.config._settings import AzureOpenAIDeployment, Settings
+from promptlib.config._trust import TrustPolicy
 from promptlib.deployments.urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
 from promptlib.exceptions import ConfigError, UntrustedEndpoint
 

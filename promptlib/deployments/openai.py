@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from promptlib._auth import ApiKeyAuth
-from promptlib._config import OpenAIDeployment, Settings
-from promptlib._trust import TrustPolicy
-from promptlib.deployments.base import Endpoint
+from promptlib.client._auth import ApiKeyAuth
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import OpenAIDeployment, Settings
+from promptlib.config._trust import TrustPolicy
 from promptlib.deployments.urls import EndpointShapeError, understand_base_url
 from promptlib.exceptions import ConfigError, UntrustedEndpoint
 

@@ -10,14 +10,14 @@ import pytest
 from emulator_helpers import GENERATIONS
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from promptlib._text_match import TextExpectation, find_text
-from promptlib._text_reading import Reading, TextLine
 from promptlib.emulator import EmulatorConfig, FaultConfig, create_app
 from promptlib.emulator._fonts import FACES, face_for, font, printable_face
 from promptlib.emulator._garble import garble, garbling
 from promptlib.emulator._plates import draw_plates
 from promptlib.emulator._prompt import parse_prompt
 from promptlib.emulator._synthesis import ImageSpec, render, synthesize
+from promptlib.text._match import TextExpectation, find_text
+from promptlib.text._reading import Reading, TextLine
 
 PROMPT = 'A ceramic kettle on a table. Leave clear space at the top for the text "20% off".'
 
@@ -110,7 +110,7 @@ async def test_the_garble_fault_answers_normally_with_misprinted_images() -> Non
 @pytest.fixture(scope="module")
 def reader():  # type: ignore[no-untyped-def]
     pytest.importorskip("rapidocr")
-    from promptlib._ocr import text_reader
+    from promptlib.text._ocr import text_reader
 
     return text_reader()
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pytest
 import textset
 
-from promptlib._text_reading import Reading, TextLine, in_reading_order
+from promptlib.text._reading import Reading, TextLine, in_reading_order
 
 #: A line given as text, or (text, per-character confidences), or (text, confidences, (x, y) of its top-left).
 LineSpec = str | tuple[str, Sequence[float]] | tuple[str, Sequence[float], tuple[float, float]]

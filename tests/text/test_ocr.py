@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from promptlib import _ocr
-from promptlib._ocr import INSTALL_HINT, OcrUnavailable, TextReader, text_reader
-from promptlib._ocr_cache import ReadingCache
-from promptlib._text_match import TextExpectation, find_text
-from promptlib._text_reading import Reading, ReadingFormatError, TextLine
 from promptlib.emulator._synthesis import ImageSpec, synthesize
 from promptlib.exceptions import PromptlibError
 from promptlib.testing import offline
+from promptlib.text import _ocr
+from promptlib.text._cache import ReadingCache
+from promptlib.text._match import TextExpectation, find_text
+from promptlib.text._ocr import INSTALL_HINT, OcrUnavailable, TextReader, text_reader
+from promptlib.text._reading import Reading, ReadingFormatError, TextLine
 
 PROMPT = 'A studio shot of a kettle. Leave clear space at the top for the text "20% off" and "Northwind".'
 

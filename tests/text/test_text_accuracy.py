@@ -21,7 +21,7 @@ NEAR_MISS_CEILING = {"20% of": 0.1, "30% off": 0.1}
 
 def test_the_reader_finds_legible_text_and_refuses_near_misses(text_samples: list[textset.TextSample]) -> None:
     pytest.importorskip("rapidocr")
-    from promptlib._ocr import text_reader
+    from promptlib.text._ocr import text_reader
 
     reader = text_reader()
     pairs = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptlib._text_match import TextExpectation, check_texts, find_text, normalise
+from promptlib.text._match import TextExpectation, check_texts, find_text, normalise
 
 FOUND = [
     # (expected, what was read, why it counts as found)

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from promptlib._text_match import DEFAULT_MIN_SIMILARITY, TextExpectation, find_text
-from promptlib._text_reading import Reading
 from promptlib.emulator._fonts import FACES, font
 from promptlib.emulator._synthesis import ImageSpec, render
+from promptlib.text._match import DEFAULT_MIN_SIMILARITY, TextExpectation, find_text
+from promptlib.text._reading import Reading
 
 #: Strings a marketing prompt asks for: digits, punctuation, brand names, mixed case.
 PHRASES = (
