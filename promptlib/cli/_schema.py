@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from promptlib.config._settings import ProjectConfig
 from promptlib.core._atomic import atomic_write_text
+from promptlib.evals._results import results_schema
 from promptlib.evals._suites import SuiteFile
 from promptlib.models._capabilities import ModelTableFile
 from promptlib.prompts._template_file import TemplateFile
@@ -24,11 +25,12 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """Schema per file kind, with the draft and a stable id."""
+    """Schema per file kind, with the draft and a stable id; `results` is the shape of a run's results.json."""
     out = {}
     for kind, model in SCHEMAS.items():
         schema = model.model_json_schema(mode="validation")
         out[kind] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    out["results"] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **results_schema()}
     return out
 
 

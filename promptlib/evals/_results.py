@@ -1,39 +1,66 @@
-"""What an eval run found, per sample, per case and in total; the shape of results.json."""
+"""What an eval run found, per sample, per case and in total: the typed contract of results.json.
+
+CI users parse results.json, reviewers download it, `report merge` joins several, `approve` trusts none of
+them. So the shape is a pydantic model with a schema id (and a published JSON Schema, `promptlib schema`):
+`RunResult.from_json` validates a file someone else wrote (older names are read too), `to_json` writes one.
+Fields a newer promptlib added survive a round trip (`extra="allow"`), so merging runs of mixed versions
+loses nothing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from promptlib.goldens._compare import SampleVerdict, verdict_of
 
 CaseStatus = Literal["passed", "failed", "new", "blocked", "degenerate", "error", "skipped"]
-# Worst first: the order reports sort cases in.
+#: Worst first: the order every report sorts cases in (a status this version does not know sorts first).
 SEVERITY: tuple[CaseStatus, ...] = ("error", "failed", "degenerate", "blocked", "new", "skipped", "passed")
-RESULTS_SCHEMA = "promptlib-run/1"
+RESULTS_SCHEMA = "promptlib-run/2"
+READABLE_SCHEMAS = ("promptlib-run/1", RESULTS_SCHEMA)
+_COMPUTED = ("ok", "counts", "totals", "key")
 
 
-@dataclass
-class SampleResult:
+def severity(status: object) -> int:
+    """Position in SEVERITY; unknown statuses first, because nobody has judged them yet."""
+    return SEVERITY.index(status) if status in SEVERITY else -1
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+Verdict = Annotated[SampleVerdict, BeforeValidator(verdict_of)]
+
+
+class SampleResult(_Result):
+    """One sample: its file in the run, its fingerprint, and how it compared with the goldens."""
+
     index: int
-    file: str  # relative to the run directory
+    file: str = Field(description="Relative to the run directory.")
     sha256: str
     width: int
     height: int
     format: str
     mode: str
     hashes: dict[str, str]
-    verdict: str
-    nearest_golden: str | None = None  # relative to the run directory
-    distances: dict[str, int] = field(default_factory=dict)
+    verdict: Verdict
+    nearest_golden: str | None = Field(None, description="Relative to the run directory.")
+    distances: dict[str, int] = Field(default_factory=dict)
     votes: int = 0
     note: str = ""
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)
     cached: bool = False
-    # Edits: the share of pixels outside the mask that stayed put, {"unchanged": 0.998, "tolerance": 12}
-    outside_mask: dict[str, float] | None = None
+    outside_mask: dict[str, float] | None = Field(
+        None, description='Edits: the share of pixels outside the mask that stayed put, {"unchanged", "tolerance"}.'
+    )
 
 
-@dataclass
-class CaseResult:
+class CaseResult(_Result):
+    """One case: what was rendered and sent, what came back, and the verdict."""
+
     suite: str
     case: str
     template_id: str
@@ -43,67 +70,88 @@ class CaseResult:
     content_hash: str | None = None
     operation: str | None = None
     prompt: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
     deployment: str | None = None
     model: str | None = None
     request_hash: str | None = None
     expected_outcome: str = "ok"
     sensitivity: str | None = None
-    thresholds: dict[str, int] = field(default_factory=dict)
-    policy: dict[str, int] = field(default_factory=dict)
+    thresholds: dict[str, int] = Field(default_factory=dict)
+    policy: dict[str, int] = Field(default_factory=dict)
     matches: int = 0
     drawn: int = 0
-    samples: list[SampleResult] = field(default_factory=list)
-    goldens: list[dict[str, Any]] = field(default_factory=list)
+    samples: list[SampleResult] = Field(default_factory=list)
+    goldens: list[dict[str, Any]] = Field(default_factory=list)
     changed_since_approval: dict[str, Any] | None = None
     requests: int = 0
     cache_hits: int = 0
     cost: float = 0.0
     estimated_cost: float = 0.0
     tokens: int = 0
-    retries: int = 0  # attempts beyond the first, over all the case's requests
-    rate_limited: int = 0  # of those attempts, how many were answered 429
-    read_timeouts: int = 0  # attempts that got no answer in time (each retried once at most: it may be billed)
-    warnings: list[str] = field(default_factory=list)
-    inputs: list[dict[str, Any]] = field(default_factory=list)  # an edit's image(s) and mask, copied into the run
-    suite_path: str | None = None  # the suite file (relative to the project) and the line of the case's entry
-    line: int | None = None
+    retries: int = Field(0, description="Attempts beyond the first, over all the case's requests.")
+    rate_limited: int = Field(0, description="Of those attempts, how many were answered 429.")
+    read_timeouts: int = Field(0, description="Attempts that got no answer in time (each retried once at most).")
+    warnings: list[str] = Field(default_factory=list)
+    inputs: list[dict[str, Any]] = Field(default_factory=list, description="An edit's image(s) and mask, in the run.")
+    suite_path: str | None = Field(None, description="The suite file, relative to the project.")
+    line: int | None = Field(None, description="The line of the case's entry in the suite file.")
 
     @property
     def key(self) -> str:
         return f"{self.suite}/{self.case}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"key": self.key}
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json") | {"key": self.key}
 
 
-@dataclass
-class RunResult:
+class RunResult(_Result):
+    """One run: its cases, and what the run as a whole says (counts, totals and `ok` are computed)."""
+
+    schema_: str = Field(RESULTS_SCHEMA, alias="schema")
     run_id: str
     created_at: str
-    deployments: list[str]
-    full_run: bool
-    hash_spec: dict[str, Any]
-    cases: list[CaseResult]
-    unused_goldens: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # run-level, e.g. a cache that could not be written
-    # Suite entries that yield no runnable case (unreadable suite, from_examples typo, a case id used twice):
-    # {"suite", "path", "line", "message"}; each counts as an error.
-    suite_errors: list[dict[str, Any]] = field(default_factory=list)
-    # Emulator deployments the run used, and the model each stands in for: their costs are estimates, not bills.
-    emulated: dict[str, str] = field(default_factory=dict)
-    disk_bytes: int = 0  # what the run directory holds of its own
-    shared_bytes: int = 0  # ... and shares by hard link with the cache, the goldens and other runs
+    deployments: list[str] = Field(default_factory=list)
+    full_run: bool = False
+    hash_spec: dict[str, Any] = Field(default_factory=dict)
+    cases: list[CaseResult] = Field(default_factory=list)
+    unused_goldens: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="Run-level, e.g. a cache that could not be written.")
+    suite_errors: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='Suite entries that yield no case: {"suite", "path", "line", "message"}; each counts as an error.',
+    )
+    emulated: dict[str, str] = Field(
+        default_factory=dict, description="Emulator deployments used, and the model each stands in for."
+    )
+    disk_bytes: int = Field(0, description="What the run directory holds of its own.")
+    shared_bytes: int = Field(0, description="What it shares by hard link with the cache, goldens and other runs.")
     wall_time_s: float = 0.0
     promptlib_version: str = ""
-    # For `eval --changed-since`: the revision, what was skipped and, per changed template, the rendered-prompt
-    # diff (see _changed.ChangedSelection.to_json); None for an ordinary run.
-    changed_since: dict[str, Any] | None = None
+    changed_since: dict[str, Any] | None = Field(
+        None, description="`eval --changed-since`: the revision, what was skipped, each changed template's diff."
+    )
+
+    @classmethod
+    def from_json(cls, data: object) -> RunResult:
+        """A results.json as read from disk; ValueError (one line, naming the field) when it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError("results.json is not a JSON object")
+        schema = data.get("schema", READABLE_SCHEMAS[0])
+        if schema not in READABLE_SCHEMAS:
+            raise ValueError(f"results.json has schema {schema!r}; this promptlib reads {', '.join(READABLE_SCHEMAS)}")
+        body = {key: value for key, value in data.items() if key not in _COMPUTED}
+        body["cases"] = [_case_body(case) for case in body.get("cases") or []]
+        try:
+            return cls.model_validate(body)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"results.json is malformed at {where}: {first['msg']}") from None
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(SEVERITY, 0)
         for case in self.cases:
-            counts[case.status] += 1
+            counts[case.status] = counts.get(case.status, 0) + 1
         counts["error"] += len(self.suite_errors)
         return counts
 
@@ -128,23 +176,24 @@ class RunResult:
             "shared_bytes": self.shared_bytes,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """results.json: cases worst first, with the computed counts, totals and verdict."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"cases"})
+        ordered = sorted(self.cases, key=lambda c: (severity(c.status), c.key))
+        return data | {"ok": self.ok, "counts": self.counts(), "totals": self.totals(),
+                       "cases": [case.to_json() for case in ordered]}
+
     def to_dict(self) -> dict[str, Any]:
-        ordered = sorted(self.cases, key=lambda c: (SEVERITY.index(c.status), c.key))
-        return {
-            "schema": RESULTS_SCHEMA,
-            "run_id": self.run_id,
-            "created_at": self.created_at,
-            "promptlib_version": self.promptlib_version,
-            "deployments": self.deployments,
-            "full_run": self.full_run,
-            "ok": self.ok,
-            "counts": self.counts(),
-            "totals": self.totals(),
-            "hash_spec": self.hash_spec,
-            "unused_goldens": self.unused_goldens,
-            "warnings": self.warnings,
-            "suite_errors": self.suite_errors,
-            "emulated": self.emulated,
-            "changed_since": self.changed_since,
-            "cases": [c.to_dict() for c in ordered],
-        }
+        """Alias of `to_json` (the name older callers use)."""
+        return self.to_json()
+
+
+def _case_body(case: object) -> object:
+    return {key: value for key, value in case.items() if key != "key"} if isinstance(case, dict) else case
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of results.json, published with the other schemas."""
+    schema = RunResult.model_json_schema(by_alias=True)
+    schema["title"] = "promptlib run results (results.json)"
+    return schema

@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from promptlib.core._atomic import atomic_write_text
-from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib.evals._results import CaseResult, RunResult
 from promptlib.evals._run_dir import RunDirectory
 from promptlib.exceptions import UsageError
 from promptlib.reports._runs import RESULTS, load_results
@@ -32,8 +32,6 @@ from promptlib.reports._summary import REPORT, SUMMARY, summary_markdown
 if TYPE_CHECKING:
     from promptlib._library import Library
 
-_CASE_FIELDS = {f.name for f in fields(CaseResult)}
-_SAMPLE_FIELDS = {f.name for f in fields(SampleResult)}
 
 
 @dataclass(frozen=True)
@@ -153,10 +151,8 @@ def _copy_case_files(source: Path, dest: Path, case: dict[str, Any]) -> None:
 
 
 def _case_result(case: dict[str, Any]) -> CaseResult:
-    """The dataclass again, for counts and totals computed exactly as a single run computes them."""
-    values = {k: v for k, v in case.items() if k in _CASE_FIELDS and k != "samples"}
-    samples = [SampleResult(**{k: v for k, v in s.items() if k in _SAMPLE_FIELDS}) for s in case.get("samples") or []]
-    return CaseResult(**values, samples=samples)
+    """The typed case again (every field, known or newer), so counts and totals are computed as a run's are."""
+    return CaseResult.model_validate({key: value for key, value in case.items() if key != "key"})
 
 
 def _merged_results(
@@ -185,9 +181,7 @@ def _merged_results(
         wall_time_s=max(float(results.get("totals", {}).get("wall_time_s") or 0.0) for _, results in loaded),
         promptlib_version=version("promptlib"),
     )
-    data = result.to_dict()
-    # Keep each case's dict as the shard wrote it (fields this version does not know survive), in report order.
-    data["cases"] = sorted(cases.values(), key=lambda c: (_severity(c.get("status")), c["key"]))
+    data = result.to_json()  # each case through the typed model: fields this version does not know survive
     data["merged_from"] = [str(results.get("run_id", path.name)) for path, results in loaded]
     return data
 
@@ -200,9 +194,6 @@ def _unique(items: list[Any]) -> list[Any]:
             seen.append(item)
     return seen
 
-
-def _severity(status: object) -> int:
-    return SEVERITY.index(status) if status in SEVERITY else 0
 
 
 def full_run_scope(library: Library) -> ProjectCases | None:

@@ -15,6 +15,7 @@ from typing import Any
 from promptlib.core._atomic import atomic_write_text
 from promptlib.core._bounded import RESULTS_LIMIT, ReadRefused, parse_json, read_bytes
 from promptlib.core._safe_text import one_line
+from promptlib.evals._results import RunResult
 from promptlib.evals._run_dir import RunDirectory
 from promptlib.exceptions import UsageError
 
@@ -52,7 +53,10 @@ def load_results(run_path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read {path}: {one_line(exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise UsageError(f"{path} is not a promptlib results file")
-    return data
+    try:  # through the typed contract: a doctored or foreign file is refused here, older names are read
+        return RunResult.from_json(data).to_json()
+    except ValueError as exc:
+        raise UsageError(f"{one_line(exc)}; re-download the run", path=path) from None
 
 
 def prune_runs(runs_root: Path, *, keep: int | None, older_than_days: float | None) -> list[Path]:
