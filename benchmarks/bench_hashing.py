@@ -68,7 +68,7 @@ default_deployment: local
 deployments:
   local:
     kind: emulator
-    model: gpt-image-1.5
+    model: gpt-image-2
     variance: 0.1
 """
 TEMPLATE = """\

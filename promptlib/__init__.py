@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from ._pricing import Usage
     from ._rendered import InputImage, RenderedPrompt
     from ._requests import ImageRequest
-    from ._results import GeneratedImage, GenerationResult
+    from ._results import FilteredImage, GeneratedImage, GenerationResult
+    from ._streaming import PartialImage
     from ._templates import PromptTemplate
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "ConfigError",
     "ContentBlocked",
     "ExecutionError",
+    "FilteredImage",
     "GeneratedImage",
     "GenerationResult",
     "GoldenError",
@@ -67,6 +69,7 @@ __all__ = [
     "Library",
     "LockError",
     "MissingEnvironmentVariable",
+    "PartialImage",
     "ProjectNotFound",
     "PromptTemplate",
     "PromptlibError",
@@ -90,12 +93,14 @@ __all__ = [
 
 _LAZY = {
     "Bundle": "._bundle",
+    "FilteredImage": "._results",
     "GeneratedImage": "._results",
     "GenerationResult": "._results",
     "ImageParameters": "._parameters",
     "ImageRequest": "._requests",
     "Usage": "._pricing",
     "InputImage": "._rendered",
+    "PartialImage": "._streaming",
     "Library": "._library",
     "PromptTemplate": "._templates",
     "RenderedPrompt": "._rendered",

@@ -19,7 +19,7 @@ from typing import Any
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._pricing import Usage
 from ._requests import ImageRequest
-from ._results import GeneratedImage, GenerationResult
+from ._results import FilteredImage, GeneratedImage, GenerationResult
 
 META = "meta.json"
 CACHE_SCHEMA = 1
@@ -33,6 +33,11 @@ class ResultCache:
 
     def _dir(self, request_hash: str) -> Path:
         return self.root / request_hash[:2] / request_hash
+
+    def image_file(self, request_hash: str, index: int, extension: str) -> Path | None:
+        """The cached file of one image of an entry (to share its bytes), or None when there is none."""
+        path = self._dir(request_hash) / f"{index}.{extension}"
+        return path if path.is_file() and (self._dir(request_hash) / META).is_file() else None
 
     def get(self, request: ImageRequest) -> GenerationResult | None:
         """The stored result, or None (missing, unfinished or damaged — damaged entries are removed)."""
@@ -73,6 +78,7 @@ class ResultCache:
             "estimated_cost": result.estimated_cost,
             "usage": result.usage.to_dict() if result.usage else None,
             "images": items,
+            "filtered": [f.to_dict() for f in result.filtered],
             "created_at": time.time(),  # for `cache prune --older-than`; not part of the key
         }
         atomic_write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -106,6 +112,9 @@ def _result(request: ImageRequest, directory: Path, meta: dict[str, Any]) -> Gen
         estimated_cost=float(meta.get("estimated_cost", 0.0)),
         attempts=0,
         cached=True,
+        filtered=tuple(
+            FilteredImage(int(f["index"]), tuple(map(str, f["categories"]))) for f in meta.get("filtered", [])
+        ),
     )
 
 

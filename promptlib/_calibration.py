@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import anyio
 
-from ._compare import calibrate, compare_sample
+from ._compare import MATCHED, calibrate, compare_sample
 from ._eval_cases import select_cases
 from ._evals import golden_store
 from ._hashing import VOTING, fingerprint
@@ -62,7 +62,7 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
         compare_sample("", hashes, manifest.golden_hashes(), manifest.rejected_hashes(), current).verdict
         for hashes in drawn
     ]
-    passed = sum(v in ("exact", "duplicate", "match") for v in verdicts)
+    passed = sum(v in MATCHED for v in verdicts)
     nearest = [min(abs(h["phash"] ^ g["phash"]).bit_count() for _, g in manifest.golden_hashes()) for h in drawn]
     shown = ", ".join(f"{alg} {current.thresholds[alg]}" for alg in VOTING if alg in current.thresholds)
     yield (f"  against the {len(manifest.goldens)} approved golden(s) (thresholds {shown}): "

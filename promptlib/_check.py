@@ -6,6 +6,7 @@ own and failures are collected rather than raised.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,10 @@ from .exceptions import PromptlibError
 
 @dataclass
 class CheckReport:
-    """What `check` found; ``ok`` when nothing."""
+    """What `check` found; ``ok`` when no problems (warnings do not fail it)."""
 
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     templates: int = 0
     partials: int = 0
     suites: int = 0
@@ -45,13 +47,22 @@ class CheckReport:
             "problems": [
                 {"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.problems
             ],
+            "warnings": [
+                {"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.warnings
+            ],
         }
 
 
-def check_project(library: Library) -> CheckReport:
+def check_project(library: Library, today: datetime.date | None = None) -> CheckReport:
+    """Every problem (and warning) in the project; ``today`` decides which models are near retirement."""
+    from ._check_models import deprecation_warnings, model_problems, model_warnings
+
     report = CheckReport()
     _check_deployments(library, report)
     loaded = _check_templates(library, report)
+    report.problems.extend(model_problems(library, loaded))
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    report.warnings.extend(model_warnings(library.settings, library, today) + deprecation_warnings(loaded))
     _check_partials(library, report)
     _check_lock(library, loaded, report)
     _check_suites(library, report, broken=set(library.ids()) - set(loaded))

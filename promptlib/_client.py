@@ -7,6 +7,12 @@ AIMD) and requests-per-minute pacing, retries what is worth retrying (408, 409,
 ``retry-after-ms`` / ``Retry-After`` when the service says so — within the run's
 retry budget, and turns every failure into an ExecutionError carrying
 deployment, status, attempts and request id.
+
+A read timeout is different from the other failures: the request arrived and
+the service may be generating — and billing — the image still, so it is retried
+once at most (against the run's retry budget, and counted in the run's summary);
+the default read timeout is the openai SDK's 600 s, so a slow high-quality image
+is waited for rather than paid for twice. Streaming lives in `_streaming`.
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import stamina
@@ -28,12 +34,17 @@ from ._pricing import cost_usd, estimate_usage
 from ._ratelimit import RequestPacer, pacer_for
 from ._redact import redact
 from ._requests import ImageRequest
-from ._responses import RetryableError, decode_images, error_for_status, retry_after_seconds
+from ._responses import Decoded, RetryableError, decode_images, error_for_status, retry_after_seconds
 from ._results import GenerationResult
 from .deployments.base import Endpoint
 from .exceptions import AuthenticationFailed, ExecutionError
 
+if TYPE_CHECKING:
+    from ._streaming import StreamEvent
+
 log = logging.getLogger("promptlib.http")
+#: Read timeouts one call may retry: the first may be a slow image, a second means something is wrong.
+READ_TIMEOUT_RETRIES = 1
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class RetryPolicy:
     """How hard to try: attempts and total time, exponential backoff with jitter otherwise."""
 
     attempts: int = 6
-    timeout: float = 600.0
+    timeout: float = 1800.0  # all attempts together: room for a read timeout (600 s) and its one retry
     wait_initial: float = 0.5
     wait_max: float = 30.0
     wait_jitter: float = 1.0
@@ -68,16 +79,16 @@ class ImagesClient:
 
     # -- building and interpreting -------------------------------------------------
 
-    def _request_kwargs(self, request: ImageRequest) -> dict[str, Any]:
+    def _request_kwargs(self, request: ImageRequest, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         self.endpoint.check_parameters(request.parameters, request.operation)
-        fields: dict[str, Any] = {"prompt": request.prompt, **request.parameters.to_wire()}
+        fields: dict[str, Any] = {"prompt": request.prompt, **request.parameters.to_wire(), **(extra or {})}
         if self.endpoint.body_model is not None:
             fields["model"] = self.endpoint.body_model
         kwargs: dict[str, Any] = {"params": self.endpoint.params(request.operation)}
         if request.operation == "generate":
             kwargs["json"] = fields
             return kwargs
-        kwargs["data"] = {k: str(v) for k, v in fields.items()}
+        kwargs["data"] = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in fields.items()}
         kwargs["files"] = _edit_files(request)
         return kwargs
 
@@ -87,20 +98,29 @@ class ImagesClient:
         request_id = _request_id(response)
         if response.status_code != 200:
             raise error_for_status(self.endpoint, response, request_id, self.retry.max_retry_after)
-        images, usage = decode_images(self.endpoint, response, request_id)
-        estimate = estimate_usage(request.prompt, request.parameters, len(request.images))
+        return self.finish(request, decode_images(self.endpoint, response, request_id), request_id, started, attempts)
+
+    def finish(
+        self, request: ImageRequest, decoded: Decoded, request_id: str | None, started: float, attempts: int,
+        partial_images: int = 0,
+    ) -> GenerationResult:  # fmt: skip
+        """The result of a call, streamed or not: costed by the service's usage, else by the estimate."""
+        spec = self.endpoint.capabilities
+        counts = spec.entry.output_tokens if spec is not None else None
+        estimate = estimate_usage(request.prompt, request.parameters, len(request.images), counts, partial_images)
         model = self.endpoint.model
         return GenerationResult(
             request=request,
-            images=images,
+            images=decoded.images,
             deployment=self.endpoint.name,
             model=model,
-            usage=usage,
+            usage=decoded.usage,
             request_id=request_id,
             latency_s=time.perf_counter() - started,
-            cost=cost_usd(model, usage or estimate, self.endpoint.price),
+            cost=cost_usd(model, decoded.usage or estimate, self.endpoint.price),
             estimated_cost=cost_usd(model, estimate, self.endpoint.price),
             attempts=attempts,
+            filtered=decoded.filtered,
         )
 
     def _transport_error(self, exc: httpx.TransportError | httpx.DecodingError) -> RetryableError:
@@ -108,6 +128,9 @@ class ImagesClient:
         detail = redact(str(exc)) or "no details"
         # A body that fails to decompress is garbled on the way, like truncated JSON: worth another attempt.
         garbled = isinstance(exc, httpx.DecodingError)
+        if isinstance(exc, httpx.ReadTimeout):
+            message = f"no answer within the read timeout ({self.endpoint.timeout:g} s): {what}: {detail}"
+            return RetryableError(ExecutionError(message, deployment=self.endpoint.name), None, read_timeout=True)
         problem = "the response body is garbled" if garbled else "cannot reach the deployment"
         return RetryableError(ExecutionError(f"{problem}: {what}: {detail}", deployment=self.endpoint.name), None)
 
@@ -143,8 +166,22 @@ class ImagesClient:
         elif response.status_code < 300:
             self.limiter.succeeded()
 
-    def _before_retry(self, exc: RetryableError, attempt: int, budget: RetryBudget | None) -> None:
-        """Take a retry from the run's budget; when it is spent, fail now with the reason."""
+    def _before_retry(
+        self, exc: RetryableError, attempt: int, budget: RetryBudget | None, tally: CallTally | None, timeouts: int
+    ) -> None:
+        """Take a retry from the run's budget; when it is spent, or a read timeout repeats, fail now and say why.
+
+        ``timeouts`` counts this call's read timeouts so far, this one included.
+        """
+        if exc.read_timeout and tally is not None:
+            tally.read_timeouts += 1
+        if exc.read_timeout and timeouts > READ_TIMEOUT_RETRIES and attempt < self.retry.attempts:
+            err = exc.final(attempt)
+            raise type(err)(
+                f"{err.reason}; not retried again: a request that timed out may still be generated and billed, "
+                "so promptlib retries a read timeout once (raise `timeout:` in promptlib.yaml for slower images)",
+                deployment=err.deployment, status=err.status, request_id=err.request_id, attempts=attempt,
+            ) from None
         if budget is None or attempt >= self.retry.attempts or budget.spend():
             return
         err = exc.final(attempt)
@@ -190,7 +227,7 @@ class ImagesClient:
         url = self.endpoint.url(request.operation)
         budget, tally = self._admit()
         started = time.perf_counter()
-        attempt_no = 0
+        attempt_no = timeouts = 0
         try:
             for attempt in self._retrying():
                 with attempt:
@@ -205,7 +242,8 @@ class ImagesClient:
                         self._observe(response, epoch, tally)
                         return self._result(request, response, started, attempt_no)
                     except RetryableError as exc:
-                        self._before_retry(exc, attempt_no, budget)
+                        timeouts += exc.read_timeout
+                        self._before_retry(exc, attempt_no, budget, tally, timeouts)
                         raise
         except RetryableError as exc:
             raise exc.final(attempt_no) from None
@@ -221,6 +259,18 @@ class ImagesClient:
             raise self._no_token(exc) from exc
         self._log(response, t0, attempt)
         return response
+
+    def stream(self, request: ImageRequest, partial_images: int = 2) -> Iterator[StreamEvent]:
+        """Send ``request`` with ``stream: true``: partial images as they arrive, then the GenerationResult."""
+        from ._streaming import stream_request
+
+        return stream_request(self, request, partial_images)
+
+    def astream(self, request: ImageRequest, partial_images: int = 2) -> AsyncIterator[StreamEvent]:
+        """Async :meth:`stream`."""
+        from ._streaming import astream_request
+
+        return astream_request(self, request, partial_images)
 
     def close(self) -> None:
         with self._sync_lock:
@@ -246,7 +296,7 @@ class ImagesClient:
         url = self.endpoint.url(request.operation)
         budget, tally = self._admit()
         started = time.perf_counter()
-        attempt_no = 0
+        attempt_no = timeouts = 0
         try:
             async for attempt in self._retrying():
                 with attempt:
@@ -261,7 +311,8 @@ class ImagesClient:
                         self._observe(response, epoch, tally)
                         return self._result(request, response, started, attempt_no)
                     except RetryableError as exc:
-                        self._before_retry(exc, attempt_no, budget)
+                        timeouts += exc.read_timeout
+                        self._before_retry(exc, attempt_no, budget, tally, timeouts)
                         raise
         except RetryableError as exc:
             raise exc.final(attempt_no) from None

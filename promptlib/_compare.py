@@ -30,7 +30,20 @@ CAP = {alg: NATURAL_CROSS_P5[alg] - SEPARATION for alg in NATURAL_CROSS_P5}
 COLORHASH_WARN = 6
 MIN_CROSS_SAMPLES = 20
 
-SampleVerdict = Literal["exact", "duplicate", "match", "miss", "rejected-dup", "degenerate", "unchecked"]
+SampleVerdict = Literal["identical", "near-identical", "match", "miss", "looks-rejected", "blank", "unchecked"]
+#: Verdicts that count towards m-of-K: the one place that says so.
+MATCHED: frozenset[str] = frozenset({"identical", "near-identical", "match"})
+#: Samples approve leaves out unless named: blank output, and look-alikes of a rejected image.
+NOT_APPROVED_BY_DEFAULT: frozenset[str] = frozenset({"blank", "looks-rejected"})
+#: The names runs made before promptlib 0.2 used (downloaded run directories may still have them).
+LEGACY_VERDICTS = {"exact": "identical", "duplicate": "near-identical", "rejected-dup": "looks-rejected",
+                   "degenerate": "blank"}
+
+
+def verdict_of(name: object) -> str:
+    """A verdict as this version names it (old run directories use the legacy names)."""
+    text = str(name)
+    return LEGACY_VERDICTS.get(text, text)
 Hashes = dict[str, int]
 
 
@@ -115,7 +128,7 @@ class SampleComparison:
 
     @property
     def matched(self) -> bool:
-        return self.verdict in ("exact", "duplicate", "match")
+        return self.verdict in MATCHED
 
 
 def compare_sample(
@@ -126,12 +139,12 @@ def compare_sample(
     calibration: Calibration,
     degenerate: str | None = None,
 ) -> SampleComparison:
-    """Verdict for one sample: degenerate, rejected look-alike, exact, duplicate, match or miss."""
+    """Verdict for one sample: blank, looks-rejected, identical, near-identical, match or miss (or unchecked)."""
     if degenerate:
-        return SampleComparison("degenerate", note=degenerate)
+        return SampleComparison("blank", note=degenerate)
     for rejected_sha, rejected_hashes, reason in rejected:
         if rejected_sha == sha256 or _votes(hashes, rejected_hashes, DUPLICATE) >= 2:
-            return SampleComparison("rejected-dup", note=f"looks like a rejected image: {reason}")
+            return SampleComparison("looks-rejected", note=f"looks like a rejected image: {reason}")
     if not goldens:
         return SampleComparison("unchecked", note="no goldens")
     # The golden with the same bytes, if any (two goldens can share hashes: a re-encode); else the closest.
@@ -145,9 +158,9 @@ def compare_sample(
     if dists.get("colorhash", 0) > COLORHASH_WARN:
         note = f"palette drift: colorhash distance {dists['colorhash']}"
     if golden_sha == sha256:
-        return SampleComparison("exact", best, dists, 3, note)
+        return SampleComparison("identical", best, dists, 3, note)
     if _votes(hashes, golden_hashes, DUPLICATE) >= 2:
-        return SampleComparison("duplicate", best, dists, votes, note)
+        return SampleComparison("near-identical", best, dists, votes, note)
     if calibration.sensitivity == "low":
         return SampleComparison("unchecked", best, dists, votes, "low sensitivity: hashes cannot judge this case")
     return SampleComparison("match" if votes >= 2 else "miss", best, dists, votes, note)

@@ -9,18 +9,21 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from ._bounded import ReadRefused, read_text
-from ._problems import validate_document
+from ._capabilities import ModelEntry
+from ._problems import Problem, raise_problems, validate_document
 from ._redact import register_secret
 from ._yaml import YamlDocument, parse_yaml
 from .exceptions import ConfigError, MissingEnvironmentVariable, ProjectNotFound, UnknownDeployment
 
 if TYPE_CHECKING:
+    from ._model_table import ModelSpec, ModelTable
     from ._pricing import Price
     from .emulator import FaultConfig
 
@@ -30,7 +33,9 @@ DEPLOYMENT_ENV = "PROMPTLIB_DEPLOYMENT"
 TRUSTED_CONFIG_ENV = "PROMPTLIB_TRUSTED_CONFIG"
 DEFAULT_API_VERSION = "2025-04-01-preview"
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
-Model = Literal["gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"]
+#: Any model name: what a model accepts comes from the model table (`promptlib models`), not from this type.
+Model = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+DEFAULT_EMULATOR_MODEL = "gpt-image-2"
 
 _WHOLE_ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 #: Fields whose value may be an environment reference; everything else is taken literally.
@@ -93,7 +98,9 @@ class _Limits(BaseModel):
         return value
     max_concurrency: int = Field(4, ge=1, le=64)
     requests_per_minute: int | None = Field(None, ge=1)
-    timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
+    timeout: float = Field(
+        600.0, gt=0, description="Seconds to wait for one response (the openai SDK's default: images can be slow)."
+    )
     prices: Prices | None = Field(None, description="USD per 1M tokens; default: the model's list prices.")
 
     def output_identity(self) -> dict[str, object]:
@@ -101,7 +108,7 @@ class _Limits(BaseModel):
         return {}
 
 
-FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow"]
+FaultName = Literal["429", "500", "503", "drop", "badjson", "truncate", "slow", "filter"]
 
 
 class EmulatorFaults(BaseModel):
@@ -148,7 +155,7 @@ class EmulatorDeployment(_Limits):
     """The built-in emulator: in-process, no network, no key."""
 
     kind: Literal["emulator"]
-    model: Model = "gpt-image-1.5"
+    model: Model = DEFAULT_EMULATOR_MODEL
     variance: float = Field(0.0, ge=0, le=1, description="How much repeated samples differ.")
     seed: int | None = None
     block: list[str] = Field(default_factory=list, description="Terms the emulated safety system refuses.")
@@ -199,6 +206,9 @@ class ProjectConfig(BaseModel):
     evals: str = "evals"
     default_deployment: str = "local"
     deployments: dict[str, DeploymentConfig] = Field(default_factory=dict)
+    models: dict[Model, ModelEntry] = Field(
+        default_factory=dict, description="Add models promptlib does not know, or override its table's entries."
+    )
 
     @field_validator("prompts", "evals")
     @classmethod
@@ -270,10 +280,23 @@ class Settings:
                 f"no deployment named {name!r}; promptlib.yaml defines: {known}", path=self.config_path
             ) from None
 
+    @cached_property
+    def models(self) -> ModelTable:
+        """promptlib's model table with this project's ``models:`` laid over it."""
+        from ._model_table import shipped_table
+
+        return shipped_table().with_overrides(self.config.models)
+
+    def model_spec(self, name: str) -> ModelSpec | None:
+        """What the deployment's model accepts (None: a model neither the table nor ``models:`` knows)."""
+        return self.models.get(self.deployment(name).model)
+
     def price(self, name: str) -> Price | None:
-        """The deployment's ``prices:`` override, or None for its model's list prices."""
+        """The deployment's ``prices:`` override, else its model's prices from the table (None: unknown model)."""
+        from ._pricing import model_price
+
         prices = self.deployment(name).prices
-        return prices.to_price() if prices is not None else None
+        return prices.to_price() if prices is not None else model_price(self.model_spec(name))
 
     def resolve(self, deployment: str, value: str) -> str:
         """The value of an endpoint field: literal, or the environment variable ``${env:NAME}`` names.
@@ -331,11 +354,24 @@ def _parse_config(text: str, path: Path) -> tuple[ProjectConfig, YamlDocument | 
         return ProjectConfig(), None  # empty: all defaults
     doc = parse_yaml(text, path, error=ConfigError)
     config: ProjectConfig = validate_document(ProjectConfig, doc, ConfigError, "promptlib.yaml")
+    _check_models(config, doc)
     return config, doc
 
 
+def _check_models(config: ProjectConfig, doc: YamlDocument) -> None:
+    """``models:`` entries must resolve (``extends`` a known model, no cycle): one line naming the entry."""
+    from ._model_table import ModelTableError, shipped_table
+
+    try:
+        shipped_table().with_overrides(config.models)
+    except ModelTableError as exc:
+        line = doc.line_of(("models", exc.model, "extends")) or doc.line_of(("models", exc.model))
+        raise_problems(ConfigError, [Problem(doc.path, line, f"models.{exc.model}.{exc}")])
+
+
 def _pin_deployments(settings: Settings, ref: str) -> Settings:
-    """The deployments of promptlib.yaml at ``ref`` in place of the working tree's (a PR cannot redirect them)."""
+    """The deployments (and model prices) of promptlib.yaml at ``ref`` in place of the working tree's: a PR
+    cannot redirect them, nor lower the prices a budget is checked against."""
     from ._git import Git
 
     assert settings.config_path is not None
@@ -353,10 +389,12 @@ def _pin_deployments(settings: Settings, ref: str) -> Settings:
         raise ConfigError(f"{TRUSTED_CONFIG_ENV}={ref}: {relative} does not exist at that commit; merge a "
                           f"{CONFIG_FILE} into {ref} first", path=settings.config_path)
     trusted, doc = _parse_config(text, Path(f"{ref}:{relative}"))
-    pinned = settings.config.model_copy(
-        update={"deployments": dict(trusted.deployments), "default_deployment": trusted.default_deployment}
-    )
+    pinned = settings.config.model_copy(update={
+        "deployments": dict(trusted.deployments), "default_deployment": trusted.default_deployment,
+        "models": dict(trusted.models),
+    })  # fmt: skip
     differ = (trusted.deployments != settings.config.deployments
-              or trusted.default_deployment != settings.config.default_deployment)
+              or trusted.default_deployment != settings.config.default_deployment
+              or trusted.models != settings.config.models)  # fmt: skip
     return Settings(root=settings.root, config=pinned, config_path=settings.config_path, document=doc,
                     trusted_ref=ref, deployments_differ=differ)

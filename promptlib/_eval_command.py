@@ -18,7 +18,7 @@ from ._evals import EvalOptions, result_cache, run_cases
 from ._library import Library
 from ._problems import Problem
 from ._reports import REPORT, SUMMARY, write_reports
-from ._runs import RunDirectory, mark_latest
+from ._runs import RunDirectory, disk_usage, mark_latest
 from .deployments import check_deployment
 from .exceptions import MissingEnvironmentVariable, PromptlibError, UnknownDeployment
 
@@ -53,6 +53,7 @@ def execute(
         return await run_cases(library, cases, run, options, full_run=full_run, progress=progress)
 
     result = anyio.run(main)
+    result.disk_bytes, result.shared_bytes = disk_usage(run.path)
     result.changed_since = changed_since
     result.suite_errors = [suite_error(suite, problem, library) for suite, problem in suite_problems]
     data = write_reports(run, result)

@@ -28,6 +28,8 @@ class SampleResult:
     note: str = ""
     failures: list[str] = field(default_factory=list)
     cached: bool = False
+    # Edits: the share of pixels outside the mask that stayed put, {"unchanged": 0.998, "tolerance": 12}
+    outside_mask: dict[str, float] | None = None
 
 
 @dataclass
@@ -61,7 +63,9 @@ class CaseResult:
     tokens: int = 0
     retries: int = 0  # attempts beyond the first, over all the case's requests
     rate_limited: int = 0  # of those attempts, how many were answered 429
+    read_timeouts: int = 0  # attempts that got no answer in time (each retried once at most: it may be billed)
     warnings: list[str] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # an edit's image(s) and mask, copied into the run
     suite_path: str | None = None  # the suite file (relative to the project) and the line of the case's entry
     line: int | None = None
 
@@ -86,6 +90,10 @@ class RunResult:
     # Suite entries that yield no runnable case (unreadable suite, from_examples typo, a case id used twice):
     # {"suite", "path", "line", "message"}; each counts as an error.
     suite_errors: list[dict[str, Any]] = field(default_factory=list)
+    # Emulator deployments the run used, and the model each stands in for: their costs are estimates, not bills.
+    emulated: dict[str, str] = field(default_factory=dict)
+    disk_bytes: int = 0  # what the run directory holds of its own
+    shared_bytes: int = 0  # ... and shares by hard link with the cache, the goldens and other runs
     wall_time_s: float = 0.0
     promptlib_version: str = ""
     # For `eval --changed-since`: the revision, what was skipped and, per changed template, the rendered-prompt
@@ -109,12 +117,15 @@ class RunResult:
             "requests": sum(c.requests for c in self.cases),
             "retries": sum(c.retries for c in self.cases),
             "rate_limited": sum(c.rate_limited for c in self.cases),
+            "read_timeouts": sum(c.read_timeouts for c in self.cases),
             "cache_hits": sum(c.cache_hits for c in self.cases),
             "images": sum(len(c.samples) for c in self.cases),
             "tokens": sum(c.tokens for c in self.cases),
             "cost_usd": round(sum(c.cost for c in self.cases), 6),
             "estimated_cost_usd": round(sum(c.estimated_cost for c in self.cases), 6),
             "wall_time_s": round(self.wall_time_s, 3),
+            "disk_bytes": self.disk_bytes,
+            "shared_bytes": self.shared_bytes,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +144,7 @@ class RunResult:
             "unused_goldens": self.unused_goldens,
             "warnings": self.warnings,
             "suite_errors": self.suite_errors,
+            "emulated": self.emulated,
             "changed_since": self.changed_since,
             "cases": [c.to_dict() for c in ordered],
         }

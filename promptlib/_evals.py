@@ -11,35 +11,34 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
 
-from ._atomic import atomic_write_bytes
 from ._budget import BUDGET_MESSAGE, Budget, BudgetExhausted, request_cost
 from ._cache import ResultCache, write_failure
 from ._client import ImagesClient
-from ._compare import Calibration, Policy, SampleComparison, compare_sample
+from ._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
 from ._eval_cases import EvalCase
 from ._eval_results import CaseResult, RunResult, SampleResult
-from ._expectations import expectation_failures
+from ._expectations import PIXEL_TOLERANCE, expectation_failures, unchanged_outside_mask
 from ._fingerprints import FingerprintCache
 from ._goldens import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
 from ._hashing import ImageFingerprint, fingerprint, spec
+from ._image_files import ImageRefused, header
 from ._library import Library
 from ._limits import CallTally, RetryBudget, call_tally, retry_budget
 from ._redact import redact
 from ._rendered import RenderedPrompt
 from ._requests import ImageRequest
 from ._results import GeneratedImage, GenerationResult
-from ._runs import RunDirectory
+from ._runs import RunDirectory, place
 from ._safe_text import shell_command
 from ._suites import GOLDENS_DIR
 from .exceptions import ContentBlocked, GoldenError, PromptlibError
@@ -94,14 +93,20 @@ class _Context:
         failed = self.cache_error or self.fingerprints.write_error
         return [write_failure(failed)] if failed is not None else []
 
-    async def sample_fingerprint(self, image: GeneratedImage, path: Path) -> ImageFingerprint:
-        """Write the sample into the run (no fsync: runs are disposable) and fingerprint it, off the loop."""
+    async def sample_fingerprint(
+        self, image: GeneratedImage, path: Path, request: ImageRequest
+    ) -> tuple[ImageFingerprint, float | None]:
+        """Put the sample into the run (a hard link to its cache entry when there is one: runs share bytes;
+        no fsync: runs are disposable), fingerprint it and, for an edit, measure what stayed outside the mask:
+        all off the event loop, so decoding never stalls the requests in flight."""
 
-        def work() -> ImageFingerprint:
-            atomic_write_bytes(path, image.data, durable=False)
-            if self.options.cache == "off":  # --no-cache: nothing read from or written to .promptlib/cache
-                return fingerprint(image.data)
-            return self.fingerprints.fingerprint(image.data, image.sha256)
+        def work() -> tuple[ImageFingerprint, float | None]:
+            off = self.options.cache == "off"
+            cached = None if off else self.cache.image_file(request.request_hash, image.index, image.extension)
+            place(path, source=cached, data=image.data)
+            # --no-cache: nothing read from or written to .promptlib/cache
+            fp = fingerprint(image.data) if off else self.fingerprints.fingerprint(image.data, image.sha256)
+            return fp, unchanged_outside_mask(image, request) if request.operation == "edit" else None
 
         return await anyio.to_thread.run_sync(work, limiter=self.cpu)
 
@@ -161,6 +166,8 @@ async def run_cases(
         cases=results,
         unused_goldens=unused,
         warnings=ctx.warnings(),
+        emulated={name: library.settings.deployment(name).model for name in sorted({r.deployment for r in results
+                  if r.deployment}) if library.settings.deployment(name).kind == "emulator"},
         wall_time_s=time.perf_counter() - started,
         promptlib_version=version("promptlib"),
     )
@@ -177,6 +184,7 @@ class _CaseRun:
             k = ctx.options.samples
             policy = Policy(samples=k, min_matches=min(policy.min_matches, k), max_samples=max(policy.max_samples, k))
         self.policy = policy
+        self.filtered: list[str] = []  # notes on images the output filter removed from otherwise good answers
         self.result = CaseResult(
             suite=case.suite,
             case=case.id,
@@ -205,6 +213,7 @@ class _CaseRun:
         result.version, result.content_hash = rendered.version, rendered.content_hash
         result.operation, result.prompt = rendered.operation, rendered.prompt
         result.parameters = rendered.parameters.to_wire()
+        result.inputs = self._copy_inputs(rendered)
         settings = self.ctx.library.settings
         name = settings.deployment_name(self.ctx.options.deployment, case.deployment or rendered.deployment)
         client = self.ctx.client(name)
@@ -271,15 +280,18 @@ class _CaseRun:
             self.result.retries += tally.retries
             self.result.requests += 1 if tally.attempts else 0  # sent, whatever came back (a 400 counts too)
             self.result.rate_limited += tally.rate_limited
+            self.result.read_timeouts += tally.read_timeouts
         if generation.cached:
             log.info(
                 "%s cache hit %s (%d images)", client.endpoint.name, request.request_hash[:12], len(generation.images)
             )
+        if generation.filtered:
+            self.filtered.append(_filtered_note(generation))
         for image in generation.images:
             index = start + image.index
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
-            fp = await self.ctx.sample_fingerprint(image, path)
-            self._record(index, path, image, fp, request, manifest, calibration, generation.cached)
+            fp, unchanged = await self.ctx.sample_fingerprint(image, path, request)
+            self._record(index, path, image, fp, request, manifest, calibration, generation.cached, unchanged)
 
     async def _fetch(self, client: ImagesClient, request: ImageRequest) -> GenerationResult:
         cache, mode, result = self.ctx.cache, self.ctx.options.cache, self.result
@@ -321,6 +333,7 @@ class _CaseRun:
         manifest: CaseManifest | None,
         calibration: Calibration | None,
         cached: bool,
+        unchanged: float | None = None,
     ) -> None:
         comparison = SampleComparison("unchecked", note="no goldens")
         if manifest is not None and calibration is not None:
@@ -333,7 +346,7 @@ class _CaseRun:
                 fp.degenerate_reason,
             )
         elif fp.degenerate_reason:
-            comparison = SampleComparison("degenerate", note=fp.degenerate_reason)
+            comparison = SampleComparison("blank", note=fp.degenerate_reason)
         nearest = None
         if manifest is not None and comparison.nearest is not None:
             golden = manifest.goldens[comparison.nearest]
@@ -353,11 +366,28 @@ class _CaseRun:
                 distances=comparison.distances,
                 votes=comparison.votes,
                 note=comparison.note,
-                failures=expectation_failures(self.case.expect, image, request, fp.transparent),
+                failures=expectation_failures(self.case.expect, image, request, fp.transparent, unchanged),
                 cached=cached,
+                outside_mask=None if unchanged is None else {"unchanged": round(unchanged, 4),
+                                                             "tolerance": PIXEL_TOLERANCE},
             )
         )
         self.result.samples.sort(key=lambda s: s.index)
+
+    def _copy_inputs(self, rendered: RenderedPrompt) -> list[dict[str, Any]]:
+        """An edit's image(s) and mask, into the run beside its samples: "did it keep the product?" needs them."""
+        inputs = []
+        for image in rendered.images:
+            try:
+                found = header(image.data)
+            except ImageRefused:
+                continue
+            target = self.ctx.run.input_path(self.case.suite, self.case.id, image.name, "jpg" if found.format ==
+                                             "jpeg" else found.format)
+            place(target, data=image.data)  # a copy: project files can be edited in place, goldens cannot
+            inputs.append({"name": image.name, "role": image.role, "file": self.ctx.run.relative(target),
+                           "width": found.width, "height": found.height})
+        return inputs
 
     def _note_goldens(self, manifest: CaseManifest, rendered: RenderedPrompt) -> None:
         result, run = self.result, self.ctx.run
@@ -366,8 +396,7 @@ class _CaseRun:
         for golden in manifest.goldens:
             source = self.ctx.store.image_path(self.case.suite, self.case.id, golden)
             target = run.golden_copy_path(self.case.suite, self.case.id, golden.file)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            place(target, source=source)  # goldens are never rewritten in place: the run shares their bytes
             result.goldens.append(
                 {
                     "file": run.relative(target),
@@ -388,7 +417,7 @@ class _CaseRun:
 
     def _decide(self) -> Literal["pass", "fail", "top-up"]:
         samples = self.result.samples
-        matches = sum(s.verdict in ("exact", "duplicate", "match") for s in samples)
+        matches = sum(s.verdict in MATCHED for s in samples)
         self.result.matches, self.result.drawn = matches, len(samples)
         if self.result.sensitivity == "low" or not self.result.goldens:
             return "pass"
@@ -397,10 +426,11 @@ class _CaseRun:
     def _conclude(self, manifest: CaseManifest | None, calibration: Calibration | None) -> None:
         result = self.result
         decision = self._decide()
-        degenerate = [s for s in result.samples if s.verdict == "degenerate"]
-        rejected = [s for s in result.samples if s.verdict == "rejected-dup"]
+        degenerate = [s for s in result.samples if s.verdict == "blank"]
+        rejected = [s for s in result.samples if s.verdict == "looks-rejected"]
         failures = sorted({f for s in result.samples for f in s.failures})
-        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")})
+        result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")}
+                                 | set(self.filtered))  # fmt: skip
         changed = result.changed_since_approval
         suffix = ""
         if changed and changed["from_version"] != changed["to_version"]:
@@ -445,3 +475,12 @@ def _relative(path: Path | None, root: Path) -> str | None:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _filtered_note(generation: GenerationResult) -> str:
+    """Say that the output filter removed some of a request's images; the case is judged on the rest."""
+    categories = sorted({c for f in generation.filtered for c in f.categories})
+    why = f" ({', '.join(categories)})" if categories else ""
+    total = len(generation.images) + len(generation.filtered)
+    return (f"the output filter removed {len(generation.filtered)} of {total} images{why}; the case is judged on "
+            "the others")  # fmt: skip

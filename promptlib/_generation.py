@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from ._client import ImagesClient
+from ._parameters import ImageParameters
 from ._requests import ImageRequest
 from .deployments import endpoint_for
+from .exceptions import UsageError
 
 if TYPE_CHECKING:
     from ._library import Library
@@ -42,11 +48,29 @@ class ClientPool:
 
 
 def prepare(
-    library: Library, template_id: str, variables: dict[str, Any], deployment: str | None
+    library: Library, template_id: str, variables: dict[str, Any], deployment: str | None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> tuple[ImagesClient, ImageRequest]:
-    """Render, pick the deployment (argument > PROMPTLIB_DEPLOYMENT > template > default), build the request."""
+    """Render, pick the deployment (argument > PROMPTLIB_DEPLOYMENT > template > default), build the request.
+
+    ``parameters`` overrides the template's for this call only (``{"n": 2, "size": "1024x1536"}``): checked
+    like the template's own, and part of the request hash, so the cache never confuses the two.
+    """
     rendered = library.render(template_id, **variables)
+    if parameters:
+        rendered = replace(rendered, parameters=overridden(rendered, parameters))
     return prepare_rendered(library, rendered, deployment)
+
+
+def overridden(rendered: RenderedPrompt, overrides: Mapping[str, Any]) -> ImageParameters:
+    """The template's parameters with ``overrides`` applied, validated as a template's are."""
+    try:
+        return ImageParameters.model_validate({**rendered.parameters.to_wire(), **dict(overrides)})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "parameters"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"{rendered.template_id}: parameters override {where}: {message}") from None
 
 
 def prepare_rendered(

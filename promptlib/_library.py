@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._bundle import Bundle
     from ._generation import ClientPool
     from ._results import GenerationResult
+    from ._streaming import StreamEvent
 
 TEMPLATE_SUFFIX = ".yaml"
 
@@ -113,21 +114,53 @@ class Library:
             self._clients = ClientPool(self)
         return self._clients
 
-    def generate(self, template_id: str, /, *, deployment: str | None = None, **variables: Any) -> GenerationResult:
-        """Render and run a template on a named deployment (default: the project's)."""
+    def generate(
+        self, template_id: str, /, *, deployment: str | None = None, parameters: Mapping[str, Any] | None = None,
+        **variables: Any,
+    ) -> GenerationResult:
+        """Render and run a template on a named deployment (default: the project's).
+
+        ``parameters`` overrides the template's image parameters for this call (``{"n": 2, "quality": "low"}``).
+        """
         from ._generation import prepare
 
-        client, request = prepare(self, template_id, variables, deployment)
+        client, request = prepare(self, template_id, variables, deployment, parameters)
         return client.generate(request)
 
     async def agenerate(
-        self, template_id: str, /, *, deployment: str | None = None, **variables: Any
+        self, template_id: str, /, *, deployment: str | None = None, parameters: Mapping[str, Any] | None = None,
+        **variables: Any,
     ) -> GenerationResult:
         """Async :meth:`generate`; shares the deployment's concurrency limit with sync calls."""
         from ._generation import prepare
 
-        client, request = prepare(self, template_id, variables, deployment)
+        client, request = prepare(self, template_id, variables, deployment, parameters)
         return await client.agenerate(request)
+
+    def stream(
+        self, template_id: str, /, *, partial_images: int = 2, deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None, **variables: Any,
+    ) -> Iterator[StreamEvent]:
+        """Render and stream a template: ``PartialImage`` events as they arrive, then the ``GenerationResult``.
+
+        The final result is the one :meth:`generate` would return (same request hash and costing).
+        ``partial_images`` is 0 to 3; the template must make one image (``n: 1``).
+        """
+        from ._generation import prepare
+
+        client, request = prepare(self, template_id, variables, deployment, parameters)
+        return client.stream(request, partial_images)
+
+    async def astream(
+        self, template_id: str, /, *, partial_images: int = 2, deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None, **variables: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        """Async :meth:`stream`: ``async for event in lib.astream(...)``."""
+        from ._generation import prepare
+
+        client, request = prepare(self, template_id, variables, deployment, parameters)
+        async for event in client.astream(request, partial_images):
+            yield event
 
     def close(self) -> None:
         """Close HTTP connections (sync side); also done by ``with Library.load() as lib``."""

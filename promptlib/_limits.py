@@ -178,10 +178,11 @@ class RetryBudget:
 
 @dataclass
 class CallTally:
-    """What one logical request cost in HTTP terms: attempts sent and 429s received."""
+    """What one logical request cost in HTTP terms: attempts sent, 429s received, read timeouts."""
 
     attempts: int = 0
     rate_limited: int = 0
+    read_timeouts: int = 0  # attempts that got no answer within the read timeout (retried at most once)
 
     @property
     def retries(self) -> int:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ._atomic import atomic_write_text
+from ._requests import ImageRequest
 from ._results import GenerationResult
 
 
@@ -16,11 +17,16 @@ def output_stem(result: GenerationResult) -> str:
     The suffix is the request hash (rendered prompt, parameters, inputs, deployment, model), so runs of one
     template with other values or on another deployment sit side by side instead of overwriting each other.
     """
-    rendered = result.request.rendered
+    return request_stem(result.request)
+
+
+def request_stem(request: ImageRequest) -> str:
+    """:func:`output_stem` of the result ``request`` will have (streamed partial images are named by it)."""
+    rendered = request.rendered
     if rendered is None:
-        return f"request-{result.request_hash[:12]}"
+        return f"request-{request.request_hash[:12]}"
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", rendered.template_id).strip("-")
-    return f"{slug}-v{rendered.version}-{result.request_hash[:8]}"
+    return f"{slug}-v{rendered.version}-{request.request_hash[:8]}"
 
 
 def write_generation(result: GenerationResult, directory: Path) -> tuple[list[Path], Path]:

@@ -24,9 +24,31 @@ def status_line(counts: dict[str, int]) -> str:
 
 
 def _retry_note(totals: dict[str, Any]) -> str:
-    """Retries and 429s, only when there were any: a flaky deployment should be visible in the PR."""
-    retries, limited = totals.get("retries", 0), totals.get("rate_limited", 0)
-    return f" The service needed {retries} retries ({limited} rate-limited)." if retries or limited else ""
+    """Retries, 429s and read timeouts, only when there were any: a flaky deployment should be visible in the PR
+    (a read timeout may have been billed, and is retried once at most)."""
+    retries, limited, slow = totals.get("retries", 0), totals.get("rate_limited", 0), totals.get("read_timeouts", 0)
+    timeouts = f", {slow} read timeout{'s' if slow != 1 else ''}" if slow else ""
+    return f" The service needed {retries} retries ({limited} rate-limited{timeouts})." if retries or limited else ""
+
+
+def cost_text(results: dict[str, Any]) -> str:
+    """'cost $1.20 (estimated $1.10)', or for emulator runs what the stood-in model would cost: nothing was billed."""
+    totals = results["totals"]
+    emulated = results.get("emulated") or {}
+    if emulated and set(emulated) >= set(results.get("deployments") or []):
+        models = ", ".join(sorted(set(emulated.values())))
+        return f"no cost (emulator; on {models} this would cost about ${totals['estimated_cost_usd']:.2f})"
+    text = f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f})"
+    return text + (f"; of it, emulated deployments {', '.join(sorted(emulated))} billed nothing" if emulated else "")
+
+
+def disk_text(totals: dict[str, Any]) -> str:
+    """', 0.4 MB on disk (14.6 MB more shared with the cache and goldens)': what keeping the run costs."""
+    own, shared = int(totals.get("disk_bytes") or 0), int(totals.get("shared_bytes") or 0)
+    if not own and not shared:
+        return ""
+    more = f" ({shared / 1e6:.1f} MB more shared with the cache and goldens)" if shared else ""
+    return f", {own / 1e6:.1f} MB on disk{more}"
 
 
 def summary_markdown(results: dict[str, Any]) -> str:
@@ -44,8 +66,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
         "",
         f"Run {code_span(run_id)} on {deployments}: {totals['cases']} cases, "
         f"{totals['requests']} requests, {totals['cache_hits']} cache hits, {totals['images']} images, "
-        f"cost ${totals['cost_usd']:.2f} (estimated ${totals['estimated_cost_usd']:.2f}), "
-        f"{totals['wall_time_s']:.1f} s." + _retry_note(totals),
+        f"{cost_text(results)}, {totals['wall_time_s']:.1f} s{disk_text(totals)}." + _retry_note(totals),
     ]
     for warning in results.get("warnings") or []:
         lines += ["", f"⚠️ {markdown(warning)}"]

@@ -58,6 +58,18 @@ def _image_mode(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class FilteredImage:
+    """An image the service's output filter removed from an otherwise good answer (Azure: ``data[i]`` with
+    no image and ``content_filter_results`` marking a category)."""
+
+    index: int
+    categories: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "categories": list(self.categories)}
+
+
+@dataclass(frozen=True)
 class GenerationResult:
     """Images plus the accounting an operator needs: usage, cost, request id, latency."""
 
@@ -72,6 +84,7 @@ class GenerationResult:
     estimated_cost: float = 0.0
     attempts: int = 1
     cached: bool = False
+    filtered: tuple[FilteredImage, ...] = ()  # images the output filter removed; the rest are in `images`
 
     @property
     def request_hash(self) -> str:
@@ -101,4 +114,5 @@ class GenerationResult:
                 {"index": i.index, "format": i.format, "width": i.width, "height": i.height, "sha256": i.sha256}
                 for i in self.images
             ],
+            "filtered": [f.to_dict() for f in self.filtered],
         }

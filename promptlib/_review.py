@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
-from ._compare import nearly_identical
+from ._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
 from ._goldens import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
 from ._hashing import fingerprint
 from ._image_files import ImageRefused, header
@@ -124,7 +124,7 @@ def _candidates(
     if not available:
         raise UsageError(f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
                          f"{one_line(case.get('message'))})")
-    left_out = {i: s for i, s in available.items() if s.get("verdict") in ("degenerate", "rejected-dup")}
+    left_out = {i: s for i, s in available.items() if verdict_of(s.get("verdict")) in NOT_APPROVED_BY_DEFAULT}
     indices = list(samples) or [i for i in available if i not in left_out]
     if not samples and skipped is not None:
         skipped += [f"sample {i}: {one_line(s.get('note') or s.get('verdict'))}" for i, s in left_out.items()]

@@ -7,13 +7,17 @@ they were compared with live beside ``results.json``, ``summary.md`` and
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
+import stat
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_write_text
+from ._atomic import atomic_write_bytes, atomic_write_text
 from ._bounded import RESULTS_LIMIT, ReadRefused, parse_json, read_bytes
 from ._safe_text import one_line
 from .exceptions import UsageError
@@ -44,8 +48,43 @@ class RunDirectory:
     def golden_copy_path(self, suite: str, case: str, file: str) -> Path:
         return self.path / "goldens" / suite / case / file
 
+    def input_path(self, suite: str, case: str, name: str, extension: str) -> Path:
+        return self.path / "inputs" / suite / case / f"{name}.{extension}"
+
     def relative(self, path: Path) -> str:
         return path.relative_to(self.path).as_posix()
+
+
+def place(target: Path, *, source: Path | None = None, data: bytes | None = None) -> None:
+    """Put a file into a run: a hard link to ``source`` when one exists (cache entries and goldens are written
+    once and never changed in place, so runs can share their bytes), else a copy or ``data``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        try:
+            target.unlink(missing_ok=True)
+            os.link(source, target)
+            return
+        except OSError:  # another file system, or links not allowed: copy
+            pass
+    if data is None and source is not None:
+        data = source.read_bytes()
+    if data is None:
+        raise ValueError("place() needs a source or data")
+    atomic_write_bytes(target, data, durable=False)
+
+
+def disk_usage(path: Path) -> tuple[int, int]:
+    """(bytes only this run holds, bytes it shares with the cache, the goldens or other runs by hard link)."""
+    own = shared = 0
+    for file in path.rglob("*"):
+        info = file.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        if info.st_nlink > 1:
+            shared += info.st_size
+        else:
+            own += info.st_size
+    return own, shared
 
 
 def mark_latest(runs_root: Path, run: RunDirectory) -> None:
@@ -79,3 +118,41 @@ def load_results(run_path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise UsageError(f"{path} is not a promptlib results file")
     return data
+
+
+def prune_runs(runs_root: Path, *, keep: int | None, older_than_days: float | None) -> list[Path]:
+    """Delete old run directories: all but the ``keep`` newest and/or those older than ``older_than_days``.
+
+    The latest run is always kept (approve and report default to it). A `pytest-<uid>` folder of one xdist
+    session counts as one run. Only folders that hold a results.json (directly or one level down) are runs:
+    anything else under runs/ is left alone.
+    """
+    if not runs_root.is_dir():
+        return []
+    latest = _latest(runs_root)
+    runs = [d for d in runs_root.iterdir() if d.is_dir() and not d.is_symlink() and _is_run(d)]
+    runs.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    now = time.time()
+    doomed = []
+    for position, directory in enumerate(runs):
+        too_many = keep is not None and position >= keep
+        too_old = older_than_days is not None and now - directory.stat().st_mtime > older_than_days * 86400
+        holds_latest = latest is not None and (latest == directory or directory in latest.parents)
+        if (too_many or too_old) and not holds_latest:
+            doomed.append(directory)
+    for directory in doomed:
+        shutil.rmtree(directory)
+    return doomed
+
+
+def _is_run(directory: Path) -> bool:
+    return (directory / RESULTS).is_file() or any((child / RESULTS).is_file() for child in directory.iterdir()
+                                                   if child.is_dir())
+
+
+def _latest(runs_root: Path) -> Path | None:
+    pointer = runs_root / LATEST
+    try:
+        return Path(pointer.read_text(encoding="utf-8").strip()).resolve()
+    except OSError:
+        return None

@@ -29,8 +29,8 @@ deployments:
   # dev:
   #   kind: azure-openai
   #   endpoint: ${env:AZURE_OPENAI_ENDPOINT}
-  #   deployment: gpt-image-15-dev
-  #   model: gpt-image-1.5
+  #   deployment: gpt-image-2-dev
+  #   model: gpt-image-2                 # any model: `promptlib models` lists what promptlib knows
   #   auth: {type: api-key, env: AZURE_OPENAI_API_KEY}   # or {type: entra}
   #   max_concurrency: 4
   #   requests_per_minute: 6

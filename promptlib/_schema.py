@@ -1,4 +1,5 @@
-"""JSON Schemas for the three file formats, so editors validate and complete them."""
+"""JSON Schemas for the file formats, so editors validate and complete them: templates, suites, promptlib.yaml,
+and the model table (the shipped `data/models.yaml`, whose entries are also the shape of ``models:``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._atomic import atomic_write_text
+from ._capabilities import ModelTableFile
 from ._config import ProjectConfig
 from ._suites import SuiteFile
 from ._template_file import TemplateFile
@@ -17,6 +19,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "template": TemplateFile,
     "suite": SuiteFile,
     "config": ProjectConfig,
+    "models": ModelTableFile,
 }
 
 

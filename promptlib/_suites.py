@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from ._bounded import ReadRefused, read_text
-from ._parameters import Size
+from ._parameters import SizeText
 from ._problems import validate_document
 from ._safe_text import one_line
 from ._yaml import YamlDocument, parse_yaml
@@ -34,7 +34,7 @@ class Expect(BaseModel):
 
     model_config = _STRICT
     outcome: Literal["ok", "blocked"] = "ok"
-    size: Size | None = None
+    size: SizeText | None = None
     format: Literal["png", "jpeg", "webp"] | None = None
     transparent: bool | None = None
     unchanged_outside_mask: bool | None = Field(None, description="Edits: pixels outside the mask stay put.")

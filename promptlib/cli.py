@@ -273,13 +273,19 @@ def check(ctx: click.Context, state: _State, as_json: bool, fmt: str) -> None:
         for problem in report.problems:
             click.echo(github_annotation("error", problem.message, file=_shown_path(problem.path), line=problem.line,
                                          title="promptlib check"))
+        for warning in report.warnings:
+            click.echo(github_annotation("warning", warning.message, file=_shown_path(warning.path),
+                                         line=warning.line, title="promptlib check"))  # fmt: skip
     else:
         for problem in report.problems:
             echo(one_line(problem))
+        for warning in report.warnings:
+            echo(f"warning: {one_line(warning)}", err=True)
     if not as_json and fmt != "json":
         summary = (
             f"{report.templates} templates, {report.partials} partials, {report.suites} suites: "
             + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
+            + (f", {len(report.warnings)} warning(s)" if report.warnings else "")
         )
         echo(summary, err=not report.ok)
     if not report.ok:
@@ -361,10 +367,13 @@ def schema(out: Path | None) -> None:
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
     help="Directory for the images and their JSON sidecar.",
 )
+@click.option("--stream", is_flag=True, help="Stream the image: write each partial image as it arrives.")
+@click.option("--partial-images", type=click.IntRange(0, 3), default=2, show_default=True,
+              help="With --stream: how many previews to ask for (0-3).")  # fmt: skip
 @pass_state
 def generate(
     state: _State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
-    deployment: str | None, out: Path,
+    deployment: str | None, out: Path, stream: bool, partial_images: int,
 ) -> None:
     """Render a template and run it on a deployment; write the images and a JSON sidecar."""
     from ._generation import prepare_rendered
@@ -374,7 +383,12 @@ def generate(
     rendered = render_from_options(library, template_id, var, vars_file, example)
     client, request = prepare_rendered(library, rendered, deployment)
     with library:
-        result = client.generate(request)
+        if stream:
+            from ._stream_output import write_stream
+
+            result = write_stream(client.stream(request, partial_images), request, out, partial_images)
+        else:
+            result = client.generate(request)
     paths, sidecar = write_generation(result, out)
     for path in paths:
         echo(f"wrote {path}")
@@ -385,6 +399,42 @@ def generate(
         f"{first.format} in {result.latency_s:.2f} s, cost ~${result.cost:.4f}"
         + (f", request id {result.request_id}" if result.request_id else "")
     )
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="The whole table (with promptlib.yaml's models:) as JSON.")
+def models(name: str | None, as_json: bool) -> None:
+    """List the models promptlib knows: sizes, formats, prices.
+
+    One line a model: sizes, qualities, formats, streaming, price, retirement; NAME shows one model in full
+    with the source of each fact. Run in a project, the table includes its promptlib.yaml `models:` section.
+
+    \b
+    Examples:
+      promptlib models
+      promptlib models gpt-image-2
+      promptlib models --json
+    """
+    import datetime
+
+    from ._config import load_settings
+    from ._model_listing import format_model, format_table, model_json, table_json
+    from ._model_table import ModelTable, shipped_table
+    from .exceptions import ProjectNotFound
+
+    try:
+        table: ModelTable = load_settings().models
+    except ProjectNotFound:
+        table = shipped_table()
+    today = datetime.datetime.now(datetime.UTC).date()
+    if as_json:
+        spec = table.get(name) if name else None
+        if name and spec is None:
+            raise UsageError(f"no model {name!r} in the table or under models:; `promptlib models` lists them")
+        _echo_json(model_json(spec) if spec is not None else table_json(table))
+    else:
+        click.echo(format_model(table, name, today) if name else format_table(table, today), nl=False)
 
 
 @cli.group()
@@ -404,11 +454,13 @@ def emulator() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Make the sequence of variants reproducible.")
 @click.option("--block", "block", multiple=True, metavar="TERM", help="Refuse prompts containing TERM (repeatable).")
-@click.option("--model", default="gpt-image-1.5", show_default=True, help="Model the emulator claims to serve.")
+@click.option("--model", default="gpt-image-2", show_default=True,
+              help="Model the emulator serves: its sizes, formats, prices (`promptlib models`).")  # fmt: skip
 @click.option("--latency-ms", metavar="N|LOW-HIGH", help="Add latency to every request: fixed, or uniform in a range.")
 @click.option(
     "--fail-rate", metavar="FAULT=RATE,...",
-    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow (e.g. 429=0.3,500=0.1,drop=0.05).",
+    help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow, filter "
+    "(e.g. 429=0.3,500=0.1,drop=0.05).",
 )
 @click.option("--fault-script", metavar="STEP,...", help="Steps for the first requests in order (e.g. 429,ok,drop).")
 @click.option("--retry-after-ms", type=click.IntRange(0), default=1000, show_default=True,
@@ -529,7 +581,7 @@ def eval_command(
     from ._eval_cases import select
     from ._eval_command import execute, report_path
     from ._evals import EvalOptions
-    from ._reports import status_line
+    from ._reports import cost_text, disk_text, status_line
 
     if refresh and no_cache:
         raise UsageError("--refresh and --no-cache are exclusive (refresh regenerates and stores; no-cache skips)")
@@ -577,9 +629,11 @@ def eval_command(
         totals = data["totals"]
         echo(
             f"{status_line(data['counts'])} · {totals['requests']} requests, {totals['cache_hits']} cache hits, "
-            f"{totals['images']} images · cost ${totals['cost_usd']:.2f} (est. ${totals['estimated_cost_usd']:.2f})"
-            f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429) · {totals['tokens']} tokens"
-            f" · {totals['wall_time_s']:.1f} s"
+            f"{totals['images']} images · {cost_text(data)}"
+            f" · {totals['retries']} retries, {totals['rate_limited']} rate-limited (429)"
+            + (f", {totals['read_timeouts']} read timeouts" if totals.get("read_timeouts") else "")
+            + f" · {totals['tokens']} tokens"
+            f" · {totals['wall_time_s']:.1f} s{disk_text(totals)}"
         )
         for warning in data.get("warnings") or []:
             echo(f"warning: {one_line(warning)}", err=True)
@@ -830,6 +884,33 @@ def goldens_prune(state: _State) -> None:
 
 
 @cli.group()
+def runs() -> None:
+    """Run directories under .promptlib/runs: prune the old ones."""
+
+
+@runs.command("prune")
+@click.option("--keep", type=click.IntRange(min=0), metavar="N", help="Keep the N newest runs (default 20).")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Remove runs older than DAYS (with --keep: either rule removes a run).")
+@pass_state
+def runs_prune(state: _State, keep: int | None, days: float | None) -> None:
+    """Remove old run directories; the latest run is always kept."""
+    from ._eval_command import runs_root
+    from ._runs import disk_usage, prune_runs
+
+    root = runs_root(state.library)
+    if keep is None and days is None:
+        keep = 20
+    sizes = {path: sum(disk_usage(path)) for path in root.iterdir() if path.is_dir()} if root.is_dir() else {}
+    removed = prune_runs(root, keep=keep, older_than_days=days)
+    freed = sum(sizes.get(path, 0) for path in removed)
+    for path in removed:
+        echo(f"removed {path}")
+    echo(f"removed {len(removed)} run(s), up to {freed / 1e6:.1f} MB (bytes shared with the cache or goldens stay "
+         "until those go)")
+
+
+@cli.group()
 def cache() -> None:
     """Inspect the result cache (.promptlib/cache), or prune old and damaged entries."""
 
@@ -904,6 +985,7 @@ _SHORT_HELP = {
     "list": "List the templates.",
     "lock": "Pin each template's content hash in prompts.lock.",
     "reject": "Record a known-bad sample of a case.",
+    "runs": "Prune old run directories.",
     "render": "Render a template's prompt text.",
     "report": "Show a run's report, or merge shard runs.",
     "schema": "Write JSON Schemas for editors.",

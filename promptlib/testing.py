@@ -97,8 +97,8 @@ def serve_emulator(config: EmulatorConfig | None = None) -> Iterator[ServedEmula
 def emulator_deployment_config(
     base_url: str,
     *,
-    deployment: str = "gpt-image-15",
-    model: str = "gpt-image-1.5",
+    deployment: str = "gpt-image-2",
+    model: str = "gpt-image-2",
     key_env: str = DEFAULT_KEY_ENV,
     api_style: str = "deployments",
 ) -> dict[str, Any]:

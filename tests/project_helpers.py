@@ -29,7 +29,7 @@ deployments:
     kind: azure-openai
     endpoint: ${env:AZURE_OPENAI_ENDPOINT}
     deployment: gpt-image-15-dev
-    model: gpt-image-1.5
+    model: gpt-image-2
     auth: {type: api-key, env: AZURE_OPENAI_API_KEY}
 """
 

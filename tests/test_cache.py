@@ -177,7 +177,7 @@ def test_eval_regenerates_a_damaged_entry(repo: Path, damage: str) -> None:
     case = by_key(latest_results(repo))["brand/icon-padlock"]
     assert result.exit_code == 0, result.output
     assert (case["requests"], case["cache_hits"], case["status"]) == (1, 0, "passed")
-    assert [s["verdict"] for s in case["samples"]] == ["exact"] * 3
+    assert [s["verdict"] for s in case["samples"]] == ["identical"] * 3
     assert json.loads((directory / META).read_text())["request_hash"] == request_hash  # rewritten whole
     again = promptlib(repo, "eval", "brand/icon-padlock")
     assert "0 requests, 1 cache hits" in again.output

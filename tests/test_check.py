@@ -20,7 +20,7 @@ def test_report_of_a_valid_project(project: Project) -> None:
     report = project.check()
     assert report.ok
     assert (report.templates, report.partials, report.suites) == (2, 2, 1)
-    assert report.to_dict() == {"ok": True, "templates": 2, "partials": 2, "suites": 1, "problems": []}
+    assert report.to_dict() == {"ok": True, "templates": 2, "partials": 2, "suites": 1, "problems": [], "warnings": []}
 
 
 def test_broken_template_is_reported_once(project: Project) -> None:

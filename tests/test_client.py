@@ -196,7 +196,7 @@ def test_webp_on_azure_is_refused_before_sending(tmp_path: Path, azure_env: None
     endpoint = _azure(tmp_path)
     recorder = Recorder()
 
-    with pytest.raises(UsageError, match=r"'dev' \(azure-openai\) does not accept output_format webp; use jpeg or png"):
+    with pytest.raises(UsageError, match=r"'dev': gpt-image-1.5 does not take output_format: webp on Azure; it takes"):
         client_for(endpoint, recorder).generate(request_for(endpoint, output_format="webp"))
 
     assert recorder.count == 0
@@ -207,7 +207,7 @@ def test_input_fidelity_on_gpt_image_1_mini_is_refused_before_sending(tmp_path: 
     recorder = Recorder()
     images = (InputImage("photo", "image", png()),)
 
-    with pytest.raises(UsageError, match="gpt-image-1-mini, which does not accept input_fidelity"):
+    with pytest.raises(UsageError, match="gpt-image-1-mini does not take input_fidelity: high; it takes low"):
         client_for(endpoint, recorder).generate(
             request_for(endpoint, operation="edit", images=images, input_fidelity="high")
         )

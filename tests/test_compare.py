@@ -168,7 +168,7 @@ GOLDENS = [("a" * 64, BASE), ("b" * 64, flip(BASE, 6, offset=30))]
 
 def test_exact_when_the_bytes_are_a_golden() -> None:
     result = compare_sample("b" * 64, GOLDENS[1][1], GOLDENS, [], calibration())
-    assert (result.verdict, result.nearest, result.matched) == ("exact", 1, True)
+    assert (result.verdict, result.nearest, result.matched) == ("identical", 1, True)
     assert result.distances == {"phash": 0, "dhash": 0, "whash": 0, "colorhash": 0}
 
 
@@ -176,14 +176,14 @@ def test_exact_even_when_another_golden_has_the_same_hashes() -> None:
     """A re-encode of golden A approved as golden B: the sample with B's bytes is still exact."""
     goldens = [("a" * 64, BASE), ("c" * 64, dict(BASE))]
     result = compare_sample("c" * 64, BASE, goldens, [], calibration())
-    assert result.verdict == "exact"
+    assert result.verdict == "identical"
     assert result.nearest == 1
 
 
 def test_duplicate_within_the_duplicate_threshold_on_two_algorithms() -> None:
     sample = flip(BASE, {"phash": DUPLICATE["phash"], "dhash": DUPLICATE["dhash"], "whash": 20})
     result = compare_sample("d" * 64, sample, GOLDENS, [], calibration())
-    assert result.verdict == "duplicate" and result.matched
+    assert result.verdict == "near-identical" and result.matched
 
 
 def test_match_within_calibrated_thresholds_on_two_of_three() -> None:
@@ -226,25 +226,25 @@ def test_nearest_golden_is_the_one_with_most_votes() -> None:
 
 def test_degenerate_sample_never_matches_even_a_degenerate_golden() -> None:
     result = compare_sample("a" * 64, BASE, GOLDENS, [], calibration(), degenerate="nearly uniform (pixel std 0.0)")
-    assert (result.verdict, result.matched) == ("degenerate", False)
+    assert (result.verdict, result.matched) == ("blank", False)
     assert "uniform" in result.note
 
 
 def test_look_alike_of_a_rejected_image_fails_with_its_reason_before_any_golden_match() -> None:
     rejected = [("e" * 64, flip(BASE, 3, offset=50), "garbled text on the label")]
     result = compare_sample("f" * 64, BASE, GOLDENS, rejected, calibration())
-    assert (result.verdict, result.matched) == ("rejected-dup", False)
+    assert (result.verdict, result.matched) == ("looks-rejected", False)
     assert "garbled text on the label" in result.note
 
 
 def test_rejected_bytes_fail_even_if_their_hashes_moved() -> None:
     rejected = [("e" * 64, flip(BASE, 30, offset=10), "wrong logo")]
-    assert compare_sample("e" * 64, BASE, GOLDENS, rejected, calibration()).verdict == "rejected-dup"
+    assert compare_sample("e" * 64, BASE, GOLDENS, rejected, calibration()).verdict == "looks-rejected"
 
 
 def test_far_from_a_rejected_image_is_judged_normally() -> None:
     rejected = [("e" * 64, flip(BASE, 20, offset=40), "wrong logo")]
-    assert compare_sample("f" * 64, flip(BASE, 4), GOLDENS, rejected, calibration()).verdict == "duplicate"
+    assert compare_sample("f" * 64, flip(BASE, 4), GOLDENS, rejected, calibration()).verdict == "near-identical"
 
 
 def test_unchecked_without_goldens() -> None:
@@ -257,8 +257,8 @@ def test_low_sensitivity_checks_only_duplicates_and_leaves_the_rest_unchecked() 
     far_but_within = flip(BASE, 16)
     assert compare_sample("f" * 64, far_but_within, GOLDENS[:1], [], low).verdict == "unchecked"
     assert "low sensitivity" in compare_sample("f" * 64, far_but_within, GOLDENS[:1], [], low).note
-    assert compare_sample("f" * 64, flip(BASE, 4), GOLDENS[:1], [], low).verdict == "duplicate"
-    assert compare_sample("a" * 64, BASE, GOLDENS[:1], [], low).verdict == "exact"
+    assert compare_sample("f" * 64, flip(BASE, 4), GOLDENS[:1], [], low).verdict == "near-identical"
+    assert compare_sample("a" * 64, BASE, GOLDENS[:1], [], low).verdict == "identical"
 
 
 # --- m-of-K with top-up -----------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_empty_config_means_all_defaults(project: Project, text: str) -> None:
         ("deployments:\n  dev:\n    endpoint: x\n", 2, "deployments.dev"),
         (
             "deployments:\n  dev:\n    kind: azure-openai\n    endpoint: https://x\n    deployment: d\n"
-            "    model: dall-e-3\n    auth: {type: entra}\n",
+            "    model: gpt image 2\n    auth: {type: entra}\n",  # any name works, but not with spaces
             6,
             "model",
         ),

@@ -51,7 +51,7 @@ def test_samples_equal_to_the_goldens_pass(repo: Path) -> None:
     for case in results["cases"]:
         assert case["status"] == "passed", case["message"]
         assert case["message"] == "3 of 3 samples match the goldens"
-        assert [s["verdict"] for s in case["samples"]] == ["exact"] * 3
+        assert [s["verdict"] for s in case["samples"]] == ["identical"] * 3
         assert case["changed_since_approval"] is None
 
 
@@ -61,7 +61,7 @@ def test_fresh_draws_of_unchanged_prompts_still_pass(repo: Path) -> None:
     reset_emulators()
     code, results = eval_case(repo, "--no-cache", PADLOCK, "brand/logo-crane-symbol", "brand/edit-mug-on-marble")
     assert code == 0, [c["message"] for c in results["cases"]]
-    assert {s["verdict"] for c in results["cases"] for s in c["samples"]} <= {"duplicate", "match"}
+    assert {s["verdict"] for c in results["cases"] for s in c["samples"]} <= {"near-identical", "match"}
     assert all(s["failures"] == [] for c in results["cases"] for s in c["samples"])  # the edit kept its product
     assert results["totals"]["requests"] == 3 and results["totals"]["cache_hits"] == 0
 
@@ -82,7 +82,7 @@ def test_one_match_in_three_tops_up_and_passes_when_both_extra_samples_match(rep
     assert code == 0
     assert (case["status"], case["matches"], case["drawn"]) == ("passed", 3, 5)
     assert [s["index"] for s in case["samples"]] == [0, 1, 2, 3, 4]
-    assert [s["verdict"] for s in case["samples"]] == ["exact", "miss", "miss", "exact", "exact"]
+    assert [s["verdict"] for s in case["samples"]] == ["identical", "miss", "miss", "identical", "identical"]
     assert case["message"] == "3 of 5 samples match the goldens"
 
 
@@ -129,7 +129,7 @@ def test_blank_output_is_degenerate_even_when_the_rest_match(repo: Path) -> None
     assert code == 1
     assert case["status"] == "degenerate"
     assert case["message"].startswith("blank or uniform output: nearly uniform")
-    assert case["samples"][2]["verdict"] == "degenerate"
+    assert case["samples"][2]["verdict"] == "blank"
 
 
 def test_blank_output_of_a_new_case_is_degenerate_not_new(repo: Path) -> None:
@@ -355,3 +355,14 @@ def test_low_sensitivity_cases_are_only_smoke_checked_and_say_so(repo: Path) -> 
     plant(repo, "fresh/key", [good[0], good[1], blank()])  # blank output is still caught
     code, results = eval_case(repo, "fresh/key")
     assert (code, by_key(results)["fresh/key"]["status"]) == (1, "degenerate")
+
+
+def test_images_the_output_filter_removed_are_noted_and_the_rest_judged(repo: Path) -> None:
+    """A 200 that lost one of its three images to Azure's output filter: two samples, one warning, no retry."""
+    add_deployment(repo, "filtering", kind="emulator", model="gpt-image-1.5", faults={"script": ["filter"]})
+    code, results = eval_case(repo, "--no-cache", "--deployment", "filtering", PADLOCK)
+    (case,) = results["cases"]
+    assert [s["index"] for s in case["samples"]] == [0, 1]
+    assert case["warnings"] == ["the output filter removed 1 of 3 images (violence); the case is judged on the others"]
+    assert (case["requests"], case["retries"], case["status"]) == (1, 0, "passed")
+    assert code == 0

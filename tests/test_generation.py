@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from promptlib import Library
 from promptlib._config import EmulatorDeployment
-from promptlib._pricing import PRICES, cost_usd
+from promptlib._model_table import shipped_table
+from promptlib._pricing import cost_usd, model_price
 from promptlib._results import GenerationResult
 from promptlib.deployments.emulator import emulator_app
 from promptlib.emulator import EmulatorConfig, create_app, running_emulator
@@ -49,18 +50,18 @@ def _check_tile(result: GenerationResult, tmp_path: Path) -> None:
     saved = image.save(tmp_path / "kite.png")
     assert saved.read_bytes() == image.data
     assert result.deployment == "local"
-    assert result.model == "gpt-image-1.5"
+    assert result.model == "gpt-image-2"  # the emulator's default model
     assert result.request_id
     assert result.latency_s > 0
     assert result.request.prompt == "A flat icon of a kite on a plain background."
     usage = result.usage
     assert usage is not None
     assert usage.output_tokens == 272  # low quality, 1024x1024 (reference §8.1)
-    price = PRICES["gpt-image-1.5"]
+    price = model_price(shipped_table().get("gpt-image-2"))
     expected = (usage.input_text_tokens * price.text_in + usage.input_image_tokens * price.image_in
                 + 272 * price.image_out) / 1e6  # fmt: skip
     assert result.cost == pytest.approx(expected)
-    assert 0.0087 < result.cost < 0.0095
+    assert 0.0108 < result.cost < 0.0112
 
 
 def test_generate_on_the_default_emulator(library: Library, tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ def test_size_format_and_n_come_from_the_template(library: Library, tmp_path: Pa
         ("jpeg", (1536, 1024), 1),
     ]
     assert result.usage is not None and result.usage.output_tokens == 2 * 1568
-    assert result.cost == pytest.approx(cost_usd("gpt-image-1.5", result.usage))
+    assert result.cost == pytest.approx(cost_usd("gpt-image-2", result.usage))
     saved = result.images[1].save(tmp_path)
     assert saved.parent == tmp_path and saved.suffix == ".jpg"
     assert image_of(saved.read_bytes()).format == "JPEG"

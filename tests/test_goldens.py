@@ -174,7 +174,7 @@ def test_reject_records_a_known_bad_image_and_look_alikes_fail_with_the_reason(s
     assert look_alike.sha256 != bad_sha
     verdict = compare_sample(look_alike.sha256, look_alike.hashes, loaded.golden_hashes(), loaded.rejected_hashes(),
                              loaded.calibration_value())
-    assert verdict.verdict == "rejected-dup"
+    assert verdict.verdict == "looks-rejected"
     assert "padlock is open" in verdict.note
 
     store.reject("brand", "icon-padlock", bad, reason="again", by="carol", source_run=None)

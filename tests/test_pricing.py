@@ -1,11 +1,20 @@
-"""Token counts and prices: the numbers of reference/azure-images-api.md §8, estimates before a call, costs after."""
+"""Token counts and prices: the model table's numbers (reference §8), estimates before a call, costs after."""
 
 from __future__ import annotations
 
 import pytest
 
+from promptlib._model_table import shipped_table
 from promptlib._parameters import ImageParameters
-from promptlib._pricing import OUTPUT_TOKENS, PRICES, Usage, cost_usd, estimate_usage, output_tokens_per_image
+from promptlib._pricing import (
+    Usage,
+    cost_usd,
+    estimate_usage,
+    model_price,
+    output_tokens_per_image,
+    token_counts,
+    tokens_for,
+)
 
 #: Reference §8.1: output image tokens per image, quality × size.
 TABLE = {
@@ -20,8 +29,27 @@ def _image_only(model: str, quality: str, size: str) -> float:
     return cost_usd(model, usage)
 
 
-def test_the_token_table_is_the_reference_table() -> None:
-    assert {(q, s): n for q, row in TABLE.items() for s, n in row.items()} == OUTPUT_TOKENS
+@pytest.mark.parametrize("model", ["gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2"])
+def test_the_token_table_is_the_reference_table(model: str) -> None:
+    """The published counts (reference §8.1) are the table's, for every model that bills by them."""
+    counts = token_counts(shipped_table().get(model))
+    assert counts.listed == TABLE
+
+
+def test_sizes_without_a_published_count_scale_by_area_rounding_up() -> None:
+    """A 2048x1152 banner is 2.25 × 1024² pixels: 2.25 × the 1024x1024 count, never less."""
+    counts = token_counts(shipped_table().get("gpt-image-2"))
+    assert tokens_for(counts, "high", 2048, 1152) == 9360
+    assert tokens_for(counts, "low", 1536, 864) == 345  # ceil(272 × 1.265625)
+    assert tokens_for(counts, "medium", 1536, 1024) == 1568  # published sizes keep their published count
+
+
+def test_every_model_in_the_table_has_prices_and_token_counts() -> None:
+    table = shipped_table()
+    for name in table.names():
+        entry = table.models[name].entry
+        assert entry.prices is not None and entry.output_tokens is not None, name
+        assert "prices" in entry.sources and "output_tokens" in entry.sources, name
 
 
 @pytest.mark.parametrize(
@@ -50,11 +78,12 @@ def test_cost_prices_each_kind_of_token_at_its_own_rate() -> None:
     assert cost_usd("gpt-image-1", usage) == pytest.approx(0.4 * 5 + 0.6 * 10 + 40)
     assert cost_usd("gpt-image-1.5", usage) == pytest.approx(0.4 * 5 + 0.6 * 8 + 32)
     assert cost_usd("gpt-image-1-mini", usage) == pytest.approx(0.4 * 2 + 0.6 * 2.5 + 8)
-    assert set(PRICES) == {"gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"}
 
 
-def test_an_unknown_model_costs_nothing_rather_than_guessing() -> None:
-    assert cost_usd("dall-e-3", Usage(output_tokens=5000)) == 0.0
+def test_an_unknown_model_is_priced_at_the_dearest_sourced_rates_so_budgets_still_hold() -> None:
+    """Pricing an unknown model at zero would let `--max-cost` wave any run through."""
+    assert model_price(None) == model_price(shipped_table().get("gpt-image-1"))
+    assert cost_usd("gpt-image-9-preview", Usage(output_tokens=5000)) == pytest.approx(5000 * 40 / 1e6)
 
 
 def test_the_estimate_counts_prompt_text_and_every_image() -> None:
@@ -85,7 +114,7 @@ def test_an_edit_estimate_includes_its_input_images() -> None:
 )
 def test_auto_and_unset_are_estimated_at_the_dearest_choice(parameters: ImageParameters) -> None:
     """Budgets are checked against the estimate, so a service-chosen size or quality must not under-estimate."""
-    dearest = max(OUTPUT_TOKENS.values())
+    dearest = max(n for row in TABLE.values() for n in row.values())
 
     assert output_tokens_per_image(parameters) == dearest
 

@@ -129,4 +129,4 @@ def test_rendered_templates_hash_by_content(tmp_path: Path) -> None:
     assert by_path.request_hash == by_bytes.request_hash
     assert other.request_hash != by_path.request_hash
     assert by_path.deployment == "local"
-    assert by_path.model == "gpt-image-1.5"
+    assert by_path.model == "gpt-image-2"

@@ -332,3 +332,64 @@ def test_retry_after_as_a_date() -> None:
 
     assert 25 < retry_after_seconds(httpx.Headers({"retry-after": later})) <= 30  # type: ignore[operator]
     assert retry_after_seconds(httpx.Headers({"retry-after": earlier})) == 0.0
+
+
+# -- shapes of issue 10 item 5 (reference §4-§5) ---------------------------------------------------------------
+
+
+def test_a_400_marked_only_by_inner_error_is_a_safety_block(make_client: MakeClient) -> None:
+    """Azure's dated api-versions may say nothing but inner_error.code ResponsibleAIPolicyViolation."""
+    error = {"code": "BadRequest", "message": "The request was rejected.", "type": "invalid_request_error",
+             "inner_error": {"code": "ResponsibleAIPolicyViolation",
+                             "content_filter_results": {"violence": {"filtered": True, "severity": "medium"},
+                                                        "hate": {"filtered": False, "severity": "safe"}}}}  # fmt: skip
+    client, recorder = make_client(httpx.Response(400, json={"error": error}))
+
+    with pytest.raises(ContentBlocked) as caught:
+        client.generate(request_for(client.endpoint))
+
+    assert recorder.count == 1 and caught.value.categories == ("violence",)
+
+
+def test_a_temporarily_blocked_resource_is_not_reported_as_bad_credentials(make_client: MakeClient) -> None:
+    message = ("Your resource has been temporarily blocked because we detected behavior that may violate our "
+               "content policy.")  # fmt: skip
+    client, recorder = make_client(httpx.Response(403, json={"error": {"code": "Forbidden", "message": message}}))
+
+    with pytest.raises(ExecutionError) as caught:
+        client.generate(request_for(client.endpoint))
+
+    assert recorder.count == 1 and not isinstance(caught.value, AuthenticationFailed)
+    assert "temporarily blocked by Azure's abuse monitoring" in str(caught.value)
+    assert "not a credentials problem" in str(caught.value) and caught.value.exit_code == 1
+
+
+def test_a_200_missing_some_filtered_images_keeps_the_good_ones(tmp_path: Path) -> None:
+    """The emulator's `filter` fault: Azure's annotation replaces the last image; nothing is sent again."""
+    from deployments.helpers import GENERATE_TEMPLATE, make_project
+
+    from promptlib import Library
+    from promptlib.deployments.emulator import emulator_app
+
+    config = "filtering:\n  kind: emulator\n  faults: {script: [filter]}\n"
+    template = GENERATE_TEMPLATE.replace("  quality: low\n", "  quality: low\n  n: 3\n")
+    library = Library.load(make_project(tmp_path, config, {"tile": template}, default_deployment="filtering"))
+
+    result = library.generate("tile")
+
+    assert [image.index for image in result.images] == [0, 1]
+    assert [(f.index, f.categories) for f in result.filtered] == [(2, ("violence",))]
+    assert result.to_dict()["filtered"] == [{"index": 2, "categories": ["violence"]}]
+    app = emulator_app("filtering", library.settings.deployment("filtering"))  # type: ignore[arg-type]
+    assert len(app.requests) == 1
+
+
+def test_a_200_whose_every_image_was_filtered_is_a_safety_block(make_client: MakeClient) -> None:
+    filtered = {"content_filter_results": {"sexual": {"filtered": True, "severity": "high"}}}
+    client, recorder = make_client(httpx.Response(200, json={"created": 1, "data": [filtered]}))
+
+    with pytest.raises(ContentBlocked) as caught:
+        client.generate(request_for(client.endpoint))
+
+    assert recorder.count == 1 and caught.value.categories == ("sexual",)
+    assert "every image was removed by the output filter (sexual)" in str(caught.value)

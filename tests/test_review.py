@@ -66,7 +66,7 @@ def test_all_new_approves_every_new_case_with_its_provenance(repo: Path) -> None
                                 "content_hash": case["content_hash"]}
     assert (data["prompt"], data["parameters"], data["request_hash"]) == (case["prompt"], case["parameters"],
                                                                           case["request_hash"])
-    assert (data["deployment"], data["model"]) == ("local", "gpt-image-1.5")
+    assert (data["deployment"], data["model"]) == ("local", "gpt-image-2")
     assert [(g["sha256"], g["source_run"], g["sample"], g["approved_by"]) for g in data["goldens"]] == [
         (s["sha256"], results["run_id"], s["index"], "dana") for s in case["samples"]
     ]
@@ -108,7 +108,7 @@ def test_degenerate_samples_are_left_out_unless_chosen(repo: Path) -> None:
     good = [(run / s["file"]).read_bytes() for s in results["cases"][0]["samples"]]
     plant(repo, "fresh/key", [good[0], blank(), good[2]])
     run, results = run_eval(repo, "fresh/key")
-    assert [s["verdict"] for s in results["cases"][0]["samples"]] == ["unchecked", "degenerate", "unchecked"]
+    assert [s["verdict"] for s in results["cases"][0]["samples"]] == ["unchecked", "blank", "unchecked"]
     approve(repo, run, results, cases=("fresh/key",))
     assert [g["sample"] for g in manifest(repo, "fresh/key")["goldens"]] == [0, 2]
 
@@ -220,7 +220,7 @@ def test_approved_images_are_exact_on_the_next_run(repo: Path) -> None:
     approve(repo, run, results, cases=("fresh/key",))
     _, again = run_eval(repo, "fresh/key")
     assert again["cases"][0]["status"] == "passed"
-    assert [s["verdict"] for s in again["cases"][0]["samples"]] == ["exact"] * 3
+    assert [s["verdict"] for s in again["cases"][0]["samples"]] == ["identical"] * 3
     assert golden_images(repo, "fresh/key") == [(run / s["file"]).read_bytes() for s in results["cases"][0]["samples"]]
     assert json.loads((repo / "evals/goldens/fresh/key/case.json").read_text())["goldens"][0]["approved_by"] == "dana"
     assert os.listdir(repo / "evals/goldens/fresh") == ["key"]

@@ -12,7 +12,7 @@ from click.testing import Result
 from promptlib._schema import json_schemas, schema_text
 
 REPO_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-KINDS = ("template", "suite", "config")
+KINDS = ("template", "suite", "config", "models")
 
 
 def test_one_schema_per_file_kind() -> None:
@@ -42,8 +42,8 @@ def test_template_schema_knows_the_parameter_values() -> None:
         assert value in text
 
 
-def test_schema_command_prints_all_three(invoke: Callable[..., Result]) -> None:
-    """`promptlib schema` prints the three schemas as JSON on stdout (no project needed)."""
+def test_schema_command_prints_every_schema(invoke: Callable[..., Result]) -> None:
+    """`promptlib schema` prints every schema as JSON on stdout (no project needed)."""
     result = invoke("schema")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == json_schemas()
@@ -54,7 +54,7 @@ def test_schema_command_writes_files(invoke: Callable[..., Result], tmp_path: Pa
     out = tmp_path / "nested" / "schemas"
     result = invoke("schema", "--out", str(out))
     assert result.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.schema.json", "suite.schema.json", "template.schema.json"]
+    assert sorted(p.name for p in out.iterdir()) == [f"{kind}.schema.json" for kind in sorted(KINDS)]
     for kind, schema in json_schemas().items():
         assert (out / f"{kind}.schema.json").read_text() == schema_text(schema)
         assert f"wrote {out / f'{kind}.schema.json'}" in result.stdout

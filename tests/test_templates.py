@@ -250,9 +250,15 @@ def test_valid_edit_template(project: Project) -> None:
         ("{n: 10}", None),
         ("{n: 11}", "parameters.n: Input should be less than or equal to 10"),
         ("{n: 0}", "parameters.n: Input should be greater than or equal to 1"),
-        ("{size: 1792x1024}", "parameters.size: Input should be '1024x1024', '1536x1024', '1024x1536' or 'auto'"),
+        ("{size: big}", "parameters.size: String should match pattern"),  # which WxH sizes: the model's (check)
+        ("{size: 1792x1024}", None),
+        ("{size: 2048x1152, quality: xhigh, safety_identifier: u-7f3a}", None),
+        ("{user: someone}", None),  # deprecated, still accepted (check warns)
+        ("{output_format: svg, n: 2}", "output_format svg makes one image per request"),
+        ("{output_format: gif, background: transparent}", "transparent needs output_format png or webp"),
         ("{size: auto, quality: auto, background: auto}", None),
-        ("{output_format: gif}", "parameters.output_format"),
+        ("{output_format: gif}", None),  # a wire value; no model in the table serves it (check says so)
+        ("{output_format: bmp}", "parameters.output_format"),
         ("{moderation: low}", None),
         ("{response_format: b64_json}", "parameters.response_format: unknown field"),
     ],

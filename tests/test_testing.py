@@ -42,7 +42,7 @@ def test_library_generates_through_a_served_emulator(
 
     assert result.images[0].data.startswith(b"\x89PNG")
     [record] = promptlib_emulator.requests
-    assert (record.deployment, record.status) == ("gpt-image-15", 200)
+    assert (record.deployment, record.status) == ("gpt-image-2", 200)
     assert record.prompt == "A flat badge icon of a red crane."
 
 

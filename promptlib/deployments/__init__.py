@@ -6,6 +6,8 @@ field, auth and transport differ. Adding a kind means adding a module here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .._config import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
 from .azure_openai import azure_endpoint, check_azure
 from .base import Endpoint
@@ -25,11 +27,18 @@ def check_deployment(settings: Settings, name: str) -> None:
 
 
 def endpoint_for(settings: Settings, name: str) -> Endpoint:
-    """Resolve a named deployment (env references included) into something to call."""
+    """Resolve a named deployment (env references included) into something to call.
+
+    Every kind gets its model's capabilities and prices from the model table (with the project's
+    ``models:``); a deployment's own ``prices:`` still win.
+    """
     config = settings.deployment(name)
+    spec = settings.model_spec(name)
     if isinstance(config, EmulatorDeployment):
-        return emulator_endpoint(name, config)
-    if isinstance(config, AzureOpenAIDeployment):
-        return azure_endpoint(settings, name, config)
-    assert isinstance(config, OpenAIDeployment)
-    return openai_endpoint(settings, name, config)
+        endpoint = emulator_endpoint(name, config, spec)
+    elif isinstance(config, AzureOpenAIDeployment):
+        endpoint = azure_endpoint(settings, name, config)
+    else:
+        assert isinstance(config, OpenAIDeployment)
+        endpoint = openai_endpoint(settings, name, config)
+    return replace(endpoint, capabilities=spec, price=settings.price(name))

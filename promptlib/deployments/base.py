@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
 from .._parameters import ImageParameters, Operation
 from .._pricing import Price
 from ..exceptions import UsageError
+
+if TYPE_CHECKING:
+    from .._capabilities import Provider
+    from .._model_table import ModelSpec
 
 _PATHS: dict[Operation, str] = {"generate": "images/generations", "edit": "images/edits"}
 
@@ -33,6 +37,13 @@ class Endpoint:
     timeout: float = 120.0
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     async_transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+    # What the model accepts, from the model table (None: a model the table does not know: wire rules only).
+    capabilities: ModelSpec | None = field(default=None, repr=False)
+
+    @property
+    def provider(self) -> Provider:
+        """Whose rules apply: the emulator emulates Azure."""
+        return "openai" if self.kind == "openai" else "azure"
 
     def url(self, operation: Operation) -> str:
         return f"{self.base_url.rstrip('/')}/{_PATHS[operation]}"
@@ -41,16 +52,18 @@ class Endpoint:
         return dict(self.query)
 
     def check_parameters(self, parameters: ImageParameters, operation: Operation) -> None:
-        """Refuse what this deployment would reject, before spending a request on it."""
+        """Refuse what this deployment's model would reject (model table), before spending a request on it."""
+        from .._model_rules import parameter_problems
+
+        for _, message in parameters.check_operation(operation):
+            raise UsageError(f"deployment {self.name!r}: {message}")
+        if self.capabilities is not None:
+            for _, message in parameter_problems(parameters, operation, self.capabilities, self.provider):
+                raise UsageError(f"deployment {self.name!r}: {message}")
         fmt = parameters.output_format or "png"
-        if fmt not in self.output_formats:
+        declared = self.capabilities.formats(self.provider) if self.capabilities is not None else None
+        if declared is None and fmt not in self.output_formats:  # the model table's formats, where it has any
             allowed = " or ".join(sorted(self.output_formats))
             raise UsageError(
                 f"deployment {self.name!r} ({self.kind}) does not accept output_format {fmt}; use {allowed}"
             )
-        if parameters.background == "transparent" and fmt not in ("png", "webp"):
-            raise UsageError(f"deployment {self.name!r}: a transparent background needs png output")
-        if parameters.input_fidelity is not None and self.model == "gpt-image-1-mini":
-            raise UsageError(f"deployment {self.name!r} serves gpt-image-1-mini, which does not accept input_fidelity")
-        for _, message in parameters.check_operation(operation):
-            raise UsageError(f"deployment {self.name!r}: {message}")

@@ -7,10 +7,13 @@ everything that works here exercises the code path a real deployment uses.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import DEFAULT_API_VERSION, EmulatorDeployment
 from .base import Endpoint
+
+if TYPE_CHECKING:
+    from .._model_table import ModelSpec
 
 EMULATOR_HOST = "http://emulator.promptlib.invalid"
 
@@ -18,26 +21,33 @@ _apps: dict[tuple[Any, ...], Any] = {}
 _lock = threading.Lock()
 
 
-def emulator_app(name: str, config: EmulatorDeployment) -> Any:
-    """One app per deployment configuration per process, so variants form one sequence."""
+def emulator_app(name: str, config: EmulatorDeployment, spec: ModelSpec | None = None) -> Any:
+    """One app per deployment configuration per process, so variants form one sequence.
+
+    ``spec`` is the model's entry as the project sees it (with its ``models:``), so the emulator accepts
+    and prices what the project declared.
+    """
+    from .._model_table import shipped_table
     from ..emulator import EmulatorConfig, create_app
 
-    key = (name, config.model, config.variance, config.seed, tuple(config.block), config.faults.model_dump_json())
+    spec = spec if spec is not None else shipped_table().get(config.model)
+    key = (name, config.model, config.variance, config.seed, tuple(config.block), config.faults.model_dump_json(),
+           spec.entry.model_dump_json() if spec is not None else None)  # fmt: skip
     with _lock:
         app = _apps.get(key)
         if app is None:
             emulator_config = EmulatorConfig(
                 variance=config.variance, seed=config.seed, block=tuple(config.block), model=config.model,
-                faults=config.faults.to_emulator(),
+                faults=config.faults.to_emulator(), capabilities=spec,
             )  # fmt: skip
             app = _apps[key] = create_app(emulator_config)
         return app
 
 
-def emulator_endpoint(name: str, config: EmulatorDeployment) -> Endpoint:
+def emulator_endpoint(name: str, config: EmulatorDeployment, spec: ModelSpec | None = None) -> Endpoint:
     from ..emulator import AsyncASGITransport, SyncASGITransport
 
-    app = emulator_app(name, config)
+    app = emulator_app(name, config, spec)
     return Endpoint(
         name=name,
         kind="emulator",

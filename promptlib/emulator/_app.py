@@ -2,18 +2,18 @@
 
 Layers, outermost first: request id + request log, then the enforced RPM limit and fault injection when
 `config.faults` asks for them, then any extra middleware given to `create_app`, then the api-key check, then
-the routes. Handlers validate like the service,
-refuse blocked prompts, and synthesise in a worker thread so the event loop stays responsive.
+the routes. Handlers validate like the service — the wire rules, then the claimed model's entry in the
+model table (`_models`) — refuse blocked prompts, synthesise in a worker thread so the event loop stays
+responsive, and answer with JSON (with Azure's content-filter annotations on Azure's paths) or, for
+`stream: true`, with server-sent events (`_streaming`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 from collections.abc import Sequence
-from datetime import date
 from functools import partial
 
 import anyio.to_thread
@@ -25,22 +25,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from promptlib._model_table import shipped_table
+from promptlib._pricing import token_counts
 from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
 from promptlib.emulator._faults import FaultInjection, FaultPlan
 from promptlib.emulator._middleware import ApiKeyAuth, BodyLimits, RequestContext, record_of
+from promptlib.emulator._models import check_edit_inputs, check_model
 from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
 from promptlib.emulator._ratelimit import RateLimit, RateLimiter
 from promptlib.emulator._records import RequestLog, RequestRecord
-from promptlib.emulator._safety import BlockList
+from promptlib.emulator._safety import CONTENT_FILTER_CLEAR, PROMPT_FILTER_CLEAR, BlockList
+from promptlib.emulator._streaming import event_stream_response, stream_events
 from promptlib.emulator._uploads import decode_inputs
 from promptlib.emulator._usage import usage
-from promptlib.emulator._validation import ImageParams, Operation, Surface, check_input_fidelity, parse_params
+from promptlib.emulator._validation import ImageParams, Operation, Surface, parse_params
 from promptlib.emulator._variants import VariantSource
 
-#: The first dated api-version with GPT image support; older or malformed versions get Azure's 404.
-FIRST_API_VERSION = date(2025, 4, 1)
-_DATED_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
 _FILE_FIELDS = ("image", "image[]", "mask")
 _SURFACES: tuple[tuple[str, Surface], ...] = (
     ("/openai/deployments/{deployment}", "deployments"),
@@ -77,13 +78,15 @@ class EmulatorApp(Starlette):
         record = record_of(request)
         record.operation = operation
         record.deployment = request.path_params.get("deployment")
+        spec = self.config.spec
         try:
             _check_api_version(request.query_params.get("api-version"), surface)
             fields, uploads, mask = await _read_body(request, operation)
             _note_request(record, fields)
             params = parse_params(fields, operation, surface)
+            check_model(params, fields, operation, surface, spec)
             if operation == "edits":
-                check_input_fidelity(fields, self.config.model)
+                check_edit_inputs(len(uploads), mask is not None, spec)
             if self._blocklist.blocks(params.prompt):
                 raise moderation_blocked(record.request_id)
             samples = self._variants.take(request_key(operation, params, [*uploads, mask or b""]), params.n)
@@ -92,7 +95,13 @@ class EmulatorApp(Starlette):
             )
         except ApiError as error:
             return error.response()
-        return JSONResponse(_body(params, produced, inputs))
+        counts = token_counts(spec)
+        partials = params.partial_images if params.stream else 0
+        used = usage(params.prompt, params.resolved_quality, produced.size, len(produced.images), inputs, counts,
+                     partials)  # fmt: skip
+        if params.stream:
+            return event_stream_response(stream_events(operation, params, produced, used))
+        return JSONResponse(_body(params, produced, used, annotated=surface != "openai"))
 
     def _produce(
         self, operation: Operation, params: ImageParams, uploads: list[bytes], mask: bytes | None, samples: list[int]
@@ -128,26 +137,16 @@ def fault_middleware(config: EmulatorConfig) -> list[Middleware]:
 
 
 def _check_api_version(version: str | None, surface: Surface) -> None:
-    """Deployment paths need a dated api-version with GPT image support; v1 paths take v1|preview or none."""
+    """Deployment paths need a dated api-version that exists and has GPT image support (the model table's
+    `azure_api_versions`: older, future or made-up versions get Azure's 404); v1 paths take v1|preview or none."""
     if surface == "deployments":
-        released = _version_date(version)
-        if released is None or released < FIRST_API_VERSION:
+        if version not in shipped_table().azure_api_versions:
             raise not_found()
     elif surface == "azure-v1" and version not in (None, "v1", "preview"):
         raise invalid_request(
             f"Invalid 'api-version': '{version}'. The /openai/v1 API takes 'v1', 'preview' or no api-version.",
             "api-version",
         )
-
-
-def _version_date(version: str | None) -> date | None:
-    match = _DATED_VERSION.match(version or "")
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 async def _read_body(request: Request, operation: Operation) -> tuple[dict[str, object], list[bytes], bytes | None]:
@@ -208,17 +207,24 @@ def _note_request(record: RequestRecord, fields: dict[str, object]) -> None:
     record.n = n if isinstance(n, int) and not isinstance(n, bool) else None
 
 
-def _body(params: ImageParams, produced: Produced, inputs: list[tuple[int, int]]) -> dict[str, object]:
-    size = f"{produced.size[0]}x{produced.size[1]}"
-    return {
+def _body(params: ImageParams, produced: Produced, used: dict[str, object], annotated: bool) -> dict[str, object]:
+    """The 200 body; on Azure's paths each image carries Azure's content-filter annotations (all clear)."""
+    items: list[dict[str, object]] = [{"b64_json": base64.b64encode(data).decode("ascii")} for data in produced.images]
+    if annotated:
+        for item in items:
+            item.update(prompt_filter_results=PROMPT_FILTER_CLEAR, content_filter_results=CONTENT_FILTER_CLEAR)
+    body: dict[str, object] = {
         "created": int(time.time()),
-        "data": [{"b64_json": base64.b64encode(image).decode("ascii")} for image in produced.images],
+        "data": items,
         "background": produced.background,
         "output_format": params.output_format,
         "quality": params.resolved_quality,
-        "size": size,
-        "usage": usage(params.prompt, params.resolved_quality, produced.size, len(produced.images), inputs),
+        "size": f"{produced.size[0]}x{produced.size[1]}",
+        "usage": used,
     }
+    if params.safety_identifier:
+        body["safety_identifier"] = params.safety_identifier
+    return body
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

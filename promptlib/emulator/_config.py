@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from promptlib._model_table import ModelSpec, shipped_table
 from promptlib.emulator._faults import FaultConfig
 
 
@@ -16,8 +17,10 @@ class EmulatorConfig:
       few-bit pHash spread).
     - `seed`: makes the sequence of sample variants reproducible; `None` draws a fresh one per instance.
     - `block`: terms (words or phrases, case-insensitive) the emulated safety system refuses.
-    - `model`: the model the emulated deployment serves (only gpt-image-1-mini changes behaviour:
-      it refuses `input_fidelity`).
+    - `model`: the model the emulated deployment serves: its sizes, qualities, formats, streaming, edit
+      limits and token counts come from promptlib's model table (`promptlib models`); a model the table
+      does not know gets the wire rules.
+    - `capabilities`: that model's entry as a project sees it (with its `models:`); default: the table's.
     - `faults`: latency, injected errors and an enforced RPM limit (`FaultConfig`); `seed` also makes the
       faults reproducible.
     """
@@ -26,8 +29,9 @@ class EmulatorConfig:
     variance: float = 0.0
     seed: int | None = None
     block: tuple[str, ...] = ()
-    model: str = "gpt-image-1.5"
+    model: str = "gpt-image-2"
     faults: FaultConfig = field(default_factory=FaultConfig)
+    capabilities: ModelSpec | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.variance >= 0:
@@ -36,3 +40,8 @@ class EmulatorConfig:
             raise ValueError("blocked terms must not be empty")
         if self.api_key is not None and not self.api_key:
             raise ValueError("api_key must be None (no auth) or a non-empty string")
+
+    @property
+    def spec(self) -> ModelSpec | None:
+        """What the claimed model accepts (None: a model the table does not know)."""
+        return self.capabilities if self.capabilities is not None else shipped_table().get(self.model)

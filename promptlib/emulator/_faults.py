@@ -10,6 +10,10 @@ added to every request before it is answered. What each fault does on the wire:
 - `badjson`: a 200 whose JSON body is cut in half.
 - `truncate`: a 200 with valid JSON whose `b64_json` values are cut short (a truncated image).
 - `slow`: the 200's headers are sent at once, the body only after `slow_ms` (past a client's read timeout).
+- `filter`: a 200 whose last `data[]` image the output filter removed (Azure's annotation, no image).
+
+A streamed answer (`stream: true`) is spoiled the same way where that makes sense: `badjson` and `truncate`
+cut the event stream short, `slow` stalls it; `filter` leaves it alone (a stream carries one image).
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promptlib.emulator._middleware import record_in
+from promptlib.emulator._safety import FILTERED_IMAGE
 
 #: Fault names, in the order rates are laid out on [0, 1) (so a seed gives the same faults release to release).
-FAULTS = ("429", "500", "503", "drop", "badjson", "truncate", "slow")
+FAULTS = ("429", "500", "503", "drop", "badjson", "truncate", "slow", "filter")
 #: What a script may say: a fault, or `ok` for a normal answer.
 STEPS = ("ok", *FAULTS)
 #: Scope extension a server may set: a callable that closes the client's connection without a response.
@@ -201,10 +206,13 @@ class FaultInjection:
         if start["status"] != 200:
             await _replay(send, start, body)
             return
-        if step == "badjson":
+        streamed = b"text/event-stream" in dict(start.get("headers", [])).get(b"content-type", b"")
+        if step == "badjson" or (step == "truncate" and streamed):
             body = body[: len(body) // 2]
         elif step == "truncate":
             body = _truncate_images(body)
+        elif step == "filter":
+            body = body if streamed else _filter_last_image(body)
         else:  # slow: headers now, the body only after the stall (or never, if the client gives up first)
             await send(start)
             with anyio.move_on_after(self.plan.config.slow_ms / 1000):
@@ -279,6 +287,15 @@ async def _replay(send: Send, start: Message, body: bytes) -> None:
     headers["content-length"] = str(len(body))
     await send({**start, "headers": headers.raw})
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _filter_last_image(body: bytes) -> bytes:
+    """Replace the last image of a 200 with the output filter's annotation (one image left: all filtered)."""
+    document: Any = json.loads(body)
+    items = document.get("data")
+    if isinstance(items, list) and items:
+        items[-1] = FILTERED_IMAGE
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def _truncate_images(body: bytes) -> bytes:

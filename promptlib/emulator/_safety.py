@@ -1,4 +1,5 @@
-"""The emulated safety system: refuse prompts that contain a configured term, as a whole word or phrase."""
+"""The emulated safety system: refuse prompts that contain a configured term, as a whole word or phrase; and
+Azure's content-filter annotations, which it attaches to every image it lets through (reference §4)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,17 @@ class BlockList:
 
     def blocks(self, prompt: str) -> bool:
         return self._pattern is not None and self._pattern.search(prompt) is not None
+
+
+_CLEAR = {"filtered": False, "severity": "safe"}
+#: Azure's per-image annotations: the v1 `AzureImage` requires both, and `jailbreak` in the prompt's.
+CONTENT_FILTER_CLEAR: dict[str, object] = {"hate": _CLEAR, "self_harm": _CLEAR, "sexual": _CLEAR, "violence": _CLEAR}
+PROMPT_FILTER_CLEAR: dict[str, object] = {
+    **CONTENT_FILTER_CLEAR, "jailbreak": {"detected": False, "filtered": False},
+    "profanity": {"detected": False, "filtered": False}, "custom_blocklists": {"filtered": False, "details": []},
+}  # fmt: skip
+#: A `data[]` item the output filter removed: no image, the category that caught it marked filtered.
+FILTERED_IMAGE: dict[str, object] = {
+    "content_filter_results": {**CONTENT_FILTER_CLEAR, "violence": {"filtered": True, "severity": "high"}},
+    "prompt_filter_results": PROMPT_FILTER_CLEAR,
+}

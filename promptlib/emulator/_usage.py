@@ -1,27 +1,21 @@
-"""Token accounting as the service reports it in `usage` (reference/azure-images-api.md §8.1)."""
+"""Token accounting as the service reports it in `usage`, by the claimed model's token table.
+
+The counts per quality and size are the model table's (`promptlib/data/models.yaml`, reference
+§8.1 for the published ones); sizes without a published count scale the 1024x1024 count by area.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-#: Output image tokens per image, by quality and size (gpt-image-1 table; 1.5 bills the same counts).
-OUTPUT_TOKENS: dict[str, dict[str, int]] = {
-    "low": {"1024x1024": 272, "1024x1536": 408, "1536x1024": 400},
-    "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
-    "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
-}
+from promptlib._capabilities import TokenCounts
+from promptlib._pricing import token_counts, tokens_for
 
 
-def output_tokens(quality: str, width: int, height: int) -> int:
-    """Tokens for one output image; an edit's free-form size is billed as its orientation's table size."""
-    if width > height:
-        key = "1536x1024"
-    elif height > width:
-        key = "1024x1536"
-    else:
-        key = "1024x1024"
-    return OUTPUT_TOKENS[quality][key]
+def output_tokens(quality: str, width: int, height: int, counts: TokenCounts | None = None) -> int:
+    """Tokens for one output image of `quality` at `width` x `height`."""
+    return tokens_for(counts or token_counts(None), quality, width, height)
 
 
 def text_tokens(prompt: str) -> int:
@@ -39,12 +33,15 @@ def image_tokens(width: int, height: int) -> int:
 
 
 def usage(
-    prompt: str, quality: str, size: tuple[int, int], n: int, inputs: Sequence[tuple[int, int]] = ()
-) -> dict[str, object]:
-    """The `usage` object of a response producing `n` images of `size`, with `inputs` image sizes (edits)."""
+    prompt: str, quality: str, size: tuple[int, int], n: int, inputs: Sequence[tuple[int, int]] = (),
+    counts: TokenCounts | None = None, partial_images: int = 0,
+) -> dict[str, object]:  # fmt: skip
+    """The `usage` of a response producing `n` images of `size`, with `inputs` image sizes (edits); each
+    streamed partial image adds the model's `partial_image` tokens."""
+    counts = counts or token_counts(None)
     text = text_tokens(prompt)
     images_in = sum(image_tokens(w, h) for w, h in inputs)
-    out = n * output_tokens(quality, *size)
+    out = n * (output_tokens(quality, *size, counts) + partial_images * counts.partial_image)
     return {
         "input_tokens": text + images_in,
         "input_tokens_details": {"text_tokens": text, "image_tokens": images_in},

@@ -2,32 +2,35 @@
 
 Fields arrive typed (JSON generations) or as strings (multipart edits); both go through the same checks.
 Messages follow OpenAI's wording ("Invalid 'n': integer above maximum value. ...") because Azure passes
-them through for the GPT image models.
+them through for the GPT image models. These are the wire rules; what the deployment's model accepts
+(its sizes, qualities, formats) is checked against the model table in `_models`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from promptlib._parameters import SIZE_PATTERN
 from promptlib.emulator._errors import ApiError, invalid_request, unknown_parameter
-from promptlib.emulator._synthesis import OutputFormat, Quality
+from promptlib.emulator._synthesis import Quality
 
 Operation = Literal["generations", "edits"]
 #: deployments: /openai/deployments/{d}/…; azure-v1: /openai/v1/…; openai: /v1/… (OpenAI's public shape).
 Surface = Literal["deployments", "azure-v1", "openai"]
 
 MAX_PROMPT = 32_000
-SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
-QUALITIES = ("low", "medium", "high", "auto")
+QUALITIES = ("low", "medium", "high", "xhigh", "max", "auto")
 BACKGROUNDS = ("transparent", "opaque", "auto")
+OUTPUT_FORMATS = ("png", "jpeg", "webp", "gif", "svg")
 COMMON_FIELDS = frozenset(
     {"prompt", "model", "n", "size", "quality", "output_format", "output_compression", "background", "stream",
-     "partial_images", "user"}
+     "partial_images", "user", "safety_identifier"}
 )  # fmt: skip
-_OUTPUT_FORMATS: dict[str, OutputFormat] = {"png": "png", "jpeg": "jpeg", "webp": "webp"}
-_QUALITIES: dict[str, Quality] = {"low": "low", "medium": "medium", "high": "high"}
+_DRAWN_QUALITIES: dict[str, Quality] = {"low": "low", "medium": "medium", "high": "high"}
+_SIZE = re.compile(SIZE_PATTERN)
 FIELDS: dict[Operation, frozenset[str]] = {
     "generations": COMMON_FIELDS | {"moderation"},
     "edits": COMMON_FIELDS | {"input_fidelity"},
@@ -44,13 +47,21 @@ class ImageParams:
     size: str
     quality: str
     background: str
-    output_format: OutputFormat
+    output_format: str
     output_compression: int | None
+    stream: bool = False
+    partial_images: int = 0
+    safety_identifier: str | None = None
 
     @property
-    def resolved_quality(self) -> Quality:
-        """`auto` is billed and drawn as `high`, the documented default of gpt-image-1 and 1.5."""
-        return _QUALITIES.get(self.quality, "high")
+    def resolved_quality(self) -> str:
+        """What the image is billed as: `auto` as `high`, the documented default of gpt-image-1 and 1.5."""
+        return "high" if self.quality == "auto" else self.quality
+
+    @property
+    def drawn_quality(self) -> Quality:
+        """How finely the synthesiser draws: `xhigh` and `max` look like `high`."""
+        return _DRAWN_QUALITIES.get(self.quality, "high")
 
 
 def parse_params(fields: Mapping[str, object], operation: Operation, surface: Surface) -> ImageParams:
@@ -62,34 +73,37 @@ def parse_params(fields: Mapping[str, object], operation: Operation, surface: Su
     model = _optional_text(fields, "model")
     if model is None and surface == "azure-v1":
         raise invalid_request("Missing required parameter: 'model'.", "model", "missing_required_parameter")
-    formats = ("png", "jpeg") if surface == "deployments" else ("png", "jpeg", "webp")
-    output_format = _choice(fields, "output_format", formats, "png")
+    safety_identifier = _optional_text(fields, "safety_identifier") or _optional_text(fields, "user")
     params = ImageParams(
         prompt=prompt,
         model=model,
         n=_integer(fields, "n", 1, 10, 1),
-        size=_choice(fields, "size", SIZES, "auto"),
+        size=_size(fields),
         quality=_choice(fields, "quality", QUALITIES, "auto"),
         background=_choice(fields, "background", BACKGROUNDS, "auto"),
-        output_format=_OUTPUT_FORMATS[output_format],
+        output_format=_choice(fields, "output_format", OUTPUT_FORMATS, "png"),
         output_compression=_optional_integer(fields, "output_compression", 0, 100),
+        stream=_boolean(fields, "stream"),
+        partial_images=_integer(fields, "partial_images", 0, 3, 0),
+        safety_identifier=safety_identifier or None,
     )
     _check_combinations(params)
-    _check_extras(fields)
+    _choice(fields, "moderation", ("low", "auto"), "auto")
+    _choice(fields, "input_fidelity", ("high", "low"), "low")
     return params
 
 
-def check_input_fidelity(fields: Mapping[str, object], model: str) -> None:
-    """`input_fidelity` is high|low, and gpt-image-1-mini does not support it at all."""
-    if "input_fidelity" not in fields:
-        return
-    _choice(fields, "input_fidelity", ("high", "low"), "low")
-    if model == "gpt-image-1-mini":
+def _size(fields: Mapping[str, object]) -> str:
+    value = fields.get("size")
+    if value is None:
+        return "auto"
+    if not isinstance(value, str):
+        raise _wrong_type("size", "a string", value)
+    if not _SIZE.match(value):
         raise invalid_request(
-            "Invalid 'input_fidelity': input fidelity is not supported by the gpt-image-1-mini model.",
-            "input_fidelity",
-            "unsupported_parameter",
+            f"Invalid value: '{value}'. Size must be 'auto' or WIDTHxHEIGHT, for example '1536x864'.", "size"
         )
+    return value
 
 
 def _check_combinations(params: ImageParams) -> None:
@@ -98,23 +112,19 @@ def _check_combinations(params: ImageParams) -> None:
             "Invalid 'output_compression': only supported for the jpeg and webp output formats, not png.",
             "output_compression",
         )
-    if params.background == "transparent" and params.output_format == "jpeg":
+    if params.output_compression is not None and params.output_format in ("gif", "svg"):
         raise invalid_request(
-            "Invalid 'background': transparent backgrounds need an output format with alpha (png or webp), not jpeg.",
+            f"Invalid 'output_compression': not supported with the {params.output_format} output format.",
+            "output_compression",
+        )
+    if params.background == "transparent" and params.output_format not in ("png", "webp"):
+        raise invalid_request(
+            "Invalid 'background': transparent backgrounds need an output format with alpha (png or webp), "
+            f"not {params.output_format}.",
             "background",
         )
-
-
-def _check_extras(fields: Mapping[str, object]) -> None:
-    """Fields the emulator accepts but does not act on, checked so typos fail as they would for real."""
-    _choice(fields, "moderation", ("low", "auto"), "auto")
-    _integer(fields, "partial_images", 0, 3, 0)
-    _optional_text(fields, "user")
-    if _boolean(fields, "stream"):
-        raise invalid_request(
-            "Streaming is not supported by the promptlib emulator; send 'stream': false.", "stream",
-            "unsupported_value",
-        )  # fmt: skip
+    if params.stream and params.output_format in ("gif", "svg"):
+        raise invalid_request(f"Invalid 'stream': {params.output_format} output does not support streaming.", "stream")
 
 
 def _prompt(value: object) -> str:

@@ -8,7 +8,7 @@ from ._cards import LOW_SENSITIVITY_SENTENCE, case_view
 from ._diffs import word_diff
 from ._html import render_report_html, report_css, report_script, template_environment
 from ._links import approve_command, reject_command, relative_href
-from ._verdicts import MATCHED as MATCHED_VERDICTS
+from ._verdicts import MATCHED_AS_WRITTEN as MATCHED_VERDICTS
 from ._view import report_view, severity_rank, sort_cases, status_counts, summary_line
 
 __all__ = [

@@ -28,6 +28,8 @@ MEANINGS = {
     "unchecked": "not judged by hashes (no goldens yet, or a low-sensitivity case)",
 }
 MATCHED = frozenset({"identical", "near-identical", "match"})
+#: The verdicts, as results.json may spell them (old or new), that count as a match.
+MATCHED_AS_WRITTEN = MATCHED | {old for old, new in OLD_NAMES.items() if new in MATCHED}
 _CLASSES = {"miss": "bad", "looks-rejected": "bad", "blank": "degenerate"}
 
 

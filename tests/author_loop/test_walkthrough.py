@@ -270,3 +270,71 @@ def test_14_report_open_opens_the_browser(author: Path, run: Run, tmp_path: Path
     result = run("report", "--open")
     assert result.exit_code == 0, result.output
     assert opened.read_text().strip() == (latest_run(author) / "report.html").resolve().as_uri()
+
+
+# -- 3. the report can show an edit's inputs (the data: rendering is tests/test_report_html.py) ---------------
+
+
+def test_3_an_edit_case_carries_its_inputs_and_the_unchanged_outside_mask_figure(author: Path, run: Run) -> None:
+    run("eval", "shop/mug-on-beach")
+    case = by_key(latest_results(author))["shop/mug-on-beach"]
+    assert [(i["name"], i["role"], i["width"]) for i in case["inputs"]] == [("photo", "image", 1024),
+                                                                            ("mask", "mask", 1024)]
+    assert all((latest_run(author) / i["file"]).read_bytes() for i in case["inputs"])
+    figures = [s["outside_mask"] for s in case["samples"]]
+    assert all(f is not None and 0.9 < f["unchanged"] <= 1.0 for f in figures)  # the emulator keeps those pixels
+
+
+# -- 9. verdicts a reviewer reads at a glance ------------------------------------------------------------------
+
+
+def test_9_a_fresh_sample_close_to_a_golden_is_near_identical_or_a_match_not_a_duplicate(author: Path,
+                                                                                        run: Run) -> None:
+    run("eval", "shop/lamp")
+    run("approve", "--all-new")
+    run("eval", "shop/lamp", "--refresh")
+    verdicts = {s["verdict"] for s in by_key(latest_results(author))["shop/lamp"]["samples"]}
+    assert verdicts <= {"identical", "near-identical", "match", "miss"} and "duplicate" not in verdicts
+
+
+# -- 10. emulator runs show what the model would cost, not a bill ----------------------------------------------
+
+
+def test_10_emulator_costs_are_labelled_as_estimates(author: Path, run: Run) -> None:
+    result = run("eval", "shop/lamp")
+    results = latest_results(author)
+    assert results["emulated"] == {"local": results["cases"][0]["model"]}
+    assert "no cost (emulator; on " in result.output and "this would cost about $" in result.output
+    assert "no cost (emulator; on " in (latest_run(author) / "summary.md").read_text()
+
+
+# -- 11. disk --------------------------------------------------------------------------------------------------
+
+
+def test_11_runs_share_image_bytes_and_old_runs_can_be_pruned(author: Path, run: Run) -> None:
+    run("eval", "shop/lamp")
+    run("approve", "--all-new")
+    for _ in range(3):
+        run("eval", "shop/lamp")
+    totals = latest_results(author)["totals"]
+    assert totals["shared_bytes"] > 10 * totals["disk_bytes"]  # samples and goldens are links, not copies
+    sample = latest_run(author) / latest_results(author)["cases"][0]["samples"][0]["file"]
+    assert sample.stat().st_nlink >= 2
+
+    pruned = run("runs", "prune", "--keep", "1")
+    left = [d for d in (author / ".promptlib/runs").iterdir() if d.is_dir()]
+    assert pruned.exit_code == 0 and "removed 3 run(s)" in pruned.output
+    assert left == [latest_run(author)]
+
+
+def test_13_one_call_can_override_n_size_and_quality(author: Path) -> None:
+    from promptlib import Library, UsageError
+
+    library = Library.load(author)
+    result = library.generate("shop/lamp", parameters={"n": 2, "size": "1536x1024", "quality": "medium"})
+    assert [(i.width, i.height) for i in result.images] == [(1536, 1024), (1536, 1024)]
+    assert result.request.parameters.quality == "medium"
+    plain = library.generate("shop/lamp")
+    assert plain.request.request_hash != result.request.request_hash  # never confused in the cache
+    with pytest.raises(UsageError, match="shop/lamp: parameters override n: "):
+        library.generate("shop/lamp", parameters={"n": 99})

@@ -156,7 +156,7 @@ def test_reject_records_a_bad_sample_and_look_alikes_then_fail_with_the_reason(r
     assert again.exit_code == 1
     assert case["status"] == "failed"
     assert case["message"] == "looks like a rejected image: shackle drawn open"
-    assert case["samples"][1]["verdict"] == "rejected-dup"
+    assert case["samples"][1]["verdict"] == "looks-rejected"
 
     undone = promptlib(repo, "unreject", "--case", PADLOCK, "--sha", entry["sha256"][:12])
     assert undone.exit_code == 0, undone.output

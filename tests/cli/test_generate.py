@@ -295,7 +295,7 @@ def test_webp_on_azure_is_refused_before_any_request(project: Path, emulator: tu
     code, _, stderr = invoke(project, "generate", "tile", "-d", "dev", "--out", str(project / "out"))
 
     assert code == 2
-    assert "does not accept output_format webp" in _one_error_line(stderr)
+    assert "does not take output_format: webp on Azure" in _one_error_line(stderr)
     assert emulator[1].requests == []
 
 
@@ -343,3 +343,35 @@ def test_runs_with_other_values_or_deployments_do_not_overwrite_each_other(proje
     for sidecar in sidecars:
         assert all((out / name).is_file() for name in sidecar["files"])  # type: ignore[union-attr]
         assert str(sidecar["request_hash"])[:8] in sidecar["files"][0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("name", ["dev", "v1"])
+def test_stream_writes_each_partial_image_then_the_final_one(
+    project: Path, emulator: tuple[str, EmulatorApp], name: str
+) -> None:
+    banner = GENERATE_TEMPLATE.replace("size: 1024x1024", "size: 1536x1024")
+    (project / "prompts" / "tile.yaml").write_text(banner, encoding="utf-8")
+    out = project / "out"
+
+    code, stdout, stderr = invoke(project, "generate", "tile", "-d", name, "--stream", "--partial-images", "2",
+                                  "--out", str(out))  # fmt: skip
+
+    assert code == 0, stderr
+    partials = sorted(out.glob("*-partial-*.png"))
+    assert [p.name.rsplit("-", 1)[-1] for p in partials] == ["0.png", "1.png"]
+    assert [line.split(": wrote")[0] for line in stderr.splitlines()] == [
+        "partial image 1 of 2", "partial image 2 of 2"
+    ]  # fmt: skip
+    assert f"{name} (gpt-image-1.5): 1 image(s) 1536x1024 png" in stdout
+    final = next(p for p in out.glob("tile-*.png") if "partial" not in p.name)
+    for path in (final, partials[0]):
+        with Image.open(path) as image:
+            assert image.size == (1536, 1024)
+    assert len(emulator[1].requests) == 1
+
+
+def test_stream_refuses_a_template_of_several_images(project: Path, emulator: tuple[str, EmulatorApp]) -> None:
+    code, _, stderr = invoke(project, "generate", "banners/wide", "-d", "dev", "--stream", "--out",
+                             str(project / "out"))  # fmt: skip
+    assert code == 2 and "cannot stream: a stream carries one image" in _one_error_line(stderr)
+    assert emulator[1].requests == []

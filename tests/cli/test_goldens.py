@@ -109,7 +109,7 @@ def test_calibrate_prints_spread_threshold_and_how_the_goldens_fare(repo: Path) 
     result = promptlib(repo, "calibrate", PADLOCK, "--samples", "4")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{PADLOCK}: 4 fresh samples on local (gpt-image-1.5)"
+    assert lines[0] == f"{PADLOCK}: 4 fresh samples on local (gpt-image-2)"
     for line, alg in zip(lines[1:4], ("phash", "dhash", "whash"), strict=True):
         assert re.fullmatch(rf"  {alg}\s+spread \(leave-one-out max\) \d+, other cases p5 \d+ \(measured\) "
                             r"-> threshold \d+", line), line
@@ -137,7 +137,7 @@ def test_calibrate_uses_the_deployment_eval_would_use(repo: Path) -> None:
     result = promptlib(repo, "calibrate", PADLOCK, "--samples", "2", env=env)
     assert result.stdout.splitlines()[0] == f"{PADLOCK}: 2 fresh samples on mini (gpt-image-1-mini)"
     flagged = promptlib(repo, "calibrate", PADLOCK, "--samples", "2", "--deployment", "local", env=env)
-    assert flagged.stdout.splitlines()[0] == f"{PADLOCK}: 2 fresh samples on local (gpt-image-1.5)"
+    assert flagged.stdout.splitlines()[0] == f"{PADLOCK}: 2 fresh samples on local (gpt-image-2)"
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,7 @@ def test_an_emulator_deployment_serves_its_model_and_limits(tmp_path: Path) -> N
     endpoint = _endpoint(tmp_path, "mini:\n  kind: emulator\n  model: gpt-image-1-mini\n  max_concurrency: 2\n", "mini")
 
     assert (endpoint.model, endpoint.max_concurrency) == ("gpt-image-1-mini", 2)
-    with pytest.raises(UsageError, match="gpt-image-1-mini, which does not accept input_fidelity"):
+    with pytest.raises(UsageError, match="gpt-image-1-mini does not take input_fidelity: high; it takes low"):
         client_for(endpoint, Recorder()).generate(
-            request_for(endpoint, operation="edit", images=(InputImage("p", "image", png()),), input_fidelity="low")
+            request_for(endpoint, operation="edit", images=(InputImage("p", "image", png()),), input_fidelity="high")
         )

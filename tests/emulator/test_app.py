@@ -11,8 +11,8 @@ import pytest
 from emulator_helpers import EDITS, GENERATIONS, decode, phash_distance, png_bytes
 from PIL import Image
 
+from promptlib._model_table import shipped_table
 from promptlib.emulator import EmulatorApp, EmulatorConfig, create_app
-from promptlib.emulator._usage import OUTPUT_TOKENS
 
 pytestmark = pytest.mark.anyio
 
@@ -44,7 +44,6 @@ async def test_generation_response_has_azure_shape_and_request_ids(client: httpx
     ("path", "model"),
     [
         ("/openai/deployments/my-dep/images/generations?api-version=2025-04-01-preview", None),
-        ("/openai/deployments/my-dep/images/generations?api-version=2026-01-01", None),
         ("/openai/v1/images/generations", "my-dep"),
         ("/openai/v1/images/generations?api-version=preview", "my-dep"),
         ("/v1/images/generations", "gpt-image-1.5"),
@@ -65,6 +64,8 @@ async def test_every_surface_generates(
         "/openai/deployments/d/images/generations",
         "/openai/deployments/d/images/edits?api-version=2024-02-01",
         "/openai/deployments/d/images/generations?api-version=latest",
+        "/openai/deployments/d/images/generations?api-version=2026-01-01",  # looks dated, but no such version
+        "/openai/deployments/d/images/generations?api-version=2027-06-01-preview",  # a future version
         "/openai/deployments/d/images/variations?api-version=2025-04-01-preview",
         "/openai/images/generations?api-version=2025-04-01-preview",
     ],
@@ -84,7 +85,11 @@ async def test_usage_follows_the_token_table(client: httpx.AsyncClient, quality:
     prompt = "A kite over a hill, drawn in ink"
     response = await client.post(GENERATIONS, json={"prompt": prompt, "quality": quality, "size": size, "n": 2})
     usage = response.json()["usage"]
-    per_image = OUTPUT_TOKENS["high" if quality == "auto" else quality]["1024x1024" if size == "auto" else size]
+    table = shipped_table().get("gpt-image-2")
+    assert table is not None and table.entry.output_tokens is not None
+    per_image = table.entry.output_tokens.listed["high" if quality == "auto" else quality][  # type: ignore[index]
+        "1024x1024" if size == "auto" else size
+    ]
     text = math.ceil(len(prompt) / 4)
     assert usage == {
         "input_tokens": text,

@@ -111,3 +111,40 @@ def test_mask_of_wrong_size_is_bad_request(client: openai.OpenAI) -> None:
                            image=("photo.png", png_bytes(Image.new("RGB", (1024, 1024))), "image/png"),
                            mask=("mask.png", png_bytes(Image.new("RGBA", (512, 512))), "image/png"))  # fmt: skip
     assert caught.value.param == "mask" and "mask" in caught.value.message
+
+
+# -- streaming (openai 3.57: images.generate/edit(..., stream=True) -> Stream[ImageGenStreamEvent]) -----------
+
+
+def test_generate_streams_partial_images_then_the_completed_event(client: openai.OpenAI) -> None:
+    stream = client.images.generate(model=DEPLOYMENT, prompt="A kite over a hill", stream=True, partial_images=2,
+                                    size="1536x1024", quality="low")  # fmt: skip
+    events = list(stream)
+
+    assert [e.type for e in events] == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
+    partials, completed = events[:-1], events[-1]
+    assert [p.partial_image_index for p in partials] == [0, 1]  # type: ignore[union-attr]
+    assert isinstance(completed, openai.types.ImageGenCompletedEvent)
+    assert completed.usage.output_tokens == 400 + 2 * 100 and completed.size == "1536x1024"
+    final = _image(completed.b64_json)
+    assert final.size == (1536, 1024)
+    blur = [ImageChops.difference(_image(p.b64_json).convert("RGB"), final.convert("RGB")).getbbox() for p in partials]
+    assert all(box is not None for box in blur)  # previews, not the final image sent early
+
+
+def test_edit_streams_image_edit_events(client: openai.OpenAI) -> None:
+    photo = Image.new("RGB", (1024, 1024), (30, 120, 90))
+    stream = client.images.edit(model=DEPLOYMENT, prompt="A hot-air balloon", quality="low", stream=True,
+                                partial_images=1, image=("photo.png", png_bytes(photo), "image/png"))  # fmt: skip
+    events = list(stream)
+
+    assert [e.type for e in events] == ["image_edit.partial_image", "image_edit.completed"]
+    completed = events[-1]
+    assert isinstance(completed, openai.types.ImageEditCompletedEvent)
+    assert completed.usage.input_tokens_details.image_tokens > 0 and _image(completed.b64_json).size == (1024, 1024)
+
+
+def test_a_stream_of_several_images_is_a_bad_request(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        list(client.images.generate(model=DEPLOYMENT, prompt="A kite", stream=True, n=2))
+    assert caught.value.param == "n"

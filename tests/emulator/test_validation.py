@@ -41,7 +41,8 @@ def _assert_error(response: httpx.Response, code: str | None, param: str | None)
     ("body", "code", "param"),
     [
         ({"prompt": "x", "size": "512x512"}, "invalid_value", "size"),
-        ({"prompt": "x", "size": "1792x1024"}, "invalid_value", "size"),
+        ({"prompt": "x", "size": "1000x1000"}, "invalid_value", "size"),  # not multiples of 16 (gpt-image-2)
+        ({"prompt": "x", "size": "big"}, "invalid_value", "size"),
         ({"prompt": "x", "n": 0}, "integer_below_min_value", "n"),
         ({"prompt": "x", "n": 11}, "integer_above_max_value", "n"),
         ({"prompt": "x", "n": "two"}, "invalid_type", "n"),
@@ -63,7 +64,8 @@ def _assert_error(response: httpx.Response, code: str | None, param: str | None)
         ({"prompt": "x", "output_format": "jpeg", "background": "transparent"}, "invalid_value", "background"),
         ({"prompt": "x", "moderation": "none"}, "invalid_value", "moderation"),
         ({"prompt": "x", "partial_images": 4}, "integer_above_max_value", "partial_images"),
-        ({"prompt": "x", "stream": True}, "unsupported_value", "stream"),
+        ({"prompt": "x", "stream": True, "n": 2}, "unsupported_value", "n"),
+        ({"prompt": "x", "stream": "yes"}, "invalid_type", "stream"),
         ({"prompt": "x", "user": 5}, "invalid_type", "user"),
     ],
 )  # fmt: skip
@@ -77,7 +79,11 @@ async def test_error_messages_name_the_limit(client: httpx.AsyncClient) -> None:
     error = _assert_error(await client.post(GENERATIONS, json={"prompt": "x", "n": 11}), "integer_above_max_value", "n")
     assert "10" in str(error["message"]) and "11" in str(error["message"])
     error = _assert_error(await client.post(GENERATIONS, json={"prompt": "x", "size": "1x1"}), "invalid_value", "size")
-    assert "'1024x1536'" in str(error["message"])
+    assert "multiples of 16" in str(error["message"])  # gpt-image-2's rule, the emulator's default model
+    app = create_app(EmulatorConfig(model="gpt-image-1.5"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as listed:
+        response = await listed.post(GENERATIONS, json={"prompt": "x", "size": "1x1"})
+    assert "'1024x1536'" in str(_assert_error(response, "invalid_value", "size")["message"])
 
 
 async def test_null_fields_mean_the_default(client: httpx.AsyncClient) -> None:
@@ -166,8 +172,21 @@ async def test_edits_must_be_multipart(client: httpx.AsyncClient) -> None:
     _assert_error(await client.post(EDITS, json={"prompt": "x"}), "invalid_content_type", None)
 
 
-async def test_input_fidelity_is_refused_by_the_mini_model() -> None:
-    app = create_app(EmulatorConfig(model="gpt-image-1-mini"))
+@pytest.mark.parametrize(
+    ("model", "fidelity", "code"),
+    [
+        ("gpt-image-1-mini", "high", "invalid_value"),  # mini takes only low (openai 3.57 image_edit_params.py)
+        ("gpt-image-1-mini", "low", None),
+        ("gpt-image-1.5", "high", None),
+        ("gpt-image-2", "low", "unsupported_parameter"),  # "For gpt-image-2, omit this parameter"
+    ],
+)
+async def test_input_fidelity_follows_the_model(model: str, fidelity: str, code: str | None) -> None:
+    app = create_app(EmulatorConfig(model=model))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as client:
-        response = await client.post(EDITS, data={"prompt": "x", "input_fidelity": "high"}, files=_files())
-    _assert_error(response, "unsupported_parameter", "input_fidelity")
+        response = await client.post(EDITS, data={"prompt": "x", "input_fidelity": fidelity, "quality": "low"},
+                                     files=_files())  # fmt: skip
+    if code is None:
+        assert response.status_code == 200, response.text
+    else:
+        _assert_error(response, code, "input_fidelity")

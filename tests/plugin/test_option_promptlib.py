@@ -94,7 +94,7 @@ def test_changed_template_fails_with_the_verdict(pytester: pytest.Pytester, eval
         "  thresholds: *phash *",
         "  sample 0: miss  phash * > *, dhash * > *, whash * > *samples/badges/crane/s0.png",
         "  sample 1: miss  *",
-        "  deployment local (gpt-image-1.5), template badge v1",
+        "  deployment local (gpt-image-2), template badge v1",
         "report: *report.html",
     ])
     assert _report_path(result.stdout.str()).is_file()

@@ -46,7 +46,7 @@ def assert_nothing_leaked(root: Path, ci: CiJob, *outputs: str) -> None:
 
 
 def azure(endpoint: str, **extra: object) -> dict[str, object]:
-    return {"kind": "azure-openai", "endpoint": endpoint, "deployment": "images", "model": "gpt-image-1.5",
+    return {"kind": "azure-openai", "endpoint": endpoint, "deployment": "images", "model": "gpt-image-2",
             "auth": {"type": "api-key", "env": "AZURE_OPENAI_API_KEY"}, **extra}
 
 
