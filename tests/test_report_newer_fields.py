@@ -142,3 +142,12 @@ def test_the_environment_escapes_and_is_loaded_once() -> None:
     env = template_environment()
     assert env is template_environment()
     assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+
+
+def test_the_header_says_what_the_run_holds_on_disk_and_how_often_the_service_was_retried() -> None:
+    totals = {"disk_bytes": 25_580, "shared_bytes": 17_644_151, "retries": 3, "rate_limited": 2, "read_timeouts": 1}
+    top = render_report_html({"run_id": "r", "cases": [], "totals": totals}).split("<nav", 1)[0]
+    assert "<span>25.6 kB on disk (17.6 MB more shared with the cache and goldens)</span>" in top
+    assert '<dt>Retries</dt><dd>3</dd><dd class="stat-note">2 rate-limited (429), 1 read timeout</dd>' in top
+    quiet = render_report_html({"run_id": "r", "cases": [], "totals": {"retries": 0}}).split("<nav", 1)[0]
+    assert "on disk" not in quiet and "<dt>Retries</dt>" not in quiet

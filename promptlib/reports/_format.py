@@ -34,6 +34,12 @@ def duration(value: object) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def size(value: object) -> str:
+    """`14.6 MB`, or `25.6 kB` below a megabyte (a run that shares its images holds little of its own)."""
+    amount = count(value)
+    return f"{amount / 1e6:.1f} MB" if amount >= 1e6 else f"{amount / 1e3:.1f} kB"
+
+
 def date(value: object, *, short: bool = False) -> str:
     """ISO timestamps shown in UTC; anything unparseable is shown as given rather than dropped."""
     if not isinstance(value, str) or not value:

@@ -68,6 +68,7 @@ class RunView:
     ok: bool
     verdict: str
     created: str
+    disk: str
     deployments: list[str]
     partial: bool
     summary: str
@@ -145,6 +146,7 @@ def report_view(results: Mapping[str, Any], href: Href = relative_href) -> RunVi
         ok=ok,
         verdict=verdict,
         created=fmt.date(results.get("created_at")),
+        disk=_disk(results),
         deployments=_strings(results.get("deployments")),
         partial=results.get("full_run") is False,
         summary=summary_line(results, cases),
@@ -227,10 +229,30 @@ def _tiles(results: Mapping[str, Any], cases: Sequence[Mapping[str, Any]], emula
         Tile("Est. cost", fmt.money(totals.get("estimated_cost_usd"))),
         Tile("Wall time", fmt.duration(totals.get("wall_time_s"))),
     ]
+    return tiles + _retry_tiles(totals)
+
+
+def _retry_tiles(totals: Mapping[str, Any]) -> list[Tile]:
+    """Retries, only when there were any: a flaky deployment should be visible (a read timeout may be billed)."""
     retries = fmt.count(totals.get("retries"))
-    if retries:
-        tiles.append(Tile("Retries", f"{retries:,}", f"{fmt.count(totals.get('rate_limited')):,} rate-limited (429)"))
-    return tiles
+    if not retries:
+        return []
+    note = f"{fmt.count(totals.get('rate_limited')):,} rate-limited (429)"
+    timeouts = fmt.count(totals.get("read_timeouts"))
+    note += f", {timeouts:,} read timeout{'s' if timeouts != 1 else ''}" if timeouts else ""
+    return [Tile("Retries", f"{retries:,}", note)]
+
+
+def _disk(results: Mapping[str, Any]) -> str:
+    """What keeping the run costs: its own bytes, and what it shares by hard link with the cache and goldens."""
+    totals = results.get("totals")
+    totals = totals if isinstance(totals, Mapping) else {}
+    own, shared = fmt.count(totals.get("disk_bytes")), fmt.count(totals.get("shared_bytes"))
+    if not own and not shared:
+        return ""
+    return f"{fmt.size(own)} on disk" + (
+        f" ({fmt.size(shared)} more shared with the cache and goldens)" if shared else ""
+    )
 
 
 def _suite_errors(results: Mapping[str, Any]) -> list[SuiteError]:
