@@ -66,14 +66,11 @@ def thumb(path: object, alt: str, width: object, height: object, href: Href, pla
     link = href(path) if path else None
     if link is None and not placeholder:
         placeholder = "no image" if not path else "image outside the run directory"
-    sized = isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0
+    shown_width = shown_height = None
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        shown_width, shown_height = THUMB_PX, round(THUMB_PX * height / width)
     return Thumb(
-        href=link,
-        title=fmt.text(path),
-        alt=alt,
-        placeholder=placeholder,
-        width=THUMB_PX if sized else None,
-        height=round(THUMB_PX * height / width) if sized else None,  # type: ignore[operator]
+        href=link, title=fmt.text(path), alt=alt, placeholder=placeholder, width=shown_width, height=shown_height
     )
 
 
