@@ -54,12 +54,12 @@ import anyio
 
 import promptlib.deployments.emulator as emulator_deployment
 from promptlib import Library
-from promptlib._eval_cases import EvalCase, select_cases
-from promptlib._eval_command import execute
-from promptlib._eval_results import RunResult
-from promptlib._evals import EvalOptions, golden_store, run_cases
-from promptlib._review import approve_from_run
-from promptlib._runs import RunDirectory
+from promptlib.evals._cases import EvalCase, select_cases
+from promptlib.evals._command import execute
+from promptlib.evals._results import RunResult
+from promptlib.evals._runner import EvalOptions, golden_store, run_cases
+from promptlib.goldens._review import approve_from_run
+from promptlib.reports._runs import RunDirectory
 
 RUNS = 200
 PROJECT_PARTS = ("promptlib.yaml", "prompts", "evals", "assets")

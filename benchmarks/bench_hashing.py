@@ -52,7 +52,7 @@ import imagehash
 import numpy as np
 from PIL import Image
 
-from promptlib._hashing import fingerprint
+from promptlib.goldens._hashing import fingerprint
 
 SPEEDUP_TARGET = 4.0
 EVAL_WALL_TARGET = 3.0  # seconds
@@ -337,7 +337,7 @@ import functools, hashlib, json, os, shutil, sys, threading, time
 from pathlib import Path
 os.environ["CI"] = "1"
 t0 = time.perf_counter()
-import promptlib._atomic, promptlib._cache, promptlib._eval_command, promptlib._evals, promptlib._goldens
+import promptlib.core._atomic, promptlib.evals._cache, promptlib.evals._command, promptlib.evals._runner, promptlib.goldens._store
 from promptlib.cli import cli
 imports = time.perf_counter() - t0
 mode, out = sys.argv[1], sys.argv[2]
@@ -356,7 +356,7 @@ def wrap(name, fn):
                 entry[0] += 1; entry[1] += dw; entry[2] += dc
     return inner
 
-ev = promptlib._evals
+ev = promptlib.evals._runner
 if mode.startswith("no-fsync"):
     os.fsync = lambda fd: None
 if mode.endswith("stored-fingerprints"):
@@ -374,12 +374,12 @@ ev.atomic_write_bytes = wrap("write sample file (atomic_write_bytes)", ev.atomic
 ev.expectation_failures = wrap("expectation_failures", ev.expectation_failures)
 ev.compare_sample = wrap("compare_sample", ev.compare_sample)
 shutil.copyfile = wrap("copy goldens into run (copyfile)", shutil.copyfile)
-promptlib._cache.ResultCache.get = wrap("cache get (read + sha256 check)", promptlib._cache.ResultCache.get)
-promptlib._goldens.GoldenStore.load = wrap("golden manifest load + verify", promptlib._goldens.GoldenStore.load)
-promptlib._eval_command.write_reports = wrap("write results.json/summary/report.html",
-                                             promptlib._eval_command.write_reports)
-import promptlib._eval_cases
-promptlib._eval_cases.select_cases = wrap("select_cases (load suites)", promptlib._eval_cases.select_cases)
+promptlib.evals._cache.ResultCache.get = wrap("cache get (read + sha256 check)", promptlib.evals._cache.ResultCache.get)
+promptlib.goldens._store.GoldenStore.load = wrap("golden manifest load + verify", promptlib.goldens._store.GoldenStore.load)
+promptlib.evals._command.write_reports = wrap("write results.json/summary/report.html",
+                                             promptlib.evals._command.write_reports)
+import promptlib.evals._cases
+promptlib.evals._cases.select_cases = wrap("select_cases (load suites)", promptlib.evals._cases.select_cases)
 w, c = time.perf_counter(), time.process_time()
 try:
     cli.main(["eval"], standalone_mode=False)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from promptlib.reports import render_report_html
+from promptlib.reports._html import render_report_html
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("promptlib.yaml", "prompts", "evals", "assets")
@@ -130,7 +130,10 @@ def main() -> None:
     path = args.results or Path(tempfile.mkdtemp()) / "results.json"
     if not args.results:
         path.write_text(json.dumps(results), encoding="utf-8")
-    load = f"import json; from promptlib.reports import render_report_html as r; d = json.load(open({str(path)!r}));"
+    load = (
+        f"import json; from promptlib.reports._html import render_report_html as r; d = json.load(open({str(path)!r}))"
+    )
+    load += ";"
     first = fresh_process_seconds(load + " r(d)", FRESH_RUNS)
     bare = fresh_process_seconds(load, FRESH_RUNS)
     row("fresh process: import + first render (wall)", f"{first * 1000:.0f} ms")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import (
+from promptlib.exceptions import (
     AuthenticationFailed,
     BundleError,
     ConfigError,
@@ -41,16 +41,16 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._bundle import Bundle
-    from ._config import Settings
-    from ._library import Library
-    from ._parameters import ImageParameters
-    from ._pricing import Usage
-    from ._rendered import InputImage, RenderedPrompt
-    from ._requests import ImageRequest
-    from ._results import FilteredImage, GeneratedImage, GenerationResult
-    from ._streaming import PartialImage
-    from ._templates import PromptTemplate
+    from promptlib._library import Library
+    from promptlib.client._pricing import Usage
+    from promptlib.client._requests import ImageRequest
+    from promptlib.client._results import FilteredImage, GeneratedImage, GenerationResult
+    from promptlib.client._streaming import PartialImage
+    from promptlib.config._settings import Settings
+    from promptlib.prompts._bundle import Bundle
+    from promptlib.prompts._parameters import ImageParameters
+    from promptlib.prompts._rendered import InputImage, RenderedPrompt
+    from promptlib.prompts._templates import PromptTemplate
 
 __all__ = [
     "AuthenticationFailed",
@@ -92,19 +92,19 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Bundle": "._bundle",
-    "FilteredImage": "._results",
-    "GeneratedImage": "._results",
-    "GenerationResult": "._results",
-    "ImageParameters": "._parameters",
-    "ImageRequest": "._requests",
-    "Usage": "._pricing",
-    "InputImage": "._rendered",
-    "PartialImage": "._streaming",
-    "Library": "._library",
-    "PromptTemplate": "._templates",
-    "RenderedPrompt": "._rendered",
-    "Settings": "._config",
+    "Bundle": "promptlib.prompts._bundle",
+    "FilteredImage": "promptlib.client._results",
+    "GeneratedImage": "promptlib.client._results",
+    "GenerationResult": "promptlib.client._results",
+    "ImageParameters": "promptlib.prompts._parameters",
+    "ImageRequest": "promptlib.client._requests",
+    "Usage": "promptlib.client._pricing",
+    "InputImage": "promptlib.prompts._rendered",
+    "PartialImage": "promptlib.client._streaming",
+    "Library": "promptlib._library",
+    "PromptTemplate": "promptlib.prompts._templates",
+    "RenderedPrompt": "promptlib.prompts._rendered",
+    "Settings": "promptlib.config._settings",
 }
 
 
@@ -116,7 +116,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'promptlib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

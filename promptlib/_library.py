@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._compiler import TemplateCompiler
-from ._config import Settings, load_settings
-from ._rendered import RenderedPrompt
-from ._templates import PromptTemplate, check_id, load_template
-from .exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
+from promptlib.config._settings import Settings, load_settings
+from promptlib.exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
+from promptlib.prompts._compiler import TemplateCompiler
+from promptlib.prompts._rendered import RenderedPrompt
+from promptlib.prompts._templates import PromptTemplate, check_id, load_template
 
 if TYPE_CHECKING:
-    from ._bundle import Bundle
-    from ._generation import ClientPool
-    from ._results import GenerationResult
-    from ._streaming import StreamEvent
+    from promptlib.client._results import GenerationResult
+    from promptlib.client._streaming import StreamEvent
+    from promptlib.deployments._pool import ClientPool
+    from promptlib.prompts._bundle import Bundle
 
 TEMPLATE_SUFFIX = ".yaml"
 
@@ -52,7 +52,7 @@ class Library:
         for generate() come from ``settings`` (Settings, or a promptlib.yaml path),
         else promptlib.yaml found from the cwd, else only the built-in ``local`` emulator.
         """
-        from ._bundle import Bundle, bundle_settings
+        from promptlib.prompts._bundle import Bundle, bundle_settings
 
         resolved = bundle_settings(settings)
         return cls(resolved, bundle=Bundle.read(Path(path), resolved.root))
@@ -109,7 +109,7 @@ class Library:
     def clients(self) -> ClientPool:
         """HTTP clients per deployment, created on first use (and closed by close())."""
         if self._clients is None:
-            from ._generation import ClientPool
+            from promptlib.deployments._pool import ClientPool
 
             self._clients = ClientPool(self)
         return self._clients
@@ -122,7 +122,7 @@ class Library:
 
         ``parameters`` overrides the template's image parameters for this call (``{"n": 2, "quality": "low"}``).
         """
-        from ._generation import prepare
+        from promptlib.deployments._pool import prepare
 
         client, request = prepare(self, template_id, variables, deployment, parameters)
         return client.generate(request)
@@ -132,7 +132,7 @@ class Library:
         **variables: Any,
     ) -> GenerationResult:
         """Async :meth:`generate`; shares the deployment's concurrency limit with sync calls."""
-        from ._generation import prepare
+        from promptlib.deployments._pool import prepare
 
         client, request = prepare(self, template_id, variables, deployment, parameters)
         return await client.agenerate(request)
@@ -146,7 +146,7 @@ class Library:
         The final result is the one :meth:`generate` would return (same request hash and costing).
         ``partial_images`` is 0 to 3; the template must make one image (``n: 1``).
         """
-        from ._generation import prepare
+        from promptlib.deployments._pool import prepare
 
         client, request = prepare(self, template_id, variables, deployment, parameters)
         return client.stream(request, partial_images)
@@ -156,7 +156,7 @@ class Library:
         parameters: Mapping[str, Any] | None = None, **variables: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Async :meth:`stream`: ``async for event in lib.astream(...)``."""
-        from ._generation import prepare
+        from promptlib.deployments._pool import prepare
 
         client, request = prepare(self, template_id, variables, deployment, parameters)
         async for event in client.astream(request, partial_images):

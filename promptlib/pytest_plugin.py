@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from promptlib._eval_cases import EvalCase, SuiteCases
-    from promptlib._eval_results import CaseResult
-    from promptlib._evals import EvalOptions
     from promptlib._library import Library
-    from promptlib._problems import Problem
+    from promptlib.core._problems import Problem
     from promptlib.emulator import EmulatorConfig
+    from promptlib.evals._cases import EvalCase, SuiteCases
+    from promptlib.evals._results import CaseResult
+    from promptlib.evals._runner import EvalOptions
     from promptlib.testing import ServedEmulator
 
 PROPERTY = "promptlib"  # user_properties key: how a case's outcome reaches the xdist controller
@@ -98,9 +98,9 @@ class EvalSession:
     @classmethod
     def start(cls, config: pytest.Config) -> EvalSession:
         """Load the project and check the options now, so a mistake is one usage error, not N failures."""
-        from promptlib._eval_cases import select_cases
-        from promptlib._evals import EvalOptions
-        from promptlib._suites import discover_suites
+        from promptlib.evals._cases import select_cases
+        from promptlib.evals._runner import EvalOptions
+        from promptlib.evals._suites import discover_suites
         from promptlib.exceptions import ProjectNotFound, PromptlibError, UsageError
 
         try:
@@ -130,7 +130,7 @@ class EvalSession:
         resolved = file_path.resolve()
         if not resolved.is_relative_to(evals_dir):
             return None
-        from promptlib._suites import suite_name, suite_name_problem
+        from promptlib.evals._suites import suite_name, suite_name_problem
 
         name = suite_name(resolved.relative_to(evals_dir).as_posix())
         if name is None or suite_name_problem(name) is not None:  # misnamed ones: `promptlib check` reports them
@@ -139,7 +139,7 @@ class EvalSession:
 
     def suite_of(self, suite: str, path: Path) -> SuiteCases:
         """The suite as eval reads it: its runnable cases (the selected ones) and its own problems."""
-        from promptlib._eval_cases import read_suite
+        from promptlib.evals._cases import read_suite
 
         found = read_suite(self.library, suite, path)
         found.cases = [case for case in found.cases if self.selected is None or case.key in self.selected]
@@ -156,7 +156,7 @@ class EvalSession:
         return self.results[key]
 
     def _run(self, cases: list[EvalCase]) -> None:
-        from promptlib._eval_command import execute, report_path, runs_root
+        from promptlib.evals._command import execute, report_path, runs_root
 
         self.batches += 1
         worker = _worker_input(self.config)
@@ -176,7 +176,7 @@ class EvalSession:
 
     def _full_run(self, cases: list[EvalCase]) -> bool:
         """Unused goldens are only reported when the run covers every case of the project."""
-        from promptlib._eval_cases import select_cases
+        from promptlib.evals._cases import select_cases
 
         if self.selected is not None or _worker_input(self.config) is not None:
             return False
@@ -201,10 +201,10 @@ class EvalSession:
         reports = sorted({Path(o["report"]) for o in self.outcomes.values() if o.get("report")})
         if len(reports) < 2:
             return
-        from promptlib._eval_command import runs_root
-        from promptlib._merge import merge_runs, project_cases
-        from promptlib._runs import mark_latest
+        from promptlib.evals._command import runs_root
         from promptlib.exceptions import PromptlibError
+        from promptlib.reports._merge import merge_runs, project_cases
+        from promptlib.reports._runs import mark_latest
 
         root = runs_root(self.library)
         try:
@@ -345,7 +345,7 @@ def _distance(alg: str, distance: int, threshold: int | None) -> str:
 
 def summary_line(outcomes: list[dict[str, Any]]) -> str:
     """'promptlib: 12 passed, 1 failed · 3 requests, 10 cache hits · report: <path>'."""
-    from promptlib._reports import status_line
+    from promptlib.reports._summary import status_line
 
     counts: dict[str, int] = {}
     for outcome in outcomes:

@@ -14,9 +14,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from promptlib._check import CheckReport, check_project
 from promptlib._library import Library
-from promptlib._lock import update_lock
+from promptlib.evals._check import CheckReport, check_project
+from promptlib.prompts._lock import update_lock
 
 CONFIG = """\
 prompts: prompts

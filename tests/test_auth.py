@@ -36,10 +36,10 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 )
 
 from promptlib import Library
-from promptlib._auth import ApiKeyAuth, EntraTokenAuth
-from promptlib._client import ImagesClient
-from promptlib._config import load_settings
-from promptlib._redact import redact
+from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
+from promptlib.client._client import ImagesClient
+from promptlib.config._settings import load_settings
+from promptlib.core._redact import redact
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.emulator import EmulatorConfig, running_emulator
 from promptlib.exceptions import AuthenticationFailed, ConfigError, MissingEnvironmentVariable

@@ -15,12 +15,12 @@ import pytest
 from click.testing import Result
 from project_helpers import Project
 
-from promptlib._budget import Budget, BudgetExhausted, plan_run
-from promptlib._eval_cases import select_cases
-from promptlib._eval_results import RunResult
-from promptlib._evals import EvalOptions, run_cases
-from promptlib._pricing import Price, Usage, cost_usd, model_price
-from promptlib._runs import RunDirectory
+from promptlib.client._pricing import Price, Usage, cost_usd, model_price
+from promptlib.evals._budget import Budget, BudgetExhausted, plan_run
+from promptlib.evals._cases import select_cases
+from promptlib.evals._results import RunResult
+from promptlib.evals._runner import EvalOptions, run_cases
+from promptlib.reports._runs import RunDirectory
 
 OVERRIDE = "    prices: {text_in: 1, image_in: 2, image_out: 100}\n"
 
@@ -131,7 +131,7 @@ def test_max_cost_above_the_estimate_runs_and_records_both_costs(
 
 
 def test_the_estimate_counts_only_what_is_not_cached(project: Project, tmp_path: Path) -> None:
-    from promptlib._evals import result_cache
+    from promptlib.evals._runner import result_cache
 
     library = project.library()
     cases = select_cases(library, [])[0]

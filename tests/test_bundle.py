@@ -11,8 +11,8 @@ from project_helpers import HERO_ID, LOGO_ID, Project
 
 import promptlib
 from promptlib import BundleError, Library, TemplateNotFound, TemplateSecurityError, VersionMismatch
-from promptlib._bundle import checksum, write_bundle
-from promptlib._compiler import TemplateCompiler
+from promptlib.prompts._bundle import checksum, write_bundle
+from promptlib.prompts._compiler import TemplateCompiler
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from e2e.helpers import approved_brand, by_key, clone, latest_results, promptlib, reset_emulators
 
-from promptlib._cache import META, ResultCache
 from promptlib._library import Library
-from promptlib._results import GenerationResult
+from promptlib.client._results import GenerationResult
+from promptlib.evals._cache import META, ResultCache
 
 
 @pytest.fixture(scope="module")

@@ -245,8 +245,8 @@ def _approve_logo(project: Project) -> None:
 
     from PIL import Image, ImageDraw
 
-    from promptlib._evals import golden_store
-    from promptlib._goldens import ApprovalSource, Candidate, TemplateRef
+    from promptlib.evals._runner import golden_store
+    from promptlib.goldens._store import ApprovalSource, Candidate, TemplateRef
 
     library = project.library()
     template = library.get(LOGO_ID)

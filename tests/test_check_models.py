@@ -11,9 +11,9 @@ import pytest
 from click.testing import Result
 from project_helpers import Project
 
-from promptlib._budget import plan_run
-from promptlib._check import check_project
-from promptlib._eval_cases import select_cases
+from promptlib.evals._budget import plan_run
+from promptlib.evals._cases import select_cases
+from promptlib.evals._check import check_project
 from promptlib.exceptions import ConfigError, UsageError
 
 BANNER_ID = "social/wide-banner"

@@ -38,12 +38,12 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 )
 
 from promptlib import Library
-from promptlib._client import ImagesClient, RetryPolicy
-from promptlib._config import load_settings
-from promptlib._rendered import InputImage
-from promptlib._requests import ImageRequest
+from promptlib.client._client import ImagesClient, RetryPolicy
+from promptlib.client._requests import ImageRequest
+from promptlib.config._settings import load_settings
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.exceptions import ExecutionError, RateLimited, UsageError
+from promptlib.prompts._rendered import InputImage
 
 KEY = "test-key-0123456789"
 #: What a GPT Image request may carry (reference §2–§3); response_format and style are never among them.

@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from promptlib._compare import (
+from promptlib.goldens._compare import (
     COLORHASH_WARN,
     DUPLICATE,
     MARGIN,
@@ -23,7 +23,7 @@ from promptlib._compare import (
     compare_sample,
     percentile,
 )
-from promptlib._hashing import VOTING
+from promptlib.goldens._hashing import VOTING
 
 Hashes = dict[str, int]
 BASE: Hashes = {"phash": 0x92A71CDC79D980E3, "dhash": 0x294C492E9C99A999, "whash": 0xFFE7FDE70C400C00,
@@ -124,7 +124,7 @@ def test_cross_case_p5_is_measured_from_other_cases_goldens_once_there_are_enoug
     assert len(goldens) * len(others) >= MIN_CROSS_SAMPLES
     result = calibrate(goldens, others)
     assert result.cross_source == "measured"
-    from promptlib._hashing import distance
+    from promptlib.goldens._hashing import distance
 
     for alg in VOTING:
         expected = percentile([distance(g[alg], o[alg]) for g in goldens for o in others], 0.05)

@@ -6,7 +6,7 @@ import pytest
 from project_helpers import Project
 
 from promptlib import ConfigError, MissingEnvironmentVariable, ProjectNotFound, Settings, UnknownDeployment
-from promptlib._config import (
+from promptlib.config._settings import (
     DEFAULT_SCOPE,
     ApiKeyAuth,
     AzureOpenAIDeployment,
@@ -15,7 +15,7 @@ from promptlib._config import (
     find_config,
     load_settings,
 )
-from promptlib._redact import redact
+from promptlib.core._redact import redact
 
 
 def _config_error(project: Project, text: str) -> ConfigError:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from promptlib._diff import diff_library
 from promptlib._library import Library
 from promptlib.exceptions import UsageError
+from promptlib.git._diff import diff_library
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_PARTS = ("promptlib.yaml", "prompts", "evals", "assets")

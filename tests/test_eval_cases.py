@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from e2e.helpers import copy_example, write
 
-from promptlib._compare import Policy
-from promptlib._eval_cases import select, select_cases
 from promptlib._library import Library
+from promptlib.evals._cases import select, select_cases
 from promptlib.exceptions import UsageError
+from promptlib.goldens._compare import Policy
 
 BRAND = ["logo-crane-symbol", "logo-leaf-wordmark", "icon-padlock", "icon-paper-plane-teal", "edit-mug-on-sand",
          "edit-mug-on-marble"]

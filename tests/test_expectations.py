@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from promptlib._expectations import expectation_failures
-from promptlib._parameters import ImageParameters
-from promptlib._rendered import InputImage
-from promptlib._requests import ImageRequest
-from promptlib._results import GeneratedImage
-from promptlib._suites import Expect
+from promptlib.client._requests import ImageRequest
+from promptlib.client._results import GeneratedImage
+from promptlib.evals._expectations import expectation_failures
+from promptlib.evals._suites import Expect
+from promptlib.prompts._parameters import ImageParameters
+from promptlib.prompts._rendered import InputImage
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "edit"
 

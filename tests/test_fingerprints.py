@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from promptlib._fingerprints import FingerprintCache
-from promptlib._hashing import fingerprint
+from promptlib.goldens._fingerprints import FingerprintCache
+from promptlib.goldens._hashing import fingerprint
 
 
 def _png(colour: str = "navy") -> bytes:

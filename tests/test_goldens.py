@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from promptlib import _atomic
-from promptlib._compare import compare_sample
-from promptlib._goldens import MANIFEST, SCHEMA, ApprovalSource, Candidate, GoldenStore, TemplateRef
-from promptlib._hashing import HASH_SPEC_ID, fingerprint, spec
+from promptlib.core import _atomic
 from promptlib.exceptions import GoldenError
+from promptlib.goldens._compare import compare_sample
+from promptlib.goldens._hashing import HASH_SPEC_ID, fingerprint, spec
+from promptlib.goldens._store import MANIFEST, SCHEMA, ApprovalSource, Candidate, GoldenStore, TemplateRef
 
 SOURCE = ApprovalSource(
     template=TemplateRef(id="icons/feature-icon", version=2, content_hash="c" * 64),

@@ -18,9 +18,18 @@ import imagehash
 import pytest
 from PIL import Image, ImageDraw
 
-from promptlib._hashing import ALGORITHMS, BITS, HASH_SPEC_ID, distance, fingerprint, parse_hex, preprocess, spec
 from promptlib.emulator._layout import Variation
 from promptlib.emulator._synthesis import ImageSpec, synthesize
+from promptlib.goldens._hashing import (
+    ALGORITHMS,
+    BITS,
+    HASH_SPEC_ID,
+    distance,
+    fingerprint,
+    parse_hex,
+    preprocess,
+    spec,
+)
 
 PROMPTS = (
     "A flat vector logo of a paper crane folded from a triangle, teal and sand",
@@ -243,7 +252,7 @@ def test_colorhash_is_42_bits_which_imagehash_hex_to_hash_gets_wrong() -> None:
 
 @pytest.mark.parametrize("value", [0, 1, (1 << 41) | 5, (1 << 42) - 1])
 def test_colorhash_extremes_round_trip_through_hex(value: int) -> None:
-    from promptlib._hashing import ImageFingerprint
+    from promptlib.goldens._hashing import ImageFingerprint
 
     fp = ImageFingerprint("0" * 64, 1, 1, "RGB", "png", {"phash": 1 << 63, "dhash": 0, "whash": 7,
                                                           "colorhash": value}, 10.0)

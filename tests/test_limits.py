@@ -11,7 +11,7 @@ import anyio
 import pytest
 from deployments.helpers import fixture_anyio_backend  # noqa: F401  (a fixture: imported, pytest finds it)
 
-from promptlib._limits import ConcurrencyLimiter, limiter_for
+from promptlib.client._limits import ConcurrencyLimiter, limiter_for
 
 
 class Gauge:

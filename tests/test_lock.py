@@ -8,7 +8,7 @@ import pytest
 from project_helpers import HERO_ID, LOGO_ID, Project
 
 from promptlib import LockError
-from promptlib._lock import LockEntry, compare, read_lock, update_lock
+from promptlib.prompts._lock import LockEntry, compare, read_lock, update_lock
 
 LOCK = "prompts/prompts.lock"
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from promptlib._capabilities import ModelEntry
-from promptlib._model_rules import parameter_problems, size_problem, stream_problems
-from promptlib._model_table import ModelTableError, shipped_table
-from promptlib._parameters import ImageParameters
-from promptlib._schema import json_schemas
-from promptlib._yaml import parse_yaml
+from promptlib.cli._schema import json_schemas
+from promptlib.core._yaml import parse_yaml
+from promptlib.models._capabilities import ModelEntry
+from promptlib.models._rules import parameter_problems, size_problem, stream_problems
+from promptlib.models._table import ModelTableError, shipped_table
+from promptlib.prompts._parameters import ImageParameters
 
-TABLE_FILE = Path(__file__).resolve().parents[1] / "promptlib" / "data" / "models.yaml"
+TABLE_FILE = Path(__file__).resolve().parents[1] / "promptlib" / "models" / "models.yaml"
 #: openai 3.57 `types/image_model.py`, less the retired DALL·E models (not GPT Image models).
 SDK_MODELS = (
     "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",

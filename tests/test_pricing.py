@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptlib._model_table import shipped_table
-from promptlib._parameters import ImageParameters
-from promptlib._pricing import (
+from promptlib.client._pricing import (
     Usage,
     cost_usd,
     estimate_usage,
@@ -15,6 +13,8 @@ from promptlib._pricing import (
     token_counts,
     tokens_for,
 )
+from promptlib.models._table import shipped_table
+from promptlib.prompts._parameters import ImageParameters
 
 #: Reference §8.1: output image tokens per image, quality × size.
 TABLE = {

@@ -6,7 +6,7 @@ import io
 import logging
 import uuid
 
-from promptlib._redact import MASK, RedactingFilter, redact, register_secret
+from promptlib.core._redact import MASK, RedactingFilter, redact, register_secret
 
 
 def _secret(label: str) -> str:

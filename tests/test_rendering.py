@@ -20,7 +20,7 @@ from promptlib import (
     TemplateSecurityError,
     VariableError,
 )
-from promptlib._rendering import MAX_PROMPT_CHARS, normalise_whitespace
+from promptlib.prompts._rendering import MAX_PROMPT_CHARS, normalise_whitespace
 
 EDIT_ID = "edit/recolor"
 EDIT = """\

@@ -17,7 +17,7 @@ import pytest
 from browser.report_fixture import build_edit_run, build_run
 from report_page import Page
 
-from promptlib.reports import render_report_html
+from promptlib.reports._html import render_report_html
 
 PATH_FIELDS = {"file", "nearest_golden"}
 # Mappings whose keys are data (template ids, hash names, parameter names, deployments), not the results' shape.

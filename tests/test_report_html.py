@@ -12,17 +12,12 @@ from browser.report_fixture import HOSTILE_PROMPT, RUN_ID, build_run
 from markupsafe import escape
 from report_page import Page
 
-from promptlib._eval_results import SEVERITY, CaseResult, RunResult, SampleResult
-from promptlib.reports import (
-    LOW_SENSITIVITY_SENTENCE,
-    approve_command,
-    reject_command,
-    relative_href,
-    render_report_html,
-    report_script,
-    sort_cases,
-    word_diff,
-)
+from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib.reports._cards import LOW_SENSITIVITY_SENTENCE
+from promptlib.reports._diffs import word_diff
+from promptlib.reports._html import render_report_html, report_script
+from promptlib.reports._links import approve_command, reject_command, relative_href
+from promptlib.reports._view import sort_cases
 
 _SCRIPT = report_script()
 
@@ -283,8 +278,8 @@ def test_minimal_and_empty_results_render() -> None:
 
 
 def test_write_reports_puts_the_page_beside_results_json(tmp_path: Path) -> None:
-    from promptlib._reports import REPORT, write_reports
-    from promptlib._runs import RunDirectory
+    from promptlib.reports._runs import RunDirectory
+    from promptlib.reports._summary import REPORT, write_reports
 
     run_dir = RunDirectory(path=tmp_path, run_id=RUN_ID)
     result = RunResult(run_id=RUN_ID, created_at="2026-11-01T09:30:15+00:00", deployments=["d"], full_run=True,

@@ -11,7 +11,8 @@ import pytest
 from browser.report_fixture import EDIT_RUN_ID, RUN_WARNING, SUITE_ERROR, build_edit_run, build_run
 from report_page import Page
 
-from promptlib.reports import case_view, render_report_html, template_environment
+from promptlib.reports._cards import case_view
+from promptlib.reports._html import render_report_html, template_environment
 from promptlib.reports._verdicts import MEANINGS, OLD_NAMES
 
 

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 import pytest
 from e2e.helpers import approved_brand, clone, latest_run, promptlib, single_line_error, write
 
-from promptlib._eval_results import SEVERITY, CaseResult, RunResult, SampleResult
-from promptlib._reports import MAX_ROWS, status_line, summary_markdown, write_reports
-from promptlib._runs import RunDirectory
+from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib.reports._runs import RunDirectory
+from promptlib.reports._summary import MAX_ROWS, status_line, summary_markdown, write_reports
 
 PADLOCK = "brand/icon-padlock"
 
@@ -171,7 +171,7 @@ def test_report_rejects_an_unknown_format(repo: Path) -> None:
 
 def test_summary_mentions_retries_only_when_there_were_any() -> None:
     """A deployment that needed retries or hit 429s says so in the PR summary; a clean run stays quiet."""
-    from promptlib._reports import _retry_note
+    from promptlib.reports._summary import _retry_note
 
     assert _retry_note({"retries": 0, "rate_limited": 0}) == ""
     assert _retry_note({"retries": 7, "rate_limited": 3}) == " The service needed 7 retries (3 rate-limited)."

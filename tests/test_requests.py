@@ -23,10 +23,10 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 )
 
 from promptlib import Library
-from promptlib._generation import prepare
-from promptlib._parameters import ImageParameters
-from promptlib._rendered import InputImage
-from promptlib._requests import ImageRequest
+from promptlib.client._requests import ImageRequest
+from promptlib.deployments._pool import prepare
+from promptlib.prompts._parameters import ImageParameters
+from promptlib.prompts._rendered import InputImage
 
 PHOTO = png((32, 32), (10, 20, 30))
 MASK = png((32, 32), (0, 0, 0, 0), mode="RGBA")
@@ -52,8 +52,8 @@ def test_identical_requests_have_one_hash() -> None:
 
 def test_the_hash_is_the_same_in_another_process() -> None:
     script = (
-        "from promptlib._requests import ImageRequest\n"
-        "from promptlib._parameters import ImageParameters\n"
+        "from promptlib.client._requests import ImageRequest\n"
+        "from promptlib.prompts._parameters import ImageParameters\n"
         "r = ImageRequest(operation='generate', prompt='A kite.', deployment='dev', model='gpt-image-1',\n"
         "    parameters=ImageParameters(size='1536x1024', quality='high', background='opaque', n=2))\n"
         "print(r.request_hash)\n"

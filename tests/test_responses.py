@@ -32,9 +32,9 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 )
 from PIL import Image
 
-from promptlib._client import ImagesClient
-from promptlib._pricing import Usage
-from promptlib._responses import retry_after_seconds
+from promptlib.client._client import ImagesClient
+from promptlib.client._pricing import Usage
+from promptlib.client._responses import retry_after_seconds
 from promptlib.exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
 
 KEY = "resp-key-0123456789"

@@ -12,12 +12,12 @@ import pytest
 from e2e.helpers import BRAND, approved_brand, clone, golden_images, latest_run, manifest, plant, promptlib, write
 from PIL import Image
 
-from promptlib._compare import calibrate
-from promptlib._evals import golden_store
 from promptlib._library import Library
-from promptlib._review import approve_from_run, other_goldens, project_cases, reject_from_run, reviewer_name
-from promptlib._runs import load_results
+from promptlib.evals._runner import golden_store
 from promptlib.exceptions import GoldenError, UsageError
+from promptlib.goldens._compare import calibrate
+from promptlib.goldens._review import approve_from_run, other_goldens, project_cases, reject_from_run, reviewer_name
+from promptlib.reports._runs import load_results
 
 FRESH = """\
 cases:

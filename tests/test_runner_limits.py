@@ -25,9 +25,9 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
     request_for,
 )
 
-from promptlib._client import ImagesClient
-from promptlib._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, retry_budget
-from promptlib._ratelimit import MARGIN, RequestPacer
+from promptlib.client._client import ImagesClient
+from promptlib.client._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, retry_budget
+from promptlib.client._ratelimit import MARGIN, RequestPacer
 from promptlib.deployments import Endpoint
 from promptlib.exceptions import ExecutionError
 

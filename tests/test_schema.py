@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from promptlib._schema import json_schemas, schema_text
+from promptlib.cli._schema import json_schemas, schema_text
 
 REPO_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 KINDS = ("template", "suite", "config", "models")

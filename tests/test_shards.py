@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from promptlib._compare import Policy
-from promptlib._eval_cases import EvalCase
-from promptlib._shards import Shard, shard_cases, shard_of
-from promptlib._suites import Expect
+from promptlib.evals._cases import EvalCase
+from promptlib.evals._shards import Shard, shard_cases, shard_of
+from promptlib.evals._suites import Expect
 from promptlib.exceptions import UsageError
+from promptlib.goldens._compare import Policy
 
 
 def case(suite: str, case_id: str) -> EvalCase:

@@ -23,10 +23,10 @@ from httpx_sse import ServerSentEvent
 from PIL import Image, ImageChops, ImageStat
 
 from promptlib import ContentBlocked, ExecutionError, GenerationResult, Library, PartialImage, UsageError
-from promptlib._cache import ResultCache
-from promptlib._generation import prepare
-from promptlib._streaming import _Reader
+from promptlib.client._streaming import _Reader
+from promptlib.deployments._pool import prepare
 from promptlib.emulator import EmulatorApp, EmulatorConfig, FaultConfig, create_app, running_emulator
+from promptlib.evals._cache import ResultCache
 
 KEY = "stream-key-5f1e"
 BANNER = GENERATE_TEMPLATE.replace("size: 1024x1024", "size: 2048x1152")

@@ -9,7 +9,7 @@ import pytest
 from project_helpers import Project
 
 from promptlib import ConfigError, TemplateValidationError
-from promptlib._yaml import parse_yaml
+from promptlib.core._yaml import parse_yaml
 
 PATH = Path("prompts/x.yaml")
 

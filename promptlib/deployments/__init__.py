@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .._config import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
-from .azure_openai import azure_endpoint, check_azure
-from .base import Endpoint
-from .emulator import emulator_endpoint
-from .openai import check_openai, openai_endpoint
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
+from promptlib.deployments.azure_openai import azure_endpoint, check_azure
+from promptlib.deployments.emulator import emulator_endpoint
+from promptlib.deployments.openai import check_openai, openai_endpoint
 
 __all__ = ["Endpoint", "check_deployment", "endpoint_for"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .._auth import ApiKeyAuth, EntraTokenAuth
-from .._config import ApiKeyAuth as ApiKeyAuthConfig
-from .._config import AzureOpenAIDeployment, Settings
-from .._trust import TrustPolicy
-from ..exceptions import ConfigError, UntrustedEndpoint
-from .base import Endpoint
-from .urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
+from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import ApiKeyAuth as ApiKeyAuthConfig
+from promptlib.config._settings import AzureOpenAIDeployment, Settings
+from promptlib.config._trust import TrustPolicy
+from promptlib.deployments.urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
+from promptlib.exceptions import ConfigError, UntrustedEndpoint
 
 V1_API_VERSIONS = ("v1", "preview")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .._config import DEFAULT_API_VERSION, EmulatorDeployment
-from .base import Endpoint
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import DEFAULT_API_VERSION, EmulatorDeployment
 
 if TYPE_CHECKING:
-    from .._model_table import ModelSpec
+    from promptlib.models._table import ModelSpec
 
 EMULATOR_HOST = "http://emulator.promptlib.invalid"
 
@@ -27,8 +27,8 @@ def emulator_app(name: str, config: EmulatorDeployment, spec: ModelSpec | None =
     ``spec`` is the model's entry as the project sees it (with its ``models:``), so the emulator accepts
     and prices what the project declared.
     """
-    from .._model_table import shipped_table
-    from ..emulator import EmulatorConfig, create_app
+    from promptlib.emulator import EmulatorConfig, create_app
+    from promptlib.models._table import shipped_table
 
     spec = spec if spec is not None else shipped_table().get(config.model)
     key = (name, config.model, config.variance, config.seed, tuple(config.block), config.faults.model_dump_json(),
@@ -45,7 +45,7 @@ def emulator_app(name: str, config: EmulatorDeployment, spec: ModelSpec | None =
 
 
 def emulator_endpoint(name: str, config: EmulatorDeployment, spec: ModelSpec | None = None) -> Endpoint:
-    from ..emulator import AsyncASGITransport, SyncASGITransport
+    from promptlib.emulator import AsyncASGITransport, SyncASGITransport
 
     app = emulator_app(name, config, spec)
     return Endpoint(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .._auth import ApiKeyAuth
-from .._config import OpenAIDeployment, Settings
-from .._trust import TrustPolicy
-from ..exceptions import ConfigError, UntrustedEndpoint
-from .base import Endpoint
-from .urls import EndpointShapeError, understand_base_url
+from promptlib.client._auth import ApiKeyAuth
+from promptlib.client._endpoint import Endpoint
+from promptlib.config._settings import OpenAIDeployment, Settings
+from promptlib.config._trust import TrustPolicy
+from promptlib.deployments.urls import EndpointShapeError, understand_base_url
+from promptlib.exceptions import ConfigError, UntrustedEndpoint
 
 
 def openai_endpoint(settings: Settings, name: str, config: OpenAIDeployment) -> Endpoint:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from promptlib._model_table import ModelSpec, shipped_table
 from promptlib.emulator._faults import FaultConfig
+from promptlib.models._table import ModelSpec, shipped_table
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def render_edit(
     crop_size = (box[2] - box[0], box[3] - box[1])
     layer = render_plan(plan, crop_size, spec.quality, transparent=True)
     _paste_references(layer, images[1:], variation)
-    draw_plates(layer, scene.quotes)
+    draw_plates(layer, scene.quotes, faces=scene.faces)
     under = base.crop(box).convert("RGBA")
     if region is not None and spec.transparent:
         under = Image.new("RGBA", crop_size, (0, 0, 0, 0))

@@ -11,6 +11,8 @@ added to every request before it is answered. What each fault does on the wire:
 - `truncate`: a 200 with valid JSON whose `b64_json` values are cut short (a truncated image).
 - `slow`: the 200's headers are sent at once, the body only after `slow_ms` (past a client's read timeout).
 - `filter`: a 200 whose last `data[]` image the output filter removed (Azure's annotation, no image).
+- `garble`: a normal 200 whose images print every quoted text misprinted (`_garble`), as a model that
+  cannot spell would; nothing on the wire is wrong, only what the image says.
 
 A streamed answer (`stream: true`) is spoiled the same way where that makes sense: `badjson` and `truncate`
 cut the event stream short, `slow` stalls it; `filter` leaves it alone (a stream carries one image).
@@ -33,11 +35,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from promptlib.emulator._garble import garbling
 from promptlib.emulator._middleware import record_in
 from promptlib.emulator._safety import FILTERED_IMAGE
 
 #: Fault names, in the order rates are laid out on [0, 1) (so a seed gives the same faults release to release).
-FAULTS = ("429", "500", "503", "drop", "badjson", "truncate", "slow", "filter")
+FAULTS = ("429", "500", "503", "drop", "badjson", "truncate", "slow", "filter", "garble")
 #: What a script may say: a fault, or `ok` for a normal answer.
 STEPS = ("ok", *FAULTS)
 #: Scope extension a server may set: a callable that closes the client's connection without a response.
@@ -188,6 +191,9 @@ class FaultInjection:
         config = self.plan.config
         if step == "ok":
             await self.app(scope, receive, send)
+        elif step == "garble":
+            with garbling():
+                await self.app(scope, receive, send)
         elif step == "429":
             wait_ms = config.retry_after_ms
             record.retry_after_ms = wait_ms

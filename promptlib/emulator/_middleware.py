@@ -16,7 +16,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from promptlib._safe_text import one_line
+from promptlib.core._safe_text import one_line
 from promptlib.emulator._errors import ApiError, unauthorized
 from promptlib.emulator._records import RequestLog, RequestRecord
 

@@ -16,7 +16,7 @@ class RequestRecord:
     """One received request. `deployment` is the path's deployment, or the `model` field on v1 paths.
 
     `received_at` is the wall-clock arrival time. `fault` names what was injected (`429`, `500`, `503`,
-    `drop`, `badjson`, `truncate`, `slow`, or `ratelimit` for the enforced RPM limit); `None` means none.
+    `drop`, `badjson`, `truncate`, `slow`, `garble`, or `ratelimit` for the enforced RPM limit); `None` means none.
     For 429s, `retry_after_ms` is the wait asked for and `retry_not_before` the wall-clock time it ends, so
     tests can check that no later request arrived before a client was allowed to retry.
     """

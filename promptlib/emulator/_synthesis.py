@@ -62,7 +62,7 @@ def render(spec: ImageSpec, variation: Variation = NO_VARIATION) -> Image.Image:
     scene = parse_prompt(spec.prompt)
     plan = plan_image(scene, variation)
     image = render_plan(plan, (spec.width, spec.height), spec.quality, spec.transparent)
-    draw_plates(image, scene.quotes, _plate_offset(variation))
+    draw_plates(image, scene.quotes, _plate_offset(variation), scene.faces)
     return image
 
 

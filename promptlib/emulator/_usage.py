@@ -1,6 +1,6 @@
 """Token accounting as the service reports it in `usage`, by the claimed model's token table.
 
-The counts per quality and size are the model table's (`promptlib/data/models.yaml`, reference
+The counts per quality and size are the model table's (`promptlib/models/models.yaml`, reference
 §8.1 for the published ones); sizes without a published count scale the 1024x1024 count by area.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from promptlib._capabilities import TokenCounts
-from promptlib._pricing import token_counts, tokens_for
+from promptlib.client._pricing import token_counts, tokens_for
+from promptlib.models._capabilities import TokenCounts
 
 
 def output_tokens(quality: str, width: int, height: int, counts: TokenCounts | None = None) -> int:

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import _format as fmt
-from ._diffs import Piece, TemplateDiff, template_diff, word_pieces
-from ._links import approve_command, reject_command
-from ._samples import Context, SampleView, Thumb, sample_view, thumb
+from promptlib.reports import _display as fmt
+from promptlib.reports._diffs import Piece, TemplateDiff, template_diff, word_pieces
+from promptlib.reports._links import approve_command, reject_command
+from promptlib.reports._samples import Context, SampleView, Thumb, sample_view, thumb
 
 Href = Callable[[object], str | None]
 APPROVABLE = frozenset({"failed", "new"})

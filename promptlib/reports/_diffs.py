@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
-from ._format import text
+from promptlib.reports._display import text
 
 # Word diffs are quadratic in the worst case; past this many tokens the two prompts are shown without highlights.
 MAX_DIFF_TOKENS = 20_000

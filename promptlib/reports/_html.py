@@ -20,8 +20,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ._cards import LOW_SENSITIVITY_SENTENCE
-from ._view import report_view
+from promptlib.reports._cards import LOW_SENSITIVITY_SENTENCE
+from promptlib.reports._view import report_view
 
 PAGE = "report.html.j2"
 # A static file that could close its own element would let the rest of it become markup.

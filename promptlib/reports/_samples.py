@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import _format as fmt
-from ._verdicts import Verdict, verdict
+from promptlib.reports import _display as fmt
+from promptlib.reports._verdicts import Verdict, verdict
 
 Href = Callable[[object], str | None]
 THUMB_PX = 160

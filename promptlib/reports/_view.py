@@ -10,12 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._eval_results import SEVERITY
-from . import _format as fmt
-from ._cards import CaseView, Href, case_key, case_view
-from ._diffs import template_diffs
-from ._links import relative_href
-from ._verdicts import Verdict, legend
+from promptlib.evals._results import SEVERITY
+from promptlib.reports import _display as fmt
+from promptlib.reports._cards import CaseView, Href, case_key, case_view
+from promptlib.reports._diffs import template_diffs
+from promptlib.reports._links import relative_href
+from promptlib.reports._verdicts import Verdict, legend
 
 _RANK: dict[str, int] = {status: rank for rank, status in enumerate(SEVERITY)}
 EMULATOR_BILLS_NOTHING = "the emulator bills nothing"

@@ -18,8 +18,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from promptlib._eval_results import CaseResult, RunResult, SampleResult
-from promptlib.reports import render_report_html
+from promptlib.evals._results import CaseResult, RunResult, SampleResult
+from promptlib.reports._html import render_report_html
 
 RUN_ID = "20261101-093015-a1b2"
 HOSTILE_PROMPT = 'A flat "settings" gear icon <script>alert(1)</script> & <b>bold</b> \'quoted\''

@@ -12,8 +12,8 @@ from pathlib import Path
 from click.testing import Result
 from project_helpers import Project
 
-from promptlib._cache import META
-from promptlib._cache_admin import UNFINISHED_GRACE_S
+from promptlib.evals._cache import META
+from promptlib.evals._cache_admin import UNFINISHED_GRACE_S
 
 
 def entry_dirs(project: Project) -> list[Path]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from promptlib._model_listing import table_json
-from promptlib._model_table import shipped_table
+from promptlib.cli._models import table_json
+from promptlib.models._table import shipped_table
 
 
 def test_the_table_has_one_line_per_model(invoke: Callable[..., Result], tmp_path: Path,

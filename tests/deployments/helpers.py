@@ -25,13 +25,13 @@ import stamina
 from PIL import Image
 
 from promptlib import deployments
-from promptlib._client import ImagesClient, RetryPolicy
-from promptlib._config import load_settings
-from promptlib._parameters import ImageParameters
-from promptlib._rendered import InputImage
-from promptlib._requests import ImageRequest
-from promptlib._results import GenerationResult
-from promptlib.deployments.base import Endpoint
+from promptlib.client._client import ImagesClient, RetryPolicy
+from promptlib.client._endpoint import Endpoint
+from promptlib.client._requests import ImageRequest
+from promptlib.client._results import GenerationResult
+from promptlib.config._settings import load_settings
+from promptlib.prompts._parameters import ImageParameters
+from promptlib.prompts._rendered import InputImage
 
 ENV_PREFIXES = ("AZURE_", "OPENAI_", "PROMPTLIB_")
 FAST = RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0)

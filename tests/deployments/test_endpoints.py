@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from promptlib._auth import ApiKeyAuth, EntraTokenAuth
-from promptlib._config import load_settings
-from promptlib._rendered import InputImage
+from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
+from promptlib.config._settings import load_settings
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.exceptions import ConfigError, MissingEnvironmentVariable, UsageError
+from promptlib.prompts._rendered import InputImage
 
 from .helpers import Recorder, azure_yaml, client_for, make_project, png, request_for
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from promptlib._config import load_settings
+from promptlib.config._settings import load_settings
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.exceptions import ConfigError
 

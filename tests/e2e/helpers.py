@@ -234,11 +234,11 @@ def plant(root: Path, key: str, images: Sequence[bytes], *, start: int = 0) -> s
     exactly as the runner asks; the next eval of the case takes these images from the cache. Returns the
     request hash.
     """
-    from promptlib._cache import ResultCache
-    from promptlib._eval_cases import select_cases
     from promptlib._library import Library
-    from promptlib._requests import ImageRequest
-    from promptlib._results import GeneratedImage, GenerationResult
+    from promptlib.client._requests import ImageRequest
+    from promptlib.client._results import GeneratedImage, GenerationResult
+    from promptlib.evals._cache import ResultCache
+    from promptlib.evals._cases import select_cases
 
     library = Library.load(root)
     (case,), _ = select_cases(library, [key])

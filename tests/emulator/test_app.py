@@ -11,8 +11,8 @@ import pytest
 from emulator_helpers import EDITS, GENERATIONS, decode, phash_distance, png_bytes
 from PIL import Image
 
-from promptlib._model_table import shipped_table
 from promptlib.emulator import EmulatorApp, EmulatorConfig, create_app
+from promptlib.models._table import shipped_table
 
 pytestmark = pytest.mark.anyio
 

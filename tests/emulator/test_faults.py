@@ -20,10 +20,9 @@ from click.testing import CliRunner
 from emulator_helpers import GENERATIONS
 from PIL import Image
 
-from promptlib._client import ImagesClient, RetryPolicy
-from promptlib._config import load_settings
-from promptlib._parameters import ImageParameters
-from promptlib._requests import ImageRequest
+from promptlib.client._client import ImagesClient, RetryPolicy
+from promptlib.client._requests import ImageRequest
+from promptlib.config._settings import load_settings
 from promptlib.deployments import endpoint_for
 from promptlib.emulator import (
     FAULTS,
@@ -38,12 +37,13 @@ from promptlib.emulator import (
     running_emulator,
 )
 from promptlib.emulator._faults import FaultPlan
+from promptlib.prompts._parameters import ImageParameters
 
 pytestmark = pytest.mark.anyio
 
 BODY = {"prompt": "A red kite", "quality": "low", "size": "1024x1024"}
 RATES = {"429": 0.3, "500": 0.1, "503": 0.05, "drop": 0.05, "badjson": 0.02, "truncate": 0.02, "slow": 0.01,
-         "filter": 0.02}  # fmt: skip
+         "filter": 0.02, "garble": 0.02}  # fmt: skip
 
 
 def scripted(*steps: str, **options: object) -> EmulatorConfig:

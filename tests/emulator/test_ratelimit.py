@@ -10,7 +10,7 @@ import httpx
 import pytest
 from emulator_helpers import GENERATIONS
 
-from promptlib._client import ImagesClient, RetryPolicy
+from promptlib.client._client import ImagesClient, RetryPolicy
 from promptlib.emulator import AsyncASGITransport, EmulatorConfig, FaultConfig, create_app
 from promptlib.emulator._ratelimit import RateLimiter, allowances
 
@@ -91,11 +91,11 @@ async def test_headers_on_every_answer_and_failed_requests_count() -> None:
 
 
 def test_the_client_waits_out_the_limit_and_never_arrives_early(tmp_path: Path) -> None:
-    from promptlib._config import load_settings
-    from promptlib._parameters import ImageParameters
-    from promptlib._requests import ImageRequest
+    from promptlib.client._requests import ImageRequest
+    from promptlib.config._settings import load_settings
     from promptlib.deployments import endpoint_for
     from promptlib.emulator import SyncASGITransport
+    from promptlib.prompts._parameters import ImageParameters
 
     (tmp_path / "promptlib.yaml").write_text(
         "deployments:\n  local: {kind: emulator, faults: {rpm: 240}}\n", encoding="utf-8"

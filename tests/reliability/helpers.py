@@ -14,8 +14,8 @@ import httpx
 import pytest
 from click.testing import Result
 
-import promptlib._generation
-from promptlib._client import ImagesClient, RetryPolicy
+import promptlib.deployments._pool
+from promptlib.client._client import ImagesClient, RetryPolicy
 from promptlib.deployments import Endpoint
 
 KEY = "reliability-key-0123456789"
@@ -53,7 +53,7 @@ def use_retry_policy(monkeypatch: pytest.MonkeyPatch, policy: RetryPolicy) -> No
     def make(endpoint: Endpoint, retry: RetryPolicy | None = None) -> ImagesClient:
         return ImagesClient(endpoint, retry or policy)
 
-    monkeypatch.setattr(promptlib._generation, "ImagesClient", make)
+    monkeypatch.setattr(promptlib.deployments._pool, "ImagesClient", make)
 
 
 def run_eval(invoke: Callable[..., Result], *args: str) -> dict[str, Any]:
@@ -109,5 +109,5 @@ def watch_requests(monkeypatch: pytest.MonkeyPatch, policy: RetryPolicy) -> Watc
     def make(endpoint: Endpoint, retry: RetryPolicy | None = None) -> ImagesClient:
         return ImagesClient(dataclasses.replace(endpoint, async_transport=watcher), retry or policy)
 
-    monkeypatch.setattr(promptlib._generation, "ImagesClient", make)
+    monkeypatch.setattr(promptlib.deployments._pool, "ImagesClient", make)
     return watcher

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from promptlib._client import RetryPolicy
 from promptlib._library import Library
-from promptlib._lock import update_lock
+from promptlib.client._client import RetryPolicy
 from promptlib.emulator import EmulatorConfig, FaultConfig, create_app, running_emulator
+from promptlib.prompts._lock import update_lock
 
 from .helpers import KEY, run_eval, watch_requests, write_project
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from promptlib._client import RetryPolicy
-from promptlib._config import EmulatorDeployment
 from promptlib._library import Library
-from promptlib._lock import update_lock
+from promptlib.client._client import RetryPolicy
+from promptlib.config._settings import EmulatorDeployment
 from promptlib.emulator import EmulatorConfig, FaultConfig, create_app, running_emulator
+from promptlib.prompts._lock import update_lock
 
 from .helpers import KEY, run_eval, use_retry_policy, write_project
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from PIL import Image
 from project_helpers import Project
 
-from promptlib._runs import find_run, load_results
 from promptlib.emulator import EmulatorConfig, FaultConfig, create_app, running_emulator
+from promptlib.reports._runs import find_run, load_results
 
 KEY = "resume-test-key-0123"
 CASES = 16

@@ -22,8 +22,8 @@ MARKER = "MARKER-sk-9f3c1e7a5b2d4680"
 WRONG = "some-other-key-0000"
 LAUNCH = """\
 import sys
-import promptlib._generation as generation
-from promptlib._client import ImagesClient, RetryPolicy
+import promptlib.deployments._pool as generation
+from promptlib.client._client import ImagesClient, RetryPolicy
 fast = RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0)
 generation.ImagesClient = lambda endpoint, retry=None: ImagesClient(endpoint, retry or fast)
 from promptlib.cli import main

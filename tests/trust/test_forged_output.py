@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from e2e.helpers import latest_run, promptlib, write
 
-from promptlib._reports import summary_markdown
-from promptlib._safe_text import code_span, markdown, one_line, shell_command, terminal
+from promptlib.core._safe_text import code_span, markdown, one_line, shell_command, terminal
+from promptlib.reports._summary import summary_markdown
 
 from .conftest import CiJob
 

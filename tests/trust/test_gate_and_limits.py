@@ -18,7 +18,7 @@ import pytest
 from e2e.helpers import by_key, golden_dir, latest_results, latest_run, promptlib, write
 
 from promptlib import BundleError, Library
-from promptlib._cache import write_failure
+from promptlib.evals._cache import write_failure
 
 PADLOCK = "brand/icon-padlock"
 
@@ -60,7 +60,7 @@ def test_forged_golden_hashes_are_caught(pr: Path) -> None:
 
 
 def test_thresholds_never_reach_the_unrelated_images_distance() -> None:
-    from promptlib._compare import CAP, calibrate
+    from promptlib.goldens._compare import CAP, calibrate
 
     far = [{"phash": 0, "dhash": 0, "whash": 0}, {"phash": (1 << 64) - 1, "dhash": (1 << 64) - 1, "whash": 0}]
     assert all(calibrate(far, []).thresholds[alg] <= CAP[alg] < 32 for alg in CAP)

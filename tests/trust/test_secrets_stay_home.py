@@ -14,8 +14,8 @@ import yaml
 from e2e.helpers import promptlib, write
 
 from promptlib import ExecutionError, Library
-from promptlib._client import ImagesClient, RetryPolicy
-from promptlib._requests import ImageRequest
+from promptlib.client._client import ImagesClient, RetryPolicy
+from promptlib.client._requests import ImageRequest
 from promptlib.deployments import endpoint_for
 from promptlib.emulator import EmulatorConfig, running_emulator
 

@@ -1,0 +1,1 @@
+"""promptlib.yaml: project settings, deployments by reference, the trust boundary, and `init`."""

@@ -1,0 +1,1 @@
+"""Eval suites and cases, the runner, expectations, budgets, the result cache, check."""

@@ -1,0 +1,198 @@
+"""Eval cases: suites expanded (`from_examples` included) and selected by `SUITE[/CASE]`.
+
+`check`, `eval` and the pytest plugin all read suites through `select`, so anything eval would refuse is a
+problem `check` reports with its file and line. A problem stays with its suite: an unreadable suite, a
+`from_examples:` naming no template, or two entries claiming one case id make those entries (or that suite)
+an error, and every other case still runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from promptlib._library import Library
+from promptlib.core._problems import Problem, problems_of
+from promptlib.evals._suites import (
+    Case,
+    Expect,
+    SuiteFile,
+    discover_suites,
+    load_suite_document,
+    misnamed_suites,
+    suite_name_problem,
+)
+from promptlib.exceptions import PromptlibError, UsageError
+from promptlib.goldens._compare import Policy
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    """One case ready to run: template, values, sampling policy and expectations."""
+
+    suite: str
+    id: str
+    template_id: str
+    variables: dict[str, Any] = field(hash=False)
+    policy: Policy
+    expect: Expect
+    deployment: str | None
+    line: int | None = field(default=None, compare=False)  # where the suite defines it
+    path: Path | None = field(default=None, compare=False, hash=False)
+    from_example: bool = field(default=False, compare=False)  # an example's values (checked with the template)
+
+    @property
+    def key(self) -> str:
+        return f"{self.suite}/{self.id}"
+
+
+@dataclass
+class SuiteCases:
+    """One suite's runnable cases, and the problems of its entries that yield none."""
+
+    name: str
+    path: Path
+    suite: SuiteFile | None
+    cases: list[EvalCase] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return self.suite is not None
+
+
+@dataclass
+class Selection:
+    """The cases `SUITE[/CASE]` selectors chose, whether that is every case, and the suites' problems."""
+
+    cases: list[EvalCase]
+    full_run: bool
+    problems: list[tuple[str, Problem]]  # (suite name, problem) for the selected suites
+
+    @property
+    def complete(self) -> bool:
+        """Every suite could be read: the cases are all the project's (so unused goldens can be judged)."""
+        return not any(problem.message.startswith(UNREADABLE) for _, problem in self.problems)
+
+
+UNREADABLE = "the suite cannot be read: "
+
+
+def read_suite(library: Library, name: str, path: Path) -> SuiteCases:
+    """The suite's cases in file order; problems of one entry never hide the others."""
+    try:
+        suite, doc = load_suite_document(path, within=library.settings.root)
+    except PromptlibError as exc:
+        problems = [Problem(p.path, p.line, UNREADABLE + p.message) for p in problems_of(exc)]
+        return SuiteCases(name, path, None, problems=problems)
+    found = SuiteCases(name, path, suite)
+    claims: dict[str, list[int | None]] = {}
+    for index, entry in enumerate(suite.cases):
+        line = doc.line_of(("cases", index))
+        for case in _entry_cases(library, name, path, suite, entry, line, found.problems):
+            claims.setdefault(case.id, []).append(line)
+            found.cases.append(case)
+    for case_id, lines in claims.items():
+        if len(lines) > 1:
+            where = " and ".join(str(line) for line in lines)
+            found.problems.append(Problem(path, lines[-1], f"case id {case_id!r} is defined twice (lines {where}; "
+                                          "an example's name counts as a case id); rename one"))
+            found.cases = [case for case in found.cases if case.id != case_id]
+    return found
+
+
+def _entry_cases(
+    library: Library, name: str, path: Path, suite: SuiteFile, entry: Any, line: int | None, problems: list[Problem]
+) -> list[EvalCase]:
+    if isinstance(entry, Case):
+        return [_case(name, path, suite, entry.id, entry.prompt, entry.variables, entry.samples, entry.expect, line)]
+    try:
+        template = library.get(entry.from_examples)
+    except PromptlibError as exc:
+        problems.append(Problem(path, line, f"from_examples {entry.from_examples}: {exc.message}"))
+        return []
+    if not template.examples:
+        problems.append(Problem(path, line, f"from_examples {template.id}: the template has no examples"))
+    return [replace(_case(name, path, suite, example.name, template.id, dict(example.variables), None, entry.expect,
+                          line), from_example=True) for example in template.examples]
+
+
+def _case(
+    name: str, path: Path, suite: SuiteFile, case_id: str, template_id: str, variables: dict[str, Any],
+    samples: int | None, expect: Expect, line: int | None,
+) -> EvalCase:  # fmt: skip
+    k = samples or suite.samples
+    policy = Policy(
+        samples=k, min_matches=min(suite.policy.min_matches, k), max_samples=max(suite.policy.max_samples, k)
+    )
+    return EvalCase(name, case_id, template_id, dict(variables), policy, expect, suite.deployment, line, path)
+
+
+def read_suites(library: Library) -> list[SuiteCases]:
+    """Every suite of the project, refusing (exit 2) while a suite file has a name that could forge CI output."""
+    settings = library.settings
+    for name, path in misnamed_suites(settings.evals_dir).items():
+        raise UsageError(f"{suite_name_problem(name)} (`promptlib check` lists every such file)", path=path)
+    return [read_suite(library, name, path) for name, path in discover_suites(settings.evals_dir).items()]
+
+
+def load_suites(library: Library) -> dict[str, SuiteFile]:
+    """The readable suites by name."""
+    return {s.name: s.suite for s in read_suites(library) if s.suite is not None}
+
+
+def expand(library: Library, name: str, suite: SuiteFile) -> list[EvalCase]:
+    """A suite's runnable cases (for a suite already parsed, e.g. read from git)."""
+    problems: list[Problem] = []
+    cases: list[EvalCase] = []
+    for entry in suite.cases:
+        cases += _entry_cases(library, name, Path(f"{name}.yaml"), suite, entry, None, problems)
+    ids = [case.id for case in cases]
+    return [case for case in cases if ids.count(case.id) == 1]
+
+
+def select(library: Library, selectors: Sequence[str]) -> Selection:
+    """Cases for `SUITE` / `SUITE/CASE` selectors (all when none), with the selected suites' problems."""
+    suites = read_suites(library)
+    if not suites:
+        raise UsageError(f"no eval suites under {library.settings.evals_dir}; add evals/<suite>.yaml")
+    by_name = {s.name: s for s in suites}
+    if not selectors:
+        problems = [(s.name, p) for s in suites for p in s.problems]
+        return Selection([case for s in suites for case in s.cases], True, problems)
+    chosen: dict[str, EvalCase] = {}
+    touched: list[str] = []
+    for selector in selectors:
+        suite_name, cases = _match(selector.strip("/"), by_name)
+        touched += [suite_name] if suite_name not in touched else []
+        for case in cases:
+            chosen.setdefault(case.key, case)
+    problems = [(name, p) for name in touched for p in by_name[name].problems]
+    return Selection(list(chosen.values()), False, problems)
+
+
+def select_cases(library: Library, selectors: Sequence[str]) -> tuple[list[EvalCase], bool]:
+    """`select` without the problems: for commands that only need the cases that can run."""
+    selection = select(library, selectors)
+    return selection.cases, selection.full_run
+
+
+def _match(selector: str, suites: dict[str, SuiteCases]) -> tuple[str, list[EvalCase]]:
+    if selector in suites:
+        return selector, suites[selector].cases
+    suite, _, case_id = selector.rpartition("/")
+    if suite in suites:
+        found = [c for c in suites[suite].cases if c.id == case_id]
+        if found or not suites[suite].readable or any(f"{case_id!r}" in p.message for p in suites[suite].problems):
+            return suite, found  # a case of a broken suite or entry: its problem is reported instead
+        ids = [c.id for c in suites[suite].cases]
+        raise UsageError(f"suite {suite!r} has no case {case_id!r}; {_hint(case_id, ids)}its cases: {', '.join(ids)}")
+    raise UsageError(f"no suite {selector!r}; {_hint(selector, list(suites))}suites: {', '.join(sorted(suites))}")
+
+
+def _hint(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {close[0]!r}? " if close else ""

@@ -1,0 +1,148 @@
+"""Eval suites (``evals/<suite>.yaml``, DESIGN §5.4): which renders to check, and how."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from promptlib.core._bounded import ReadRefused, read_text
+from promptlib.core._problems import validate_document
+from promptlib.core._safe_text import one_line
+from promptlib.core._yaml import YamlDocument, parse_yaml
+from promptlib.exceptions import TemplateValidationError
+from promptlib.prompts._parameters import SizeText
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+_CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SEGMENT = re.compile(_CASE_ID)
+GOLDENS_DIR = "goldens"
+
+
+class Policy(BaseModel):
+    """m-of-K: a case passes when ``min_matches`` samples match, topping up to ``max_samples``."""
+
+    model_config = _STRICT
+    min_matches: int = Field(2, ge=1)
+    max_samples: int = Field(5, ge=1, le=32)
+
+
+class Expect(BaseModel):
+    """Checks beyond goldens; every field optional."""
+
+    model_config = _STRICT
+    outcome: Literal["ok", "blocked"] = "ok"
+    size: SizeText | None = None
+    format: Literal["png", "jpeg", "webp"] | None = None
+    transparent: bool | None = None
+    unchanged_outside_mask: bool | None = Field(None, description="Edits: pixels outside the mask stay put.")
+
+
+class Case(BaseModel):
+    """One eval case: a template and the variables to render it with."""
+
+    model_config = _STRICT
+    id: str = Field(pattern=_CASE_ID)
+    prompt: str = Field(description="Template id.")
+    variables: dict[str, Any] = Field(default_factory=dict)
+    samples: int | None = Field(None, ge=1, le=10, description="Overrides the suite's samples.")
+    expect: Expect = Field(default_factory=Expect)
+
+
+class FromExamples(BaseModel):
+    """Every named example of a template becomes a case ``<example name>``."""
+
+    model_config = _STRICT
+    from_examples: str = Field(description="Template id whose examples become cases.")
+    expect: Expect = Field(default_factory=Expect)
+
+
+def _entry_kind(entry: Any) -> str:
+    """Which form a `cases:` entry is, so a mistake in it is reported once, for that form only."""
+    if isinstance(entry, dict):
+        return "from_examples" if "from_examples" in entry else "case"
+    return "from_examples" if isinstance(entry, FromExamples) else "case"
+
+
+Entry = Annotated[
+    Annotated[Case, Tag("case")] | Annotated[FromExamples, Tag("from_examples")], Discriminator(_entry_kind)
+]
+
+
+class SuiteFile(BaseModel):
+    """One ``evals/<suite>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="promptlib eval suite")
+
+    deployment: str | None = Field(None, description="Default deployment; --deployment overrides.")
+    samples: int = Field(3, ge=1, le=10, description="K: images drawn per case.")
+    policy: Policy = Field(default_factory=Policy)
+    always: list[str] = Field(default_factory=list, description="Case ids run even when unchanged.")
+    cases: list[Entry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SuiteFile:
+        if self.policy.min_matches > self.samples:
+            raise ValueError(f"policy.min_matches {self.policy.min_matches} exceeds samples {self.samples}")
+        if self.policy.max_samples < self.samples:
+            raise ValueError(f"policy.max_samples {self.policy.max_samples} is below samples {self.samples}")
+        return self  # a case id used twice is reported per entry, with lines (see _eval_cases.read_suite)
+
+
+def load_suite_document(path: Path, within: Path | None = None) -> tuple[SuiteFile, YamlDocument]:
+    """Parse and validate one suite file (inside ``within``, default its evals/ folder); errors name the file
+    and line."""
+    try:
+        text = read_text(path, within=within or path.parent)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateValidationError(f"cannot read the suite: {exc}", path=path) from None
+    except ReadRefused as exc:
+        raise TemplateValidationError(f"the suite {exc}", path=path) from None
+    doc = parse_yaml(text, path)
+    suite: SuiteFile = validate_document(SuiteFile, doc, TemplateValidationError, "an eval suite")
+    return suite, doc
+
+
+def suite_name(relative: str) -> str | None:
+    """The suite a path under evals/ holds (`brand/icons.yaml` → `brand/icons`); None for other files.
+
+    `goldens/` holds golden sets, never suites: this is the one place that says so.
+    """
+    parts = relative.split("/")
+    if not relative.endswith(".yaml") or parts[0] == GOLDENS_DIR:
+        return None
+    return relative[: -len(".yaml")]
+
+
+def suite_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a suite name, or None. Names reach CI logs, Markdown and shell commands, so
+    every segment follows the case-id pattern: letters, digits, `.`, `_` and `-`."""
+    bad = [segment for segment in name.split("/") if not SEGMENT.match(segment)]
+    if not bad:
+        return None
+    return ("suite names use letters, digits, '.', '_' and '-' in each folder and file name (starting with a "
+            f"letter or digit); rename {one_line(name)!r}")
+
+
+def suite_files(evals_dir: Path) -> dict[str, Path]:
+    """Every suite file under evals/, valid name or not (``check`` reports the invalid ones)."""
+    if not evals_dir.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(evals_dir.rglob("*.yaml")):
+        name = suite_name(path.relative_to(evals_dir).as_posix())
+        if name is not None:
+            found[name] = path
+    return found
+
+
+def discover_suites(evals_dir: Path) -> dict[str, Path]:
+    """Suite name (path under evals/ without .yaml) to file, for the suites with valid names."""
+    return {name: path for name, path in suite_files(evals_dir).items() if suite_name_problem(name) is None}
+
+
+def misnamed_suites(evals_dir: Path) -> dict[str, Path]:
+    """The suite files whose names could forge output (a newline, `::error`, `<img>`, `;`…)."""
+    return {name: path for name, path in suite_files(evals_dir).items() if suite_name_problem(name) is not None}

@@ -1,0 +1,1 @@
+"""Golden images: the hash spec, comparison and calibration, the store, approve and reject."""

@@ -1,0 +1,286 @@
+"""Approve and reject from a run directory: the reviewer's side of the golden workflow.
+
+CI never writes goldens. An author downloads (or locally produces) a run, looks
+at report.html, and approves chosen samples; the PR then shows the new golden
+images and the manifest diff, and reviewers approve the PR.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptlib.core._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
+from promptlib.core._image_files import ImageRefused, header
+from promptlib.core._safe_text import one_line
+from promptlib.exceptions import PromptlibError, UsageError
+from promptlib.goldens._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
+from promptlib.goldens._hashing import fingerprint
+from promptlib.goldens._store import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
+
+if TYPE_CHECKING:
+    from promptlib._library import Library
+
+
+def reviewer_name(explicit: str | None) -> str:
+    """--by, else git's user.name, else the login name."""
+    if explicit:
+        return explicit
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    return name or os.environ.get("USER") or getpass.getuser()
+
+
+@dataclass(frozen=True)
+class Approved:
+    key: str
+    manifest: CaseManifest
+    added: int
+    skipped: tuple[str, ...] = ()  # samples left out, each with why ("sample 1: looks like a rejected image: …")
+    stale: str | None = None  # the run rendered an older version of the template than the one checked out
+
+
+@dataclass(frozen=True)
+class ProjectCase:
+    """What the project (not the run) says a case is: its key, and the image it must be."""
+
+    suite: str
+    case: str
+    size: str | None  # expect.size, else the template's size (None for `auto`)
+    format: str | None  # expect.format, else the template's output_format (png by default)
+    version: int | None = None  # the template as checked out now (None when it does not load)
+    content_hash: str | None = None
+
+
+def project_cases(library: Library) -> dict[str, ProjectCase]:
+    """Every case the checked-out project defines, by key: the only cases approve and reject may write."""
+    from promptlib.evals._cases import select_cases
+
+    found: dict[str, ProjectCase] = {}
+    for case in select_cases(library, [])[0]:
+        size: str | None = case.expect.size
+        fmt: str | None = case.expect.format
+        version = content_hash = None
+        try:
+            template = library.get(case.template_id)
+            parameters = template.parameters
+            size = size or (parameters.size if parameters.size != "auto" else None)
+            fmt = fmt or parameters.output_format or "png"
+            version, content_hash = template.version, template.content_hash
+        except PromptlibError:
+            pass  # a broken template: its case still exists; only its run's own checks apply
+        found[case.key] = ProjectCase(case.suite, case.id, size, fmt, version, content_hash)
+    return found
+
+
+def _case_entries(
+    run_path: Path, results: dict[str, Any], keys: Sequence[str], all_new: bool
+) -> list[dict[str, Any]]:
+    cases = [c for c in results["cases"] if isinstance(c, dict) and isinstance(c.get("key"), str)]
+    by_key = {c["key"]: c for c in cases}
+    chosen = [c for c in cases if c.get("status") == "new"] if all_new else []
+    if all_new and not chosen and not keys:
+        raise UsageError(f"the run at {run_path} has no new cases; name cases with --case SUITE/CASE")
+    for key in keys:
+        if key not in by_key:
+            known = ", ".join(one_line(k) for k in sorted(by_key)) or "none"
+            raise UsageError(f"the run at {run_path} has no case {one_line(key)!r}; it has: {known}")
+        if by_key[key] not in chosen:
+            chosen.append(by_key[key])
+    if not chosen:
+        raise UsageError("say which cases to approve: --case SUITE/CASE (repeatable) or --all-new")
+    return chosen
+
+
+def _target(run_path: Path, case: dict[str, Any], known: Mapping[str, ProjectCase]) -> ProjectCase:
+    """The project's case for a run's case entry, from its key alone; results.json may have been doctored."""
+    key = case["key"]
+    target = known.get(key)
+    if target is None:
+        raise UsageError(f"{one_line(key)!r} (in the run at {run_path}) is not a case of this project's suites; "
+                         "approve only cases the checked-out suites define")
+    if (case.get("suite"), case.get("case")) != (target.suite, target.case):
+        raise UsageError(f"the run at {run_path} is inconsistent: {one_line(key)!r} claims suite "
+                         f"{one_line(case.get('suite'))!r} and case {one_line(case.get('case'))!r}; re-download it")
+    return target
+
+
+def _candidates(
+    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int], target: ProjectCase,
+    skipped: list[str] | None = None,
+) -> list[Candidate]:
+    """The samples to approve: those named, else every sample but blank ones and look-alikes of rejected
+    images (each left out is named in `skipped`, with why)."""
+    available = {s["index"]: s for s in case.get("samples") or [] if isinstance(s, dict)}
+    if not available:
+        raise UsageError(f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
+                         f"{one_line(case.get('message'))})")
+    left_out = {i: s for i, s in available.items() if verdict_of(s.get("verdict")) in NOT_APPROVED_BY_DEFAULT}
+    indices = list(samples) or [i for i in available if i not in left_out]
+    if not samples and skipped is not None:
+        skipped += [f"sample {i}: {one_line(s.get('note') or s.get('verdict'))}" for i, s in left_out.items()]
+    if not indices:
+        raise UsageError(f"every sample of {target.suite}/{target.case} in this run is blank or looks like a rejected "
+                         "image; pick one with --sample N, or `promptlib unreject` a rejection made by mistake")
+    candidates = []
+    for index in indices:
+        if index not in available:
+            raise UsageError(f"{target.suite}/{target.case} has no sample {index}; samples: "
+                             f"{', '.join(map(str, available))}")
+        data = _sample_bytes(run_path, available[index], index, target)
+        candidates.append(Candidate(data=data, source_run=str(results.get("run_id")), sample=index))
+    return candidates
+
+
+def _sample_bytes(run_path: Path, sample: dict[str, Any], index: int, target: ProjectCase) -> bytes:
+    """A sample image from the run, read bounded, and checked to be the image the case asks for."""
+    what = f"sample {index} of {target.suite}/{target.case}"
+    path = run_path / str(sample.get("file"))
+    try:
+        if path.is_symlink():
+            raise ReadRefused("is a symbolic link")
+        data = read_bytes(path, within=run_path, limit=IMAGE_LIMIT)
+        found = header(data)
+    except (ReadRefused, ImageRefused) as exc:
+        raise UsageError(f"{what} {exc}; it cannot become a golden", path=path) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    if target.size is not None and found.size != target.size:
+        raise UsageError(f"{what} is {found.size} but the case expects {target.size}; it cannot become a golden",
+                         path=path)
+    if target.format is not None and found.format != target.format:
+        raise UsageError(f"{what} is {found.format} but the case expects {target.format}; it cannot become a golden",
+                         path=path)
+    return data
+
+
+def _source(case: dict[str, Any]) -> ApprovalSource:
+    key = one_line(case["key"])
+    if case.get("content_hash") is None or case.get("request_hash") is None:
+        raise UsageError(f"{key} did not render or run in this run; nothing to approve")
+    try:
+        source = ApprovalSource(
+            template=TemplateRef(id=case["template_id"], version=case["version"], content_hash=case["content_hash"]),
+            operation=str(case["operation"]),
+            prompt=str(case["prompt"]),
+            parameters=dict(case["parameters"]),
+            request_hash=str(case["request_hash"]),
+            deployment=str(case["deployment"]),
+            model=str(case["model"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"the run's entry for {key} is malformed; re-download the run") from None
+    return source
+
+
+def other_goldens(store: GoldenStore, suite: str, case: str) -> list[dict[str, int]]:
+    """Hashes of every other case's goldens: the "unrelated" side of calibration."""
+    return store.others(suite, case)
+
+
+def approve_from_run(
+    store: GoldenStore,
+    run_path: Path,
+    results: dict[str, Any],
+    *,
+    known: Mapping[str, ProjectCase],
+    cases: Sequence[str],
+    samples: Sequence[int],
+    all_new: bool,
+    by: str,
+    add: bool,
+) -> list[Approved]:
+    """Approve samples of a run as goldens of the project's cases (``known``), writing only under the store."""
+    entries = _case_entries(run_path, results, cases, all_new)
+    if samples and len(entries) > 1:
+        raise UsageError("--sample picks samples of one case; approve one --case at a time when choosing samples")
+    plans = []
+    for case in entries:  # every case checked before anything is written
+        target = _target(run_path, case, known)
+        skipped: list[str] = []
+        candidates = _candidates(run_path, results, case, samples, target, skipped)
+        plans.append((target, _source(case), candidates, tuple(skipped)))
+    approved = []
+    for target, source, candidates, left_out in plans:
+        manifest = store.approve(
+            target.suite, target.case, source, candidates, approved_by=by, replace=not add,
+            others=other_goldens(store, target.suite, target.case),
+        )  # fmt: skip
+        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out,
+                                 _staleness(source, target)))
+    recalibrated = recalibrate_all(store)
+    return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
+
+
+def _staleness(source: ApprovalSource, target: ProjectCase) -> str | None:
+    """Why these goldens show an older template than the one checked out, or None."""
+    if target.content_hash is None or source.template.content_hash == target.content_hash:
+        return None
+    return (f"the run rendered {source.template.id} v{source.template.version}, but the template is now "
+            f"v{target.version}: these goldens show the old version (run `promptlib eval` and approve from that run)")
+
+
+def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:
+    """Calibrate every case again against the final golden sets, after any change to one of them.
+
+    Each case's "unrelated" side is every other case's goldens, so approving, rejecting or pruning one case
+    moves the others' thresholds too (and `check` insists that every case.json holds what its goldens give).
+    """
+    manifests: dict[str, CaseManifest] = {}
+    every = store.golden_hashes()
+    for suite, case_id in every:  # an unreadable manifest is left alone: check reports it
+        manifests[f"{suite}/{case_id}"] = store.recalibrate(suite, case_id, store.others(suite, case_id, every))
+    return manifests
+
+
+def reject_from_run(
+    store: GoldenStore,
+    run_path: Path,
+    results: dict[str, Any],
+    *,
+    known: Mapping[str, ProjectCase],
+    case_key: str,
+    sample: int,
+    reason: str,
+    by: str,
+    force: bool = False,
+) -> CaseManifest:
+    (case,) = _case_entries(run_path, results, [case_key], all_new=False)
+    target = _target(run_path, case, known)
+    (candidate,) = _candidates(run_path, results, case, [sample], target)
+    if not force:
+        _refuse_a_golden_look_alike(store, target, sample, candidate.data)
+    store.reject(target.suite, target.case, candidate.data, reason=reason, by=by, source_run=str(results.get("run_id")))
+    return recalibrate_all(store)[f"{target.suite}/{target.case}"]
+
+
+def _refuse_a_golden_look_alike(store: GoldenStore, target: ProjectCase, sample: int, data: bytes) -> None:
+    """A rejected image fails every later sample that looks like it: rejecting a near-copy of a golden would
+    make the case fail on most runs. Refuse without --force, saying which golden and how close."""
+    manifest = store.load(target.suite, target.case, verify=False)
+    if manifest is None:
+        return
+    try:
+        hashes = fingerprint(data).hashes
+    except ValueError:
+        return
+    near = nearly_identical(hashes, manifest.golden_hashes())
+    if near is None:
+        return
+    index, distances = near
+    shown = ", ".join(f"{alg} {value}" for alg, value in distances.items())
+    raise UsageError(
+        f"sample {sample} of {target.suite}/{target.case} is nearly identical to golden "
+        f"{manifest.goldens[index].file} ({shown}): rejecting it would make later samples that look like the "
+        "goldens fail too. Approve other samples first (`promptlib approve --case ... --sample N`), or pass --force "
+        "if that look really is wrong"
+    )

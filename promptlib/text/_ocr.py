@@ -1,0 +1,114 @@
+"""Reading text in images with RapidOCR (PP-OCRv6 on onnxruntime), an optional extra: `promptlib[ocr]`.
+
+Why this engine: it was the most accurate of the engines compared on `tests/text/` (see
+`benchmarks/bench_text.py`), it installs from PyPI alone with its models inside the wheel (nothing is
+downloaded at run time), and it and its models are Apache-2.0. It is imported only when text is first
+read, so promptlib without the extra stays light; without it, `text_reader()` raises `OcrUnavailable`,
+whose message says how to install it, and a case with a text expectation is an error, never a pass.
+
+The engine runs without its 180° orientation classifier (printed text in generated images is upright or
+tilted a little) and reports a confidence per character, which the matcher uses (`_text_match`).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from importlib import metadata
+from typing import Any, Protocol
+
+from promptlib.exceptions import PromptlibError
+from promptlib.text._reading import Reading, TextLine, in_reading_order
+
+INSTALL_HINT = "pip install 'promptlib[ocr]'"
+#: The distribution the extra installs; its version is part of `engine`, so a new engine rereads images.
+ENGINE_DISTRIBUTION = "rapidocr"
+_SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical"}
+
+
+class OcrUnavailable(PromptlibError):
+    """Text cannot be read: the OCR extra is not installed, or its engine failed to load."""
+
+
+class TextReader(Protocol):
+    """Reads the text in encoded images; `engine` names the engine and version (it keys the cache)."""
+
+    engine: str
+
+    def read(self, data: bytes) -> Reading: ...
+
+
+_lock = threading.Lock()
+_reader: TextReader | None = None
+
+
+def text_reader() -> TextReader:
+    """The process's reader, loaded on first use (a few hundred ms); `OcrUnavailable` without the extra."""
+    global _reader
+    with _lock:
+        if _reader is None:
+            _reader = RapidOcrReader()
+        return _reader
+
+
+class RapidOcrReader:
+    """`TextReader` over RapidOCR; one engine per process, used by one thread at a time."""
+
+    def __init__(self) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as error:
+            raise OcrUnavailable(f"reading text in images needs the OCR extra: {INSTALL_HINT} ({error})") from None
+        version = metadata.version(ENGINE_DISTRIBUTION)
+        self.engine = f"rapidocr {version} PP-OCRv6 small (no cls)"
+        try:
+            self._engine = RapidOCR(params=dict(_SETTINGS))
+        except Exception as error:  # the engine's own config/model errors have no common base class
+            raise OcrUnavailable(f"the OCR engine failed to load ({type(error).__name__}: {error}); "
+                                 f"reinstall it with {INSTALL_HINT}") from None  # fmt: skip
+        self._lock = threading.Lock()
+
+    def read(self, data: bytes) -> Reading:
+        """Every line of text in the image `data`; `ValueError` when `data` is not a readable image."""
+        pixels = _decode_rgb(data)
+        with self._lock:  # a PIL image, not an array: RapidOCR takes arrays as OpenCV's BGR
+            result: Any = self._engine(pixels, return_word_box=True, return_single_char_box=True)
+        lines = _lines(result) if result.txts is not None else []
+        return Reading(self.engine, pixels.width, pixels.height, in_reading_order(lines))
+
+
+def _decode_rgb(data: bytes) -> Any:
+    """The image as RGB, transparency flattened onto white (as the hash spec does), decoded once."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+                return flat
+            return image.convert("RGB")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+
+
+def _lines(result: Any) -> list[TextLine]:
+    words = result.word_results or ()
+    lines = []
+    for index, (text, score, box) in enumerate(zip(result.txts, result.scores, result.boxes, strict=True)):
+        quad = tuple((float(x), float(y)) for x, y in box)
+        chars = words[index] if index < len(words) else ()
+        lines.append(TextLine(text, quad, float(score), _char_scores(text, chars)))
+    return lines
+
+
+def _char_scores(text: str, chars: Any) -> tuple[float, ...] | None:
+    """Per-character confidences aligned with `text` (spaces count as sure), or None when they do not align."""
+    confidences = [float(item[1]) for item in chars or ()]
+    visible = sum(1 for c in text if not c.isspace())
+    if not confidences or len(confidences) != visible:
+        return None
+    remaining = iter(confidences)
+    return tuple(1.0 if c.isspace() else next(remaining) for c in text)
