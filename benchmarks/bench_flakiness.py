@@ -55,7 +55,7 @@ import anyio
 import promptlib.deployments.emulator as emulator_deployment
 from promptlib import Library
 from promptlib.evals._cases import EvalCase, select_cases
-from promptlib.evals._command import execute
+from promptlib.reports._execute import execute
 from promptlib.evals._results import RunResult
 from promptlib.evals._runner import EvalOptions, golden_store, run_cases
 from promptlib.goldens._review import approve_from_run

@@ -337,7 +337,7 @@ import functools, hashlib, json, os, shutil, sys, threading, time
 from pathlib import Path
 os.environ["CI"] = "1"
 t0 = time.perf_counter()
-import promptlib.core._atomic, promptlib.evals._cache, promptlib.evals._command, promptlib.evals._runner, promptlib.goldens._store
+import promptlib.core._atomic, promptlib.evals._cache, promptlib.reports._execute, promptlib.evals._runner, promptlib.goldens._store
 from promptlib.cli import cli
 imports = time.perf_counter() - t0
 mode, out = sys.argv[1], sys.argv[2]
@@ -376,8 +376,8 @@ ev.compare_sample = wrap("compare_sample", ev.compare_sample)
 shutil.copyfile = wrap("copy goldens into run (copyfile)", shutil.copyfile)
 promptlib.evals._cache.ResultCache.get = wrap("cache get (read + sha256 check)", promptlib.evals._cache.ResultCache.get)
 promptlib.goldens._store.GoldenStore.load = wrap("golden manifest load + verify", promptlib.goldens._store.GoldenStore.load)
-promptlib.evals._command.write_reports = wrap("write results.json/summary/report.html",
-                                             promptlib.evals._command.write_reports)
+promptlib.reports._execute.write_reports = wrap("write results.json/summary/report.html",
+                                             promptlib.reports._execute.write_reports)
 import promptlib.evals._cases
 promptlib.evals._cases.select_cases = wrap("select_cases (load suites)", promptlib.evals._cases.select_cases)
 w, c = time.perf_counter(), time.process_time()

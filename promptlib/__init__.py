@@ -42,13 +42,13 @@ from promptlib.exceptions import (
 
 if TYPE_CHECKING:
     from promptlib._library import Library
-    from promptlib.client._pricing import Usage
     from promptlib.client._requests import ImageRequest
     from promptlib.client._results import FilteredImage, GeneratedImage, GenerationResult
     from promptlib.client._streaming import PartialImage
     from promptlib.config._settings import Settings
+    from promptlib.models._parameters import ImageParameters
+    from promptlib.models._pricing import Usage
     from promptlib.prompts._bundle import Bundle
-    from promptlib.prompts._parameters import ImageParameters
     from promptlib.prompts._rendered import InputImage, RenderedPrompt
     from promptlib.prompts._templates import PromptTemplate
 
@@ -96,9 +96,9 @@ _LAZY = {
     "FilteredImage": "promptlib.client._results",
     "GeneratedImage": "promptlib.client._results",
     "GenerationResult": "promptlib.client._results",
-    "ImageParameters": "promptlib.prompts._parameters",
+    "ImageParameters": "promptlib.models._parameters",
     "ImageRequest": "promptlib.client._requests",
-    "Usage": "promptlib.client._pricing",
+    "Usage": "promptlib.models._pricing",
     "InputImage": "promptlib.prompts._rendered",
     "PartialImage": "promptlib.client._streaming",
     "Library": "promptlib._library",

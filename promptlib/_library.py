@@ -14,6 +14,8 @@ from promptlib.prompts._rendered import RenderedPrompt
 from promptlib.prompts._templates import PromptTemplate, check_id, load_template
 
 if TYPE_CHECKING:
+    from promptlib.client._client import ImagesClient
+    from promptlib.client._requests import ImageRequest
     from promptlib.client._results import GenerationResult
     from promptlib.client._streaming import StreamEvent
     from promptlib.deployments._pool import ClientPool
@@ -111,7 +113,7 @@ class Library:
         if self._clients is None:
             from promptlib.deployments._pool import ClientPool
 
-            self._clients = ClientPool(self)
+            self._clients = ClientPool(self.settings)
         return self._clients
 
     def generate(
@@ -122,9 +124,7 @@ class Library:
 
         ``parameters`` overrides the template's image parameters for this call (``{"n": 2, "quality": "low"}``).
         """
-        from promptlib.deployments._pool import prepare
-
-        client, request = prepare(self, template_id, variables, deployment, parameters)
+        client, request = self._request(template_id, variables, deployment, parameters)
         return client.generate(request)
 
     async def agenerate(
@@ -132,9 +132,7 @@ class Library:
         **variables: Any,
     ) -> GenerationResult:
         """Async :meth:`generate`; shares the deployment's concurrency limit with sync calls."""
-        from promptlib.deployments._pool import prepare
-
-        client, request = prepare(self, template_id, variables, deployment, parameters)
+        client, request = self._request(template_id, variables, deployment, parameters)
         return await client.agenerate(request)
 
     def stream(
@@ -146,9 +144,7 @@ class Library:
         The final result is the one :meth:`generate` would return (same request hash and costing).
         ``partial_images`` is 0 to 3; the template must make one image (``n: 1``).
         """
-        from promptlib.deployments._pool import prepare
-
-        client, request = prepare(self, template_id, variables, deployment, parameters)
+        client, request = self._request(template_id, variables, deployment, parameters)
         return client.stream(request, partial_images)
 
     async def astream(
@@ -156,11 +152,19 @@ class Library:
         parameters: Mapping[str, Any] | None = None, **variables: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Async :meth:`stream`: ``async for event in lib.astream(...)``."""
-        from promptlib.deployments._pool import prepare
-
-        client, request = prepare(self, template_id, variables, deployment, parameters)
+        client, request = self._request(template_id, variables, deployment, parameters)
         async for event in client.astream(request, partial_images):
             yield event
+
+    def _request(
+        self, template_id: str, variables: dict[str, Any], deployment: str | None,
+        parameters: Mapping[str, Any] | None,
+    ) -> tuple[ImagesClient, ImageRequest]:
+        """Render (with any per-call parameter overrides: part of the request hash) and pick the client."""
+        rendered = self.render(template_id, **variables)
+        if parameters:
+            rendered = rendered.with_parameters(parameters)
+        return self.clients.request_for(rendered, deployment)
 
     def close(self) -> None:
         """Close HTTP connections (sync side); also done by ``with Library.load() as lib``."""

@@ -156,7 +156,7 @@ class EvalSession:
         return self.results[key]
 
     def _run(self, cases: list[EvalCase]) -> None:
-        from promptlib.evals._command import execute, report_path, runs_root
+        from promptlib.reports._execute import execute, report_path, runs_root
 
         self.batches += 1
         worker = _worker_input(self.config)
@@ -201,14 +201,14 @@ class EvalSession:
         reports = sorted({Path(o["report"]) for o in self.outcomes.values() if o.get("report")})
         if len(reports) < 2:
             return
-        from promptlib.evals._command import runs_root
         from promptlib.exceptions import PromptlibError
-        from promptlib.reports._merge import merge_runs, project_cases
+        from promptlib.reports._execute import runs_root
+        from promptlib.reports._merge import full_run_scope, merge_runs
         from promptlib.reports._runs import mark_latest
 
         root = runs_root(self.library)
         try:
-            merged = merge_runs([report.parent for report in reports], root, None, project_cases(self.library))
+            merged = merge_runs([report.parent for report in reports], root, None, full_run_scope(self.library))
         except PromptlibError as exc:
             self.merge_problem = f"promptlib: the workers' runs could not be joined: {exc}"
             return

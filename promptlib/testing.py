@@ -28,13 +28,16 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from promptlib.client._client import RetryPolicy
     from promptlib.emulator import EmulatorApp, EmulatorConfig, RequestRecord
 
 __all__ = [
     "DEFAULT_KEY_ENV",
     "NetworkAccessBlocked",
     "ServedEmulator",
+    "client_options",
     "emulator_deployment_config",
+    "fast_retries",
     "offline",
     "serve_emulator",
 ]
@@ -115,6 +118,29 @@ def emulator_deployment_config(
         "api_style": api_style,
         "auth": {"type": "api-key", "env": key_env},
     }
+
+
+@contextmanager
+def fast_retries(attempts: int = 3) -> Iterator[None]:
+    """Retries without waiting (stamina's testing mode), at most ``attempts`` each: tests of code that meets a
+    failing deployment do not sleep through backoffs."""
+    import stamina
+
+    with stamina.set_testing(True, attempts=attempts, cap=True):
+        yield
+
+
+@contextmanager
+def client_options(*, retry: RetryPolicy | None = None, transport: Any = None) -> Iterator[None]:
+    """Libraries created inside the block send with ``retry`` (a `RetryPolicy`) and, for network deployments,
+    through ``transport`` (an `httpx.AsyncBaseTransport`, e.g. one that records every attempt)."""
+    from promptlib.deployments._pool import CLIENT_OPTIONS, ClientOptions
+
+    token = CLIENT_OPTIONS.set(ClientOptions(retry=retry, transport=transport))
+    try:
+        yield
+    finally:
+        CLIENT_OPTIONS.reset(token)
 
 
 @contextmanager

@@ -15,12 +15,12 @@ import pytest
 from click.testing import Result
 from project_helpers import Project
 
-from promptlib.client._pricing import Price, Usage, cost_usd, model_price
 from promptlib.evals._budget import Budget, BudgetExhausted, plan_run
 from promptlib.evals._cases import select_cases
 from promptlib.evals._results import RunResult
+from promptlib.evals._run_dir import RunDirectory
 from promptlib.evals._runner import EvalOptions, run_cases
-from promptlib.reports._runs import RunDirectory
+from promptlib.models._pricing import Price, Usage, cost_usd, model_price
 
 OVERRIDE = "    prices: {text_in: 1, image_in: 2, image_out: 100}\n"
 

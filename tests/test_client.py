@@ -409,7 +409,7 @@ def test_retry_after_as_an_http_date_is_honoured(tmp_path: Path, azure_env: None
 async def test_threads_and_tasks_share_the_deployments_concurrency_limit(tmp_path: Path, azure_env: None) -> None:
     endpoint = _azure(tmp_path, extra="max_concurrency: 2")
     recorder = Recorder(delay=0.1)
-    threaded, looped = client_for(endpoint, recorder), client_for(endpoint, recorder)  # two clients, one deployment
+    threaded = looped = client_for(endpoint, recorder)  # a Library has one client per deployment: sync and async
     results: list[object] = []
 
     async def in_thread() -> None:

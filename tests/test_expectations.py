@@ -13,7 +13,7 @@ from promptlib.client._requests import ImageRequest
 from promptlib.client._results import GeneratedImage
 from promptlib.evals._expectations import expectation_failures
 from promptlib.evals._suites import Expect
-from promptlib.prompts._parameters import ImageParameters
+from promptlib.models._parameters import ImageParameters
 from promptlib.prompts._rendered import InputImage
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "edit"

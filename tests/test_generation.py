@@ -27,12 +27,12 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from promptlib import Library
-from promptlib.client._pricing import cost_usd, model_price
 from promptlib.client._results import GenerationResult
 from promptlib.config._settings import EmulatorDeployment
 from promptlib.deployments.emulator import emulator_app
 from promptlib.emulator import EmulatorConfig, create_app, running_emulator
 from promptlib.exceptions import ContentBlocked, UnknownDeployment
+from promptlib.models._pricing import cost_usd, model_price
 from promptlib.models._table import shipped_table
 
 KEY = "gen-key-0123456789"

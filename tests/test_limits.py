@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import anyio
 import pytest
 from deployments.helpers import fixture_anyio_backend  # noqa: F401  (a fixture: imported, pytest finds it)
 
-from promptlib.client._limits import ConcurrencyLimiter, limiter_for
+from promptlib import Library
+from promptlib.client._client import ImagesClient
+from promptlib.client._limits import ConcurrencyLimiter
 
 
 class Gauge:
@@ -127,9 +129,16 @@ def test_a_limit_below_one_still_lets_calls_through() -> None:
         assert limiter.limit == 1
 
 
-def test_one_limiter_per_deployment_per_process() -> None:
-    name = f"dep-{uuid.uuid4().hex}"
+def test_limits_belong_to_a_librarys_clients_not_to_the_process(tmp_path: Path) -> None:
+    """One client per deployment in a Library: its sync and async callers share the limit; another Library, or a
+    run's --concurrency, gets its own."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "promptlib.yaml").write_text("deployments:\n  local: {kind: emulator, max_concurrency: 2}\n")
+    first, second = Library.load(root), Library.load(root)
 
-    assert limiter_for(name, 2) is limiter_for(name, 2)
-    assert limiter_for(name, 2) is not limiter_for(f"{name}-other", 2)
-    assert limiter_for(name, 2).limit == 2
+    assert first.clients.get("local") is first.clients.get("local")
+    assert first.clients.get("local").limiter is not second.clients.get("local").limiter
+    assert first.clients.get("local").limiter.limit == 2
+    endpoint = first.clients.get("local").endpoint
+    assert ImagesClient(endpoint, concurrency=5).limiter.limit == 5 and first.clients.get("local").limiter.limit == 2

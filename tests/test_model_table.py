@@ -13,9 +13,9 @@ import pytest
 from promptlib.cli._schema import json_schemas
 from promptlib.core._yaml import parse_yaml
 from promptlib.models._capabilities import ModelEntry
+from promptlib.models._parameters import ImageParameters
 from promptlib.models._rules import parameter_problems, size_problem, stream_problems
 from promptlib.models._table import ModelTableError, shipped_table
-from promptlib.prompts._parameters import ImageParameters
 
 TABLE_FILE = Path(__file__).resolve().parents[1] / "promptlib" / "models" / "models.yaml"
 #: openai 3.57 `types/image_model.py`, less the retired DALL·E models (not GPT Image models).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from promptlib.client._pricing import (
+from promptlib.models._parameters import ImageParameters
+from promptlib.models._pricing import (
     Usage,
     cost_usd,
     estimate_usage,
@@ -14,7 +15,6 @@ from promptlib.client._pricing import (
     tokens_for,
 )
 from promptlib.models._table import shipped_table
-from promptlib.prompts._parameters import ImageParameters
 
 #: Reference §8.1: output image tokens per image, quality × size.
 TABLE = {

@@ -278,7 +278,7 @@ def test_minimal_and_empty_results_render() -> None:
 
 
 def test_write_reports_puts_the_page_beside_results_json(tmp_path: Path) -> None:
-    from promptlib.reports._runs import RunDirectory
+    from promptlib.evals._run_dir import RunDirectory
     from promptlib.reports._summary import REPORT, write_reports
 
     run_dir = RunDirectory(path=tmp_path, run_id=RUN_ID)

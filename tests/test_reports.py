@@ -14,7 +14,7 @@ import pytest
 from e2e.helpers import approved_brand, clone, latest_run, promptlib, single_line_error, write
 
 from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
-from promptlib.reports._runs import RunDirectory
+from promptlib.evals._run_dir import RunDirectory
 from promptlib.reports._summary import MAX_ROWS, status_line, summary_markdown, write_reports
 
 PADLOCK = "brand/icon-padlock"

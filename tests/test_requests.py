@@ -24,8 +24,7 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 
 from promptlib import Library
 from promptlib.client._requests import ImageRequest
-from promptlib.deployments._pool import prepare
-from promptlib.prompts._parameters import ImageParameters
+from promptlib.models._parameters import ImageParameters
 from promptlib.prompts._rendered import InputImage
 
 PHOTO = png((32, 32), (10, 20, 30))
@@ -53,7 +52,7 @@ def test_identical_requests_have_one_hash() -> None:
 def test_the_hash_is_the_same_in_another_process() -> None:
     script = (
         "from promptlib.client._requests import ImageRequest\n"
-        "from promptlib.prompts._parameters import ImageParameters\n"
+        "from promptlib.models._parameters import ImageParameters\n"
         "r = ImageRequest(operation='generate', prompt='A kite.', deployment='dev', model='gpt-image-1',\n"
         "    parameters=ImageParameters(size='1536x1024', quality='high', background='opaque', n=2))\n"
         "print(r.request_hash)\n"
@@ -106,7 +105,7 @@ def test_endpoint_and_key_never_enter_the_hash(tmp_path: Path, monkeypatch: pyte
     for label, endpoint in (("a", "https://east.openai.azure.com"), ("b", "https://west.openai.azure.com")):
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", keys[label])
         project = make_project(tmp_path / label, azure_yaml("dev", endpoint=endpoint, deployment=f"img-{label}"))
-        _, request = prepare(Library.load(project), "tile", {"subject": "a kite"}, "dev")
+        _, request = request_for(Library.load(project), "tile", {"subject": "a kite"}, "dev")
         canonical = json.dumps(request.canonical())
         assert keys[label] not in canonical
         assert "openai.azure.com" not in canonical
@@ -122,11 +121,16 @@ def test_rendered_templates_hash_by_content(tmp_path: Path) -> None:
     (tmp_path / "in" / "mask.png").write_bytes(MASK)
     library = Library.load(make_project(tmp_path, "", {"edit": EDIT_TEMPLATE}))
 
-    by_path = prepare(library, "edit", {"photo": "in/photo.png", "mask": "in/mask.png"}, None)[1]
-    by_bytes = prepare(library, "edit", {"photo": PHOTO, "mask": MASK}, None)[1]
-    other = prepare(library, "edit", {"photo": png((32, 32), (99, 20, 30)), "mask": MASK}, None)[1]
+    by_path = request_for(library, "edit", {"photo": "in/photo.png", "mask": "in/mask.png"}, None)[1]
+    by_bytes = request_for(library, "edit", {"photo": PHOTO, "mask": MASK}, None)[1]
+    other = request_for(library, "edit", {"photo": png((32, 32), (99, 20, 30)), "mask": MASK}, None)[1]
 
     assert by_path.request_hash == by_bytes.request_hash
     assert other.request_hash != by_path.request_hash
     assert by_path.deployment == "local"
     assert by_path.model == "gpt-image-2"
+
+
+def request_for(library: Library, template_id: str, variables: dict, deployment: str | None) -> tuple:
+    """The client and request `Library.generate` would use."""
+    return library.clients.request_for(library.render(template_id, **variables), deployment)

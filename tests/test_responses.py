@@ -33,9 +33,9 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
 from PIL import Image
 
 from promptlib.client._client import ImagesClient
-from promptlib.client._pricing import Usage
 from promptlib.client._responses import retry_after_seconds
 from promptlib.exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
+from promptlib.models._pricing import Usage
 
 KEY = "resp-key-0123456789"
 MODERATION_MESSAGE = (

@@ -13,10 +13,11 @@ from e2e.helpers import BRAND, approved_brand, clone, golden_images, latest_run,
 from PIL import Image
 
 from promptlib._library import Library
+from promptlib.evals._cases import approvable_cases
 from promptlib.evals._runner import golden_store
 from promptlib.exceptions import GoldenError, UsageError
 from promptlib.goldens._compare import calibrate
-from promptlib.goldens._review import approve_from_run, other_goldens, project_cases, reject_from_run, reviewer_name
+from promptlib.goldens._review import approve_from_run, other_goldens, reject_from_run, reviewer_name
 from promptlib.reports._runs import load_results
 
 FRESH = """\
@@ -52,7 +53,7 @@ def run_eval(repo: Path, *selectors: str) -> tuple[Path, dict]:
 def approve(repo: Path, run: Path, results: dict, cases: tuple[str, ...] = (), samples: tuple[int, ...] = (),
             all_new: bool = False, add: bool = False, by: str = "dana") -> list:
     library = Library.load(repo)
-    return approve_from_run(golden_store(library), run, results, known=project_cases(library), cases=cases,
+    return approve_from_run(golden_store(library), run, results, known=approvable_cases(library), cases=cases,
                             samples=samples, all_new=all_new, by=by, add=add)
 
 
@@ -166,7 +167,7 @@ def test_a_sample_path_outside_the_run_is_refused(repo: Path, tmp_path: Path) ->
 def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
     library = Library.load(repo)
-    manifest_ = reject_from_run(golden_store(library), run, results, known=project_cases(library),
+    manifest_ = reject_from_run(golden_store(library), run, results, known=approvable_cases(library),
                                 case_key="brand/icon-padlock", sample=1, reason="shackle drawn open", by="erin",
                                 force=True)
     sample = results["cases"][0]["samples"][1]
@@ -180,7 +181,7 @@ def test_reject_needs_goldens(repo: Path) -> None:
     run, results = run_eval(repo, "fresh/key")
     with pytest.raises(GoldenError, match="no goldens yet"):
         library = Library.load(repo)
-        reject_from_run(golden_store(library), run, results, known=project_cases(library), case_key="fresh/key",
+        reject_from_run(golden_store(library), run, results, known=approvable_cases(library), case_key="fresh/key",
                         sample=0, reason="x", by="erin")
 
 

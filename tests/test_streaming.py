@@ -24,7 +24,6 @@ from PIL import Image, ImageChops, ImageStat
 
 from promptlib import ContentBlocked, ExecutionError, GenerationResult, Library, PartialImage, UsageError
 from promptlib.client._streaming import _Reader
-from promptlib.deployments._pool import prepare
 from promptlib.emulator import EmulatorApp, EmulatorConfig, FaultConfig, create_app, running_emulator
 from promptlib.evals._cache import ResultCache
 
@@ -83,7 +82,7 @@ def test_the_final_event_is_what_a_plain_call_returns_and_the_cache_sees_it_so(
     assert final.cost > plain.cost > 0
     cache = ResultCache(tmp_path / "cache")
     cache.put(final)
-    hit = cache.get(prepare(library, "banner", {}, None)[1])
+    hit = cache.get(request_for(library, "banner", {}, None)[1])
     assert hit is not None and hit.images[0].sha256 == plain.images[0].sha256
 
 
@@ -181,7 +180,7 @@ def test_a_stream_cut_short_says_how_far_it_got(tmp_path: Path, monkeypatch: pyt
 
 
 def test_an_error_event_mid_stream_is_the_error_it_names(library: Library) -> None:
-    client, request = prepare(library, "banner", {}, None)
+    client, request = request_for(library, "banner", {}, None)
     reader = _Reader(client, request, _response(), 0.0, 1)
     blocked = '{"type": "error", "error": {"code": "moderation_blocked", "message": "Your request was rejected."}}'
     with pytest.raises(ContentBlocked):
@@ -195,3 +194,8 @@ def _response() -> object:
     import httpx
 
     return httpx.Response(200, headers={"x-request-id": "r-1", "content-type": "text/event-stream"})
+
+
+def request_for(library: Library, template_id: str, variables: dict, deployment: str | None) -> tuple:
+    """The client and request `Library.generate` would use."""
+    return library.clients.request_for(library.render(template_id, **variables), deployment)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from promptlib.client._pricing import model_price
 from promptlib.exceptions import UsageError
 from promptlib.models._capabilities import Provider
+from promptlib.models._pricing import model_price
 from promptlib.models._rules import describe_sizes
 from promptlib.models._table import ModelSpec, ModelTable
 

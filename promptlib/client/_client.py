@@ -30,14 +30,14 @@ import stamina
 
 from promptlib.client._auth import TokenUnavailable
 from promptlib.client._endpoint import Endpoint
-from promptlib.client._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, limiter_for, retry_budget
-from promptlib.client._pricing import cost_usd, estimate_usage
-from promptlib.client._ratelimit import RequestPacer, pacer_for
+from promptlib.client._limits import CallTally, ConcurrencyLimiter, RetryBudget, call_tally, retry_budget
+from promptlib.client._ratelimit import RequestPacer
 from promptlib.client._requests import ImageRequest
 from promptlib.client._responses import Decoded, RetryableError, decode_images, error_for_status, retry_after_seconds
 from promptlib.client._results import GenerationResult
 from promptlib.core._redact import redact
 from promptlib.exceptions import AuthenticationFailed, ExecutionError
+from promptlib.models._pricing import cost_usd, estimate_usage
 
 if TYPE_CHECKING:
     from promptlib.client._streaming import StreamEvent
@@ -62,13 +62,17 @@ class RetryPolicy:
 class ImagesClient:
     """Calls one deployment; share one per deployment (it pools connections)."""
 
-    def __init__(self, endpoint: Endpoint, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, endpoint: Endpoint, retry: RetryPolicy | None = None, *, concurrency: int | None = None) -> None:
+        """``concurrency`` overrides the deployment's ``max_concurrency`` for this client (a run's --concurrency).
+
+        The limit and the pacing belong to the client (one per deployment in a Library's pool), so sync and
+        async callers of one Library share them and nothing else in the process is affected.
+        """
         self.endpoint = endpoint
         self.retry = retry or RetryPolicy()
-        key = f"{endpoint.name}|{endpoint.base_url}|{endpoint.max_concurrency}"
-        self.limiter: ConcurrencyLimiter = limiter_for(key, endpoint.max_concurrency)
+        self.limiter = ConcurrencyLimiter(concurrency or endpoint.max_concurrency)
         rpm = endpoint.requests_per_minute
-        self.pacer: RequestPacer | None = pacer_for(f"{endpoint.name}|{endpoint.base_url}|{rpm}", rpm) if rpm else None
+        self.pacer: RequestPacer | None = RequestPacer(rpm) if rpm else None
         self._sync: httpx.Client | None = None
         self._sync_lock = threading.Lock()
         self._async: httpx.AsyncClient | None = None

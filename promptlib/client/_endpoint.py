@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Literal
 
 import httpx
 
-from promptlib.client._pricing import Price
 from promptlib.exceptions import UsageError
-from promptlib.prompts._parameters import ImageParameters, Operation
+from promptlib.models._parameters import ImageParameters, Operation
+from promptlib.models._pricing import Price
 
 if TYPE_CHECKING:
     from promptlib.models._capabilities import Provider

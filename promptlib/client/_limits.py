@@ -119,19 +119,6 @@ class ConcurrencyLimiter:
             self._release()
 
 
-_registry: dict[str, ConcurrencyLimiter] = {}
-_registry_lock = threading.Lock()
-
-
-def limiter_for(deployment: str, limit: int) -> ConcurrencyLimiter:
-    """The process-wide limiter of a deployment (created on first use)."""
-    with _registry_lock:
-        limiter = _registry.get(deployment)
-        if limiter is None:
-            limiter = _registry[deployment] = ConcurrencyLimiter(limit)
-        return limiter
-
-
 RETRY_BUDGET_FLOOR = 20
 RETRY_BUDGET_RATIO = 2.0
 

@@ -56,15 +56,3 @@ class RequestPacer:
         if delay > 0:
             await anyio.sleep(delay)
 
-
-_registry: dict[str, RequestPacer] = {}
-_registry_lock = threading.Lock()
-
-
-def pacer_for(deployment: str, rpm: int) -> RequestPacer:
-    """The process-wide pacer of a deployment (created on first use)."""
-    with _registry_lock:
-        pacer = _registry.get(deployment)
-        if pacer is None:
-            pacer = _registry[deployment] = RequestPacer(rpm)
-        return pacer

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from promptlib.prompts._parameters import ImageParameters, Operation
+from promptlib.models._parameters import ImageParameters, Operation
 from promptlib.prompts._rendered import InputImage, RenderedPrompt
 
 REQUEST_SCHEMA = 1

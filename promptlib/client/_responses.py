@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 
 from promptlib.client._endpoint import Endpoint
-from promptlib.client._pricing import Usage
 from promptlib.client._results import FilteredImage, GeneratedImage
 from promptlib.core._redact import redact
 from promptlib.exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
+from promptlib.models._pricing import Usage
 
 SAFETY_CODES = frozenset({"moderation_blocked", "content_policy_violation", "contentFilter", "content_filter"})
 SAFETY_TYPE = "image_generation_user_error"

@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from promptlib.client._pricing import Usage
 from promptlib.client._requests import ImageRequest
 from promptlib.core._atomic import atomic_write_bytes
+from promptlib.models._pricing import Usage
 
 
 @dataclass(frozen=True)

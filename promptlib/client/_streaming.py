@@ -25,7 +25,6 @@ from httpx_sse import EventSource, ServerSentEvent
 
 from promptlib.client._auth import TokenUnavailable
 from promptlib.client._limits import CallTally, RetryBudget
-from promptlib.client._pricing import Usage
 from promptlib.client._requests import ImageRequest
 from promptlib.client._responses import (
     Decoded,
@@ -38,6 +37,7 @@ from promptlib.client._responses import (
 )
 from promptlib.client._results import GeneratedImage, GenerationResult
 from promptlib.exceptions import ExecutionError, UsageError
+from promptlib.models._pricing import Usage
 from promptlib.models._rules import stream_problems
 
 if TYPE_CHECKING:

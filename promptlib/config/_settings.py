@@ -23,8 +23,8 @@ from promptlib.exceptions import ConfigError, MissingEnvironmentVariable, Projec
 from promptlib.models._capabilities import ModelEntry
 
 if TYPE_CHECKING:
-    from promptlib.client._pricing import Price
     from promptlib.emulator import FaultConfig
+    from promptlib.models._pricing import Price
     from promptlib.models._table import ModelSpec, ModelTable
 
 CONFIG_FILE = "promptlib.yaml"
@@ -80,7 +80,7 @@ class Prices(BaseModel):
     image_out: float = Field(ge=0)
 
     def to_price(self) -> Price:
-        from promptlib.client._pricing import Price
+        from promptlib.models._pricing import Price
 
         return Price(text_in=self.text_in, image_in=self.image_in, image_out=self.image_out)
 
@@ -293,7 +293,7 @@ class Settings:
 
     def price(self, name: str) -> Price | None:
         """The deployment's ``prices:`` override, else its model's prices from the table (None: unknown model)."""
-        from promptlib.client._pricing import model_price
+        from promptlib.models._pricing import model_price
 
         prices = self.deployment(name).prices
         return prices.to_price() if prices is not None else model_price(self.model_spec(name))
@@ -372,7 +372,7 @@ def _check_models(config: ProjectConfig, doc: YamlDocument) -> None:
 def _pin_deployments(settings: Settings, ref: str) -> Settings:
     """The deployments (and model prices) of promptlib.yaml at ``ref`` in place of the working tree's: a PR
     cannot redirect them, nor lower the prices a budget is checked against."""
-    from promptlib.git._git import Git
+    from promptlib.core._git import Git
 
     assert settings.config_path is not None
     git = Git.find(settings.root)

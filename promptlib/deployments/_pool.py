@@ -1,30 +1,46 @@
-"""From a template id and values to a request on the right deployment's client."""
+"""The HTTP clients of one Library: one per deployment name, made on first use, and requests for them."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+import httpx
 
-from promptlib.client._client import ImagesClient
+from promptlib.client._client import ImagesClient, RetryPolicy
 from promptlib.client._requests import ImageRequest
 from promptlib.deployments import endpoint_for
-from promptlib.exceptions import UsageError
-from promptlib.prompts._parameters import ImageParameters
 
 if TYPE_CHECKING:
-    from promptlib._library import Library
+    from promptlib.config._settings import Settings
     from promptlib.prompts._rendered import RenderedPrompt
 
 
-class ClientPool:
-    """One client per deployment name for a Library, created when first used."""
+@dataclass(frozen=True)
+class ClientOptions:
+    """How a pool's clients send: retry policy, and an async transport for network deployments (tests)."""
 
-    def __init__(self, library: Library) -> None:
-        self._library = library
+    retry: RetryPolicy | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+#: Set by `promptlib.testing.client_options()`: a seam for tests, so nothing needs patching.
+CLIENT_OPTIONS: ContextVar[ClientOptions | None] = ContextVar("promptlib_client_options", default=None)
+
+
+class ClientPool:
+    """One client per deployment name, created when first used; only the settings are needed to make them.
+
+    Each pool has its own clients, and so its own concurrency limits and pacing: two Libraries in one process
+    do not share them, and a run's `--concurrency` changes only the run's clients.
+    """
+
+    def __init__(self, settings: Settings, options: ClientOptions | None = None) -> None:
+        self.settings = settings
+        self.options = options or CLIENT_OPTIONS.get() or ClientOptions()
         self._clients: dict[str, ImagesClient] = {}
         self._lock = threading.Lock()
 
@@ -32,9 +48,24 @@ class ClientPool:
         with self._lock:
             client = self._clients.get(deployment)
             if client is None:
-                endpoint = endpoint_for(self._library.settings, deployment)
-                client = self._clients[deployment] = ImagesClient(endpoint)
+                endpoint = endpoint_for(self.settings, deployment)
+                if self.options.transport is not None and endpoint.kind != "emulator":
+                    endpoint = dataclasses.replace(endpoint, async_transport=self.options.transport)
+                client = self._clients[deployment] = ImagesClient(endpoint, self.options.retry)
             return client
+
+    def request_for(
+        self, rendered: RenderedPrompt, deployment: str | None = None, sample: int = 0
+    ) -> tuple[ImagesClient, ImageRequest]:
+        """The client and request for a rendered prompt on its deployment (argument > PROMPTLIB_DEPLOYMENT >
+        the template's > the project's default)."""
+        name = self.settings.deployment_name(deployment, rendered.deployment)
+        client = self.get(name)
+        variant = self.settings.deployment(name).output_identity()
+        request = ImageRequest.from_rendered(
+            rendered, deployment=name, model=client.endpoint.model, sample=sample, variant=variant
+        )
+        return client, request
 
     def close(self) -> None:
         with self._lock:
@@ -45,41 +76,3 @@ class ClientPool:
         for client in list(self._clients.values()):
             await client.aclose()
         self.close()
-
-
-def prepare(
-    library: Library, template_id: str, variables: dict[str, Any], deployment: str | None,
-    parameters: Mapping[str, Any] | None = None,
-) -> tuple[ImagesClient, ImageRequest]:
-    """Render, pick the deployment (argument > PROMPTLIB_DEPLOYMENT > template > default), build the request.
-
-    ``parameters`` overrides the template's for this call only (``{"n": 2, "size": "1024x1536"}``): checked
-    like the template's own, and part of the request hash, so the cache never confuses the two.
-    """
-    rendered = library.render(template_id, **variables)
-    if parameters:
-        rendered = replace(rendered, parameters=overridden(rendered, parameters))
-    return prepare_rendered(library, rendered, deployment)
-
-
-def overridden(rendered: RenderedPrompt, overrides: Mapping[str, Any]) -> ImageParameters:
-    """The template's parameters with ``overrides`` applied, validated as a template's are."""
-    try:
-        return ImageParameters.model_validate({**rendered.parameters.to_wire(), **dict(overrides)})
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "parameters"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise UsageError(f"{rendered.template_id}: parameters override {where}: {message}") from None
-
-
-def prepare_rendered(
-    library: Library, rendered: RenderedPrompt, deployment: str | None, sample: int = 0
-) -> tuple[ImagesClient, ImageRequest]:
-    name = library.settings.deployment_name(deployment, rendered.deployment)
-    client = library.clients.get(name)
-    variant = library.settings.deployment(name).output_identity()
-    request = ImageRequest.from_rendered(
-        rendered, deployment=name, model=client.endpoint.model, sample=sample, variant=variant
-    )
-    return client, request

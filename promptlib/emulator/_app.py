@@ -25,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from promptlib.client._pricing import token_counts
 from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
 from promptlib.emulator._faults import FaultInjection, FaultPlan
@@ -40,6 +39,7 @@ from promptlib.emulator._uploads import decode_inputs
 from promptlib.emulator._usage import usage
 from promptlib.emulator._validation import ImageParams, Operation, Surface, parse_params
 from promptlib.emulator._variants import VariantSource
+from promptlib.models._pricing import token_counts
 from promptlib.models._table import shipped_table
 
 _FILE_FIELDS = ("image", "image[]", "mask")

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from promptlib.emulator._errors import ApiError, invalid_request
 from promptlib.emulator._validation import ImageParams, Operation, Surface
 from promptlib.models._capabilities import Provider
+from promptlib.models._parameters import parse_size
 from promptlib.models._rules import rule_violation
 from promptlib.models._table import ModelSpec
-from promptlib.prompts._parameters import parse_size
 
 MAX_EDGE = 3840
 MAX_PIXELS = 8_294_400

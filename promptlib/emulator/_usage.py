@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from promptlib.client._pricing import token_counts, tokens_for
 from promptlib.models._capabilities import TokenCounts
+from promptlib.models._pricing import token_counts, tokens_for
 
 
 def output_tokens(quality: str, width: int, height: int, counts: TokenCounts | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from promptlib.emulator._errors import ApiError, invalid_request, unknown_parameter
 from promptlib.emulator._synthesis import Quality
-from promptlib.prompts._parameters import SIZE_PATTERN
+from promptlib.models._parameters import SIZE_PATTERN
 
 Operation = Literal["generations", "edits"]
 #: deployments: /openai/deployments/{d}/…; azure-v1: /openai/v1/…; openai: /v1/… (OpenAI's public shape).

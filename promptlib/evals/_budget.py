@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from promptlib.client._pricing import Price, cost_usd, estimate_usage
 from promptlib.client._requests import ImageRequest
 from promptlib.exceptions import PromptlibError, UsageError
+from promptlib.models._pricing import Price, cost_usd, estimate_usage
 
 if TYPE_CHECKING:
     from promptlib._library import Library

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from promptlib.client._pricing import Usage
 from promptlib.client._requests import ImageRequest
 from promptlib.client._results import FilteredImage, GeneratedImage, GenerationResult
 from promptlib.core._atomic import atomic_write_bytes, atomic_write_text
+from promptlib.models._pricing import Usage
 
 META = "meta.json"
 CACHE_SCHEMA = 1

@@ -27,6 +27,7 @@ from promptlib.evals._suites import (
 )
 from promptlib.exceptions import PromptlibError, UsageError
 from promptlib.goldens._compare import Policy
+from promptlib.goldens._review import ProjectCase
 
 
 @dataclass(frozen=True)
@@ -196,3 +197,22 @@ def _match(selector: str, suites: dict[str, SuiteCases]) -> tuple[str, list[Eval
 def _hint(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean {close[0]!r}? " if close else ""
+
+
+def approvable_cases(library: Library) -> dict[str, ProjectCase]:
+    """Every case the checked-out project defines, by key: the only cases approve and reject may write."""
+    found: dict[str, ProjectCase] = {}
+    for case in select_cases(library, [])[0]:
+        size: str | None = case.expect.size
+        fmt: str | None = case.expect.format
+        version = content_hash = None
+        try:
+            template = library.get(case.template_id)
+            parameters = template.parameters
+            size = size or (parameters.size if parameters.size != "auto" else None)
+            fmt = fmt or parameters.output_format or "png"
+            version, content_hash = template.version, template.content_hash
+        except PromptlibError:
+            pass  # a broken template: its case still exists; only its run's own checks apply
+        found[case.key] = ProjectCase(case.suite, case.id, size, fmt, version, content_hash)
+    return found

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from promptlib._library import Library
+from promptlib.core._git import Git
 from promptlib.core._problems import validate_document
 from promptlib.core._yaml import parse_yaml
 from promptlib.evals._cases import EvalCase, expand, load_suites
@@ -36,7 +37,6 @@ from promptlib.git._diff import (
     templates_at,
     templates_now,
 )
-from promptlib.git._git import Git
 from promptlib.prompts._templates import PromptTemplate
 
 

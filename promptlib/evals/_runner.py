@@ -34,6 +34,7 @@ from promptlib.evals._cache import ResultCache, write_failure
 from promptlib.evals._cases import EvalCase
 from promptlib.evals._expectations import PIXEL_TOLERANCE, expectation_failures, unchanged_outside_mask
 from promptlib.evals._results import CaseResult, RunResult, SampleResult
+from promptlib.evals._run_dir import RunDirectory, place
 from promptlib.evals._suites import GOLDENS_DIR
 from promptlib.exceptions import ContentBlocked, GoldenError, PromptlibError
 from promptlib.goldens._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
@@ -41,7 +42,6 @@ from promptlib.goldens._fingerprints import FingerprintCache
 from promptlib.goldens._hashing import ImageFingerprint, fingerprint, spec
 from promptlib.goldens._store import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
 from promptlib.prompts._rendered import RenderedPrompt
-from promptlib.reports._runs import RunDirectory, place
 
 CacheMode = Literal["use", "refresh", "off"]
 log = logging.getLogger("promptlib.http")
@@ -87,6 +87,7 @@ class _Context:
         self.cpu = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
         self._golden_hashes: dict[tuple[str, str], list[dict[str, int]]] | None = None
         self.cache_error: OSError | None = None
+        self._own_clients: dict[str, ImagesClient] = {}
 
     def warnings(self) -> list[str]:
         """Run-level problems that cost nothing but speed: a cache that could not be written."""
@@ -117,10 +118,20 @@ class _Context:
         return self.store.others(suite, case, self._golden_hashes)
 
     def client(self, name: str) -> ImagesClient:
-        client = self.library.clients.get(name)
-        if self.options.concurrency:
-            client.limiter.limit = self.options.concurrency
-        return client
+        """The Library's client for ``name``, or with --concurrency a client of the run's own (same endpoint and
+        retry policy, its own limit): the option changes this run, not every other user of the Library."""
+        shared = self.library.clients.get(name)
+        if not self.options.concurrency:
+            return shared
+        own = self._own_clients.get(name)
+        if own is None:
+            own = self._own_clients[name] = ImagesClient(shared.endpoint, shared.retry,
+                                                         concurrency=self.options.concurrency)
+        return own
+
+    async def aclose(self) -> None:
+        for client in self._own_clients.values():
+            await client.aclose()
 
 
 async def run_cases(
@@ -150,6 +161,7 @@ async def run_cases(
                 group.start_soon(one, case)
     finally:
         retry_budget.reset(budget_token)
+        await ctx.aclose()
         await library.aclose()
     unused: list[str] = []
     if full_run:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from promptlib.core._bounded import ReadRefused, read_text
+from promptlib.core._names import NAME_PATTERN, SEGMENT
 from promptlib.core._problems import validate_document
 from promptlib.core._safe_text import one_line
 from promptlib.core._yaml import YamlDocument, parse_yaml
 from promptlib.exceptions import TemplateValidationError
-from promptlib.prompts._parameters import SizeText
+from promptlib.models._parameters import SizeText
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-_CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-SEGMENT = re.compile(_CASE_ID)
+_CASE_ID = NAME_PATTERN
 GOLDENS_DIR = "goldens"
 
 

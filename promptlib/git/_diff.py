@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from promptlib._library import TEMPLATE_SUFFIX, Library
+from promptlib.core._git import Git, GitPartials
 from promptlib.exceptions import PromptlibError, UsageError
-from promptlib.git._git import Git, GitPartials
 from promptlib.prompts._compiler import TemplateCompiler
 from promptlib.prompts._templates import PromptTemplate, template_from_text
 

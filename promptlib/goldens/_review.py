@@ -13,18 +13,15 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from promptlib.core._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
 from promptlib.core._image_files import ImageRefused, header
 from promptlib.core._safe_text import one_line
-from promptlib.exceptions import PromptlibError, UsageError
+from promptlib.exceptions import UsageError
 from promptlib.goldens._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
 from promptlib.goldens._hashing import fingerprint
 from promptlib.goldens._store import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
-
-if TYPE_CHECKING:
-    from promptlib._library import Library
 
 
 def reviewer_name(explicit: str | None) -> str:
@@ -59,27 +56,6 @@ class ProjectCase:
     format: str | None  # expect.format, else the template's output_format (png by default)
     version: int | None = None  # the template as checked out now (None when it does not load)
     content_hash: str | None = None
-
-
-def project_cases(library: Library) -> dict[str, ProjectCase]:
-    """Every case the checked-out project defines, by key: the only cases approve and reject may write."""
-    from promptlib.evals._cases import select_cases
-
-    found: dict[str, ProjectCase] = {}
-    for case in select_cases(library, [])[0]:
-        size: str | None = case.expect.size
-        fmt: str | None = case.expect.format
-        version = content_hash = None
-        try:
-            template = library.get(case.template_id)
-            parameters = template.parameters
-            size = size or (parameters.size if parameters.size != "auto" else None)
-            fmt = fmt or parameters.output_format or "png"
-            version, content_hash = template.version, template.content_hash
-        except PromptlibError:
-            pass  # a broken template: its case still exists; only its run's own checks apply
-        found[case.key] = ProjectCase(case.suite, case.id, size, fmt, version, content_hash)
-    return found
 
 
 def _case_entries(

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from promptlib.core._atomic import atomic_write_bytes, atomic_write_text
 from promptlib.core._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, parse_json, read_bytes
 from promptlib.core._image_files import ImageRefused, header
+from promptlib.core._names import SEGMENT
 from promptlib.core._safe_text import one_line
-from promptlib.evals._suites import SEGMENT
 from promptlib.exceptions import GoldenError
 from promptlib.goldens._compare import Calibration, calibrate
 from promptlib.goldens._fingerprints import FingerprintCache

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from promptlib.prompts._parameters import Background, InputFidelity, Moderation, OutputFormat, Quality, SizeText
+from promptlib.models._parameters import Background, InputFidelity, Moderation, OutputFormat, Quality, SizeText
 
 Provider = Literal["azure", "openai"]
 _STRICT = ConfigDict(extra="forbid", frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from promptlib.models._capabilities import Provider, SizeRule, Sizes
+from promptlib.models._parameters import UNSTREAMABLE_FORMATS, ImageParameters, Operation, parse_size
 from promptlib.models._table import ModelSpec
-from promptlib.prompts._parameters import UNSTREAMABLE_FORMATS, ImageParameters, Operation, parse_size
 
 FieldProblem = tuple[str, str]
 

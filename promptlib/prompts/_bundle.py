@@ -46,15 +46,15 @@ from typing import TYPE_CHECKING, Any
 
 from promptlib.core._atomic import atomic_write_text
 from promptlib.core._bounded import ReadRefused, parse_json
+from promptlib.core._git import Git, GitPartials
 from promptlib.core._yaml import parse_yaml
 from promptlib.exceptions import BundleError, PromptlibError, TemplateNotFound, UsageError, VersionMismatch
-from promptlib.git._git import Git, GitPartials
 from promptlib.prompts._compiler import TemplateCompiler
 from promptlib.prompts._templates import PromptTemplate, check_id, template_from_text
 
 if TYPE_CHECKING:
-    from promptlib._library import Library
     from promptlib.config._settings import Settings
+    from promptlib.prompts._catalog import TemplateCatalog
 
 BUNDLE_FORMAT = "promptlib-bundle"
 BUNDLE_FORMAT_VERSION = 1
@@ -93,7 +93,7 @@ class BundleSummary:
 # --------------------------------------------------------------------------- building
 
 
-def build_bundle(library: Library, *, history: bool = False) -> tuple[dict[str, Any], list[str]]:
+def build_bundle(library: TemplateCatalog, *, history: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The bundle document (checksum included) and notes for the author (commits skipped and why).
 
     The working tree gives each template's current version number and, unless git
@@ -146,7 +146,7 @@ def build_bundle(library: Library, *, history: bool = False) -> tuple[dict[str, 
     return document, notes
 
 
-def write_bundle(library: Library, out: Path, *, history: bool = False) -> BundleSummary:
+def write_bundle(library: TemplateCatalog, out: Path, *, history: bool = False) -> BundleSummary:
     """Build the bundle and write it atomically: an app never picks up half a file."""
     document, notes = build_bundle(library, history=history)
     atomic_write_text(out, json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -21,7 +21,7 @@ from promptlib.core._problems import Problem, problems_of
 from promptlib.exceptions import LockError, PromptlibError
 
 if TYPE_CHECKING:
-    from promptlib._library import Library
+    from promptlib.prompts._catalog import TemplateCatalog
 
 LOCK_FILE = "prompts.lock"
 
@@ -99,7 +99,7 @@ def write_lock(path: Path, current: Mapping[str, LockEntry]) -> list[LockIssue]:
     return []
 
 
-def update_lock(library: Library) -> tuple[Path, list[Problem]]:
+def update_lock(library: TemplateCatalog) -> tuple[Path, list[Problem]]:
     """Lock every template; nothing is written while any template is broken or unbumped."""
     path = lock_path(library.prompts_dir)
     current: dict[str, LockEntry] = {}

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from promptlib.prompts._parameters import ImageParameters, Operation
+from promptlib.models._parameters import ImageParameters, Operation
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,23 @@ class RenderedPrompt:
 
     def __str__(self) -> str:
         return self.prompt
+
+    def with_parameters(self, overrides: Mapping[str, Any]) -> RenderedPrompt:
+        """The same prompt with some parameters overridden for one call, validated as a template's are."""
+        from dataclasses import replace
+
+        from pydantic import ValidationError
+
+        from promptlib.exceptions import UsageError
+
+        try:
+            parameters = ImageParameters.model_validate({**self.parameters.to_wire(), **dict(overrides)})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "parameters"
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise UsageError(f"{self.template_id}: parameters override {where}: {message}") from None
+        return replace(self, parameters=parameters)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``render --json`` and reports (image bytes by hash only)."""

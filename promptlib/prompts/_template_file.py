@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from promptlib.prompts._parameters import ImageParameters, Operation
+from promptlib.core._names import NAME_PATTERN
+from promptlib.models._parameters import ImageParameters, Operation
 from promptlib.prompts._variables import ImageVariable, VariableSpec
 
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -28,7 +29,7 @@ class Example(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     variables: dict[str, Any] = Field(default_factory=dict)
 

@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from promptlib.core._bounded import ReadRefused, read_text
+from promptlib.core._names import PATH
 from promptlib.core._problems import Problem, raise_problems, validate_document
 from promptlib.core._yaml import YamlDocument, parse_yaml
 from promptlib.exceptions import TemplateError, TemplateNotFound, TemplateSecurityError, TemplateValidationError
+from promptlib.models._parameters import ImageParameters, Operation
 from promptlib.prompts._compiler import Compiled, TemplateCompiler
-from promptlib.prompts._parameters import ImageParameters, Operation
 from promptlib.prompts._rendered import RenderedPrompt
 from promptlib.prompts._rendering import check_values, render_compiled
 from promptlib.prompts._template_file import Example, TemplateFile
 from promptlib.prompts._variables import ImageVariable, VariableSpec
 
-_ID_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
-_ID = re.compile(rf"^{_ID_SEGMENT}(/{_ID_SEGMENT})*$")
+_ID = PATH
 CONTENT_HASH_SCHEMA = "promptlib-template-v1"
 
 
@@ -105,6 +105,16 @@ class PromptTemplate:
         """Render from command-line strings (``--var n=3`` becomes the integer 3) over ``base``."""
         coerced = check_values(self, text_values, from_text=True, partial=True)
         return self.render({**(base or {}), **coerced})
+
+    def render_layers(
+        self, *, example: str | None = None, values: Mapping[str, Any] | None = None,
+        text_values: Mapping[str, str] | None = None,
+    ) -> RenderedPrompt:
+        """Render from layered values, later wins: a named example, then typed ``values`` (a vars file), then
+        command-line strings. The one place that says which source wins (the CLI and the web app use it)."""
+        base: dict[str, Any] = dict(self.example(example).variables) if example else {}
+        base.update(values or {})
+        return self.render_text_values(text_values or {}, base)
 
 
 def load_template(

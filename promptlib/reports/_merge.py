@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from promptlib.core._atomic import atomic_write_text
 from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib.evals._run_dir import RunDirectory
 from promptlib.exceptions import UsageError
-from promptlib.reports._runs import RESULTS, RunDirectory, load_results
+from promptlib.reports._runs import RESULTS, load_results
 from promptlib.reports._summary import REPORT, SUMMARY, summary_markdown
 
 if TYPE_CHECKING:
@@ -204,7 +205,7 @@ def _severity(status: object) -> int:
     return SEVERITY.index(status) if status in SEVERITY else 0
 
 
-def project_cases(library: Library) -> ProjectCases | None:
+def full_run_scope(library: Library) -> ProjectCases | None:
     """The checked-out project's cases and golden sets, or None when it has no suites to compare with."""
     from promptlib.evals._cases import select_cases
     from promptlib.evals._runner import golden_store

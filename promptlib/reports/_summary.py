@@ -8,7 +8,8 @@ from typing import Any
 from promptlib.core._atomic import atomic_write_text
 from promptlib.core._safe_text import code_span, markdown, shell_command
 from promptlib.evals._results import SEVERITY, RunResult
-from promptlib.reports._runs import RESULTS, RunDirectory
+from promptlib.evals._run_dir import RunDirectory
+from promptlib.reports._runs import RESULTS
 
 SUMMARY = "summary.md"
 REPORT = "report.html"

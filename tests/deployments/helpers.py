@@ -30,7 +30,7 @@ from promptlib.client._endpoint import Endpoint
 from promptlib.client._requests import ImageRequest
 from promptlib.client._results import GenerationResult
 from promptlib.config._settings import load_settings
-from promptlib.prompts._parameters import ImageParameters
+from promptlib.models._parameters import ImageParameters
 from promptlib.prompts._rendered import InputImage
 
 ENV_PREFIXES = ("AZURE_", "OPENAI_", "PROMPTLIB_")

@@ -37,7 +37,7 @@ from promptlib.emulator import (
     running_emulator,
 )
 from promptlib.emulator._faults import FaultPlan
-from promptlib.prompts._parameters import ImageParameters
+from promptlib.models._parameters import ImageParameters
 
 pytestmark = pytest.mark.anyio
 

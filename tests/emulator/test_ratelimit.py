@@ -95,7 +95,7 @@ def test_the_client_waits_out_the_limit_and_never_arrives_early(tmp_path: Path) 
     from promptlib.config._settings import load_settings
     from promptlib.deployments import endpoint_for
     from promptlib.emulator import SyncASGITransport
-    from promptlib.prompts._parameters import ImageParameters
+    from promptlib.models._parameters import ImageParameters
 
     (tmp_path / "promptlib.yaml").write_text(
         "deployments:\n  local: {kind: emulator, faults: {rpm: 240}}\n", encoding="utf-8"

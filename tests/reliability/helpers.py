@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from click.testing import Result
 
-import promptlib.deployments._pool
-from promptlib.client._client import ImagesClient, RetryPolicy
-from promptlib.deployments import Endpoint
+from promptlib.client._client import RetryPolicy
+from promptlib.testing import client_options
 
 KEY = "reliability-key-0123456789"
 TEMPLATE = """\
@@ -47,13 +45,10 @@ def write_project(root: Path, url: str, cases: int, samples: int, limits: str) -
     )
 
 
-def use_retry_policy(monkeypatch: pytest.MonkeyPatch, policy: RetryPolicy) -> None:
-    """Every client the project's library makes retries by ``policy`` (short backoffs keep the tests quick)."""
-
-    def make(endpoint: Endpoint, retry: RetryPolicy | None = None) -> ImagesClient:
-        return ImagesClient(endpoint, retry or policy)
-
-    monkeypatch.setattr(promptlib.deployments._pool, "ImagesClient", make)
+def use_retry_policy(stack: ExitStack, policy: RetryPolicy) -> None:
+    """Every client the project's library makes retries by ``policy`` (short backoffs keep the tests quick),
+    through the public seam `promptlib.testing.client_options`, until the test's ``stack`` closes."""
+    stack.enter_context(client_options(retry=policy))
 
 
 def run_eval(invoke: Callable[..., Result], *args: str) -> dict[str, Any]:
@@ -102,12 +97,8 @@ class WatchingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def watch_requests(monkeypatch: pytest.MonkeyPatch, policy: RetryPolicy) -> WatchingTransport:
+def watch_requests(stack: ExitStack, policy: RetryPolicy) -> WatchingTransport:
     """Like ``use_retry_policy``, and every client sends through one WatchingTransport."""
     watcher = WatchingTransport()
-
-    def make(endpoint: Endpoint, retry: RetryPolicy | None = None) -> ImagesClient:
-        return ImagesClient(dataclasses.replace(endpoint, async_transport=watcher), retry or policy)
-
-    monkeypatch.setattr(promptlib.deployments._pool, "ImagesClient", make)
+    stack.enter_context(client_options(retry=policy, transport=watcher))
     return watcher

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,10 @@ POLICY = RetryPolicy(attempts=12, timeout=60, wait_initial=0.02, wait_max=0.2, w
 
 
 def test_a_200_image_eval_survives_a_hostile_emulator(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], stack: ExitStack
 ) -> None:
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-    watcher = watch_requests(monkeypatch, POLICY)
+    watcher = watch_requests(stack, POLICY)
     app = create_app(
         EmulatorConfig(api_key=KEY, seed=5, faults=FaultConfig(fail_rate=FAULTS, retry_after_ms=50, latency_ms=(5, 30)))
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from itertools import pairwise
 from pathlib import Path
 
@@ -29,10 +30,10 @@ POLICY = RetryPolicy(attempts=6, timeout=120, wait_initial=0.1, wait_max=2, wait
 
 
 def test_a_paced_run_goes_at_close_to_the_allowed_rate_without_429s(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], stack: ExitStack
 ) -> None:
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-    watch_requests(monkeypatch, POLICY)
+    watch_requests(stack, POLICY)
     app = create_app(EmulatorConfig(api_key=KEY, seed=7, faults=FaultConfig(rpm=RPM)))
     with running_emulator(app) as url:
         write_project(tmp_path, url, N, 1, f"max_concurrency: 4\nrequests_per_minute: {RPM}")

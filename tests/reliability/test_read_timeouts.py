@@ -5,6 +5,7 @@ for the same request is not retried. The default read timeout is the openai SDK'
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,10 @@ POLICY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0
 STALL = FaultConfig(slow_ms=5_000)
 
 
-def _eval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result],
+def _eval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], stack: ExitStack,
           script: tuple[str, ...]) -> tuple[dict[str, object], list[str | None]]:  # fmt: skip
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
-    use_retry_policy(monkeypatch, POLICY)
+    use_retry_policy(stack, POLICY)
     app = create_app(EmulatorConfig(api_key=KEY, faults=FaultConfig(script=script, slow_ms=STALL.slow_ms)))
     with running_emulator(app) as url:
         write_project(tmp_path, url, cases=1, samples=1, limits="timeout: 0.5")
@@ -37,9 +38,9 @@ def _eval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[...,
 
 
 def test_one_read_timeout_is_retried_and_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], stack: ExitStack
 ) -> None:
-    data, faults = _eval(tmp_path, monkeypatch, invoke, ("slow", "ok"))
+    data, faults = _eval(tmp_path, monkeypatch, invoke, stack, ("slow", "ok"))
 
     assert faults == ["slow", None]
     (case,) = data["cases"]  # type: ignore[attr-defined]
@@ -50,9 +51,9 @@ def test_one_read_timeout_is_retried_and_reported(
 
 
 def test_a_second_read_timeout_is_not_retried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Callable[..., Result], stack: ExitStack
 ) -> None:
-    data, faults = _eval(tmp_path, monkeypatch, invoke, ("slow", "slow", "ok"))
+    data, faults = _eval(tmp_path, monkeypatch, invoke, stack, ("slow", "slow", "ok"))
 
     assert faults == ["slow", "slow"]  # the third attempt was never sent
     (case,) = data["cases"]  # type: ignore[attr-defined]

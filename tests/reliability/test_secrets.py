@@ -22,13 +22,12 @@ MARKER = "MARKER-sk-9f3c1e7a5b2d4680"
 WRONG = "some-other-key-0000"
 LAUNCH = """\
 import sys
-import promptlib.deployments._pool as generation
-from promptlib.client._client import ImagesClient, RetryPolicy
-fast = RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0)
-generation.ImagesClient = lambda endpoint, retry=None: ImagesClient(endpoint, retry or fast)
+from promptlib.client._client import RetryPolicy
 from promptlib.cli import main
+from promptlib.testing import client_options
 sys.argv = ["promptlib", *sys.argv[1:]]
-main()
+with client_options(retry=RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0)):
+    main()
 """
 PATHS = {
     "accepted": (EmulatorConfig(api_key=MARKER), 1, "new"),  # new cases: no goldens yet

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from promptlib.models._capabilities import TokenCounts
+from promptlib.models._parameters import ImageParameters, parse_size
 from promptlib.models._table import ModelSpec, shipped_table
-from promptlib.prompts._parameters import ImageParameters, parse_size
 
 #: Token counts are published for 1024x1024 and scale with pixel area for other sizes.
 _REFERENCE_PIXELS = 1024 * 1024

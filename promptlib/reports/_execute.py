@@ -17,9 +17,10 @@ from promptlib.deployments import check_deployment
 from promptlib.evals._budget import RunPlan, plan_run, refuse_over_budget
 from promptlib.evals._cases import EvalCase, select
 from promptlib.evals._results import CaseResult, RunResult
+from promptlib.evals._run_dir import RunDirectory, disk_usage
 from promptlib.evals._runner import EvalOptions, result_cache, run_cases
 from promptlib.exceptions import MissingEnvironmentVariable, PromptlibError, UnknownDeployment
-from promptlib.reports._runs import RunDirectory, disk_usage, mark_latest
+from promptlib.reports._runs import mark_latest
 from promptlib.reports._summary import REPORT, SUMMARY, write_reports
 
 
