@@ -3,71 +3,25 @@
 from __future__ import annotations
 
 import re
-from html import escape
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from browser.report_fixture import HOSTILE_PROMPT, RUN_ID, build_run
+from markupsafe import escape
+from report_page import Page
 
-from promptlib._report_html import (
-    _SCRIPT,
-    LOW_SENSITIVITY_SENTENCE,
-    approve_command,
-    reject_command,
-    relative_href,
-    render_report_html,
-    sort_cases,
-    word_diff,
-)
 from promptlib.evals._results import SEVERITY, CaseResult, RunResult, SampleResult
+from promptlib.reports._cards import LOW_SENSITIVITY_SENTENCE
+from promptlib.reports._diffs import word_diff
+from promptlib.reports._html import render_report_html, report_script
+from promptlib.reports._links import approve_command, reject_command, relative_href
+from promptlib.reports._view import sort_cases
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_SCRIPT = report_script()
+
 HOSTILE = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
-
-
-class Page(HTMLParser):
-    """Tags, attributes and script bodies as a browser's tokenizer would see them, plus a nesting check."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[str] = []
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-        self.parents: list[tuple[str, dict[str, str | None], str | None]] = []
-        self._attrs: list[dict[str, str | None]] = []
-        self._in_script = False
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        self.tags.append((tag, values))
-        self.parents.append((tag, values, self.stack[-1] if self.stack else None))
-        if tag == "img" and self._attrs and self.stack and self.stack[-1] == "a":
-            values["_parent_href"] = self._attrs[-1].get("href")
-        if tag not in VOID:
-            self.stack.append(tag)
-            self._attrs.append(values)
-        self._in_script = tag == "script"
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
-            return
-        self.stack.pop()
-        self._attrs.pop()
-        self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.scripts.append(data)
-
-    def all(self, tag: str) -> list[dict[str, str | None]]:
-        return [attrs for name, attrs in self.tags if name == tag]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +62,7 @@ def test_hostile_prompt_is_escaped(run: tuple[Path, dict[str, Any], str]) -> Non
     _, _, html = run
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&quot;settings&quot;" in html and "&#x27;quoted&#x27;" in html
+    assert escape('"settings"') in html and escape("'quoted'") in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     page = Page(html)
     assert [s.strip() for s in page.scripts] == [_SCRIPT.strip()]
@@ -263,7 +217,7 @@ def test_approve_command_for_failed_and_new_cases_only(run: tuple[Path, dict[str
         command = approve_command(RUN_ID, case["key"])
         assert command == f"promptlib approve {RUN_ID} --case {case['key']}"
         assert (command in by_key[case["key"]]) == (case["status"] in ("failed", "new")), case["key"]
-        reject = reject_command(RUN_ID, case["key"]).replace('"', "&quot;")
+        reject = str(escape(reject_command(RUN_ID, case["key"])))
         wanted = case["status"] in ("failed", "new") or case["sensitivity"] == "low"
         assert (reject in by_key[case["key"]]) == wanted, case["key"]
     assert f'promptlib reject {RUN_ID} --case brand/logo-mark --sample N --reason "..."' == reject_command(

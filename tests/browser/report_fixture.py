@@ -1,22 +1,25 @@
-"""A synthetic run directory for report.html tests: real PNGs where results.json says they are.
+"""Synthetic run directories for report.html tests: real PNGs where results.json says they are.
 
 Built from the real dataclasses (``RunResult.to_dict()``), so the tests break when the results shape moves away
-from what the report reads. Covers every case status, every sample verdict, low sensitivity, a template changed
-since approval, unused goldens and a prompt full of HTML.
+from what the report reads. `build_run` covers every case status, every sample verdict (under the names older runs
+wrote), low sensitivity, a template changed since approval, unused goldens and a prompt full of HTML.
+`build_edit_run` covers what newer runs add: an edit's input image and mask, the share of pixels kept outside the
+mask, today's verdict names, costs estimated by the emulator, suite problems and run warnings.
 
-``python tests/browser/report_fixture.py DIR`` writes the demo run and its report.html into DIR, for a look.
+``python tests/browser/report_fixture.py DIR`` writes both demo runs and their report.html into DIR, for a look.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
 
-from promptlib._report_html import render_report_html
 from promptlib.evals._results import CaseResult, RunResult, SampleResult
+from promptlib.reports._html import render_report_html
 
 RUN_ID = "20261101-093015-a1b2"
 HOSTILE_PROMPT = 'A flat "settings" gear icon <script>alert(1)</script> & <b>bold</b> \'quoted\''
@@ -180,12 +183,99 @@ def build_run(run: Path) -> dict[str, Any]:
     return result.to_dict()
 
 
-def write_report(run: Path) -> Path:
-    """The demo run's images plus report.html, as the eval runner would leave them."""
+EDIT_RUN_ID = "20261202-101500-e1d2"
+# What `eval --changed-since` records (see promptlib._changed.ChangedSelection.to_json), for the edit template.
+CHANGED_SINCE = {
+    "ref": "origin/main", "commit": "1e841355b115f00dfeedc0ffee", "ran": 3, "skipped": 17,
+    "skipped_cases": ["brand/logo-mark"], "reasons": {"brand/edit-mug": "template changed"},
+    "notes": ["suite shop did not load at origin/main: its cases count as new"],
+    "templates": {"edits/replace-background": {
+        "template_id": "edits/replace-background", "status": "changed", "old_version": 1, "new_version": 2,
+        "version_change": "v1 → v2", "parameters": {"input_fidelity": {"from": "low", "to": "high"}},
+        "variables": {"added": ["surface"]}, "partials": ["brand/palette.j2"], "errors": [],
+        "examples": [{"name": "mug-marble", "status": "changed", "old_prompt": "a mug", "new_prompt": "a mug on marble",
+                      "diff": "--- a/edits/replace-background:mug-marble (origin/main)\n"
+                              "+++ b/edits/replace-background:mug-marble (working tree)\n@@ -1 +1 @@\n"
+                              "-Photo edit: keep the mug.\n+Photo edit: keep the mug, put it on marble.",
+                      "error": None}],
+    }},
+}
+SUITE_ERROR = {"suite": "shop", "path": "evals/shop.yaml", "line": 12,
+               "message": "case id 'lamp' is also claimed by `from_examples: shop/lamp` (line 4); rename one of them"}
+RUN_WARNING = "the cache could not be written (.promptlib/cache is read-only): the next run sends these requests again"
+
+
+def _edit_inputs(run: Path, key: str) -> list[dict[str, Any]]:
+    """A product photo and its mask: opaque where the product is kept, transparent where the model repaints."""
+    photo, mask = f"inputs/{key}/photo.png", f"inputs/{key}/mask.png"
+    draw(run / photo, "#1f3a68", "square")
+    image = Image.new("RGBA", (96, 96), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((18, 18, 78, 78), fill=(0, 0, 0, 255))
+    image.save(run / mask, "PNG")
+    return [{"name": "photo", "role": "image", "file": photo, "width": 96, "height": 96},
+            {"name": "mask", "role": "mask", "file": mask, "width": 96, "height": 96}]
+
+
+def build_edit_run(run: Path) -> dict[str, Any]:
+    """Write the images of a 3-case emulator run with edits and return its results dict (with newer fields)."""
+    key = "brand/edit-mug"
+    mug_goldens = _goldens(run, key, [("#1f3a68", "square", 0), ("#1f3a68", "square", 2)])
+    kept = [0.998, 0.9995, 1.0]
+    mug = _case(
+        "brand", "edit-mug", "edits/replace-background", "passed", "3 of 3 samples match the goldens",
+        operation="edit", deployment="local", model="gpt-image-1.5", matches=3, drawn=3, goldens=mug_goldens,
+        cost=0.4067, estimated_cost=0.4049,
+        samples=[
+            _sample(run, key, i, verdict, fill="#1f3a68", shape="square", shift=i, nearest=mug_goldens[i % 2]["file"],
+                    distances={"phash": 2 * i, "dhash": 3 * i, "whash": 2 * i, "colorhash": i}, votes=3)
+            for i, verdict in enumerate(["identical", "near-identical", "match"])
+        ],
+    )
+    lamp_goldens = _goldens(run, "brand/edit-lamp", [("#bc4c00", "circle", 0)])
+    lamp = _case(
+        "brand", "edit-lamp", "edits/replace-background", "failed", "only 1 of 3 samples match the goldens",
+        operation="edit", deployment="local", model="gpt-image-1.5", matches=1, drawn=3, goldens=lamp_goldens,
+        cost=0.4067, estimated_cost=0.4049,
+        samples=[
+            _sample(run, "brand/edit-lamp", 0, "match", fill="#bc4c00", nearest=lamp_goldens[0]["file"],
+                    distances={"phash": 6, "dhash": 5, "whash": 4, "colorhash": 1}, votes=3),
+            _sample(run, "brand/edit-lamp", 1, "miss", fill="#8250df", shape="triangle",
+                    nearest=lamp_goldens[0]["file"], distances={"phash": 26, "dhash": 22, "whash": 18, "colorhash": 7},
+                    votes=0, failures=["8.8% of the pixels outside the mask changed"]),
+            _sample(run, "brand/edit-lamp", 2, "blank", fill="#ffffff", shape="blank", note="uniform image"),
+        ],
+    )
+    mood_goldens = _goldens(run, "moodboard/autumn", [("#9a6700", "circle", 0), ("#0969da", "triangle", 0)])
+    mood = _case(
+        "moodboard", "autumn", "moodboard.autumn", "passed", "low sensitivity: hashes cannot tell good from bad",
+        deployment="local", model="gpt-image-1.5", sensitivity="low", matches=0, drawn=2, goldens=mood_goldens,
+        samples=[_sample(run, "moodboard/autumn", i, "unchecked", fill=fill, shape="triangle",
+                         nearest=mood_goldens[i]["file"], distances={"phash": 30, "dhash": 27, "whash": 21}, votes=0)
+                 for i, fill in enumerate(["#cf222e", "#1a7f37"])],
+    )
+    result = RunResult(
+        run_id=EDIT_RUN_ID, created_at="2026-12-02T10:15:00+00:00", deployments=["local"], full_run=True,
+        hash_spec={"id": "ih1"}, cases=[mug, lamp, mood], warnings=[RUN_WARNING], suite_errors=[SUITE_ERROR],
+        wall_time_s=3.4, promptlib_version="0.1.0", changed_since=CHANGED_SINCE,
+    )
+    data = result.to_dict() | {"emulated": {"local": "gpt-image-1.5"}}
+    for case in data["cases"]:
+        if case["operation"] == "edit":
+            case["inputs"] = _edit_inputs(run, case["key"])
+            for sample, fraction in zip(case["samples"], kept if case["status"] == "passed" else [0.999, 0.912],
+                                        strict=False):
+                sample["outside_mask"] = {"unchanged": fraction, "tolerance": 8}
+    return data
+
+
+def write_report(run: Path, build: Callable[[Path], dict[str, Any]] = build_run) -> Path:
+    """A demo run's images plus report.html, as the eval runner would leave them."""
     path = run / "report.html"
-    path.write_text(render_report_html(build_run(run)), encoding="utf-8")
+    path.write_text(render_report_html(build(run)), encoding="utf-8")
     return path
 
 
 if __name__ == "__main__":
-    print(write_report(Path(sys.argv[1] if len(sys.argv) > 1 else "demo-run")))
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "demo-run")
+    print(write_report(root / "statuses"))
+    print(write_report(root / "edits", build_edit_run))

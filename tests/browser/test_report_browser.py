@@ -15,7 +15,7 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from report_fixture import write_report  # noqa: E402 (after the skip: it needs nothing from playwright)
+from report_fixture import build_edit_run, write_report  # noqa: E402 (after the skip: needs no playwright)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -143,6 +143,24 @@ def test_copy_buttons_and_a_screenshot(browser: Browser, tmp_path: Path) -> None
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+def test_an_edit_run_shows_its_inputs_and_the_mask_over_a_checkerboard(playwright: Any, tmp_path: Path) -> None:
+    report = write_report(tmp_path / "run", build_edit_run)
+    context = _browser(playwright, tmp_path / "profile", report)
+    try:
+        session = Browser(context, report.as_uri())
+        page = session.open()
+        mask = page.locator('img[src$="/mask.png"]').first
+        mask.scroll_into_view_if_needed()
+        page.wait_for_function("Array.from(document.images).filter(i => i.src.includes('/inputs/'))"
+                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=10_000)
+        assert page.locator('img[src^="inputs/"]').count() == 4  # photo and mask of two edit cases
+        assert "repeating-conic-gradient" in mask.evaluate("i => getComputedStyle(i).backgroundImage")
+        assert page.locator("#suite-errors").is_visible() and page.locator("#run-warnings").is_visible()
+        assert session.outside == [] and session.errors == []
+    finally:
+        context.close()
 
 
 def test_the_network_guard_catches_external_loads(playwright: Any, tmp_path: Path) -> None:
