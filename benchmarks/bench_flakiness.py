@@ -55,10 +55,10 @@ import anyio
 import promptlib.deployments.emulator as emulator_deployment
 from promptlib import Library
 from promptlib.evals._cases import EvalCase, select_cases
-from promptlib.reports._execute import execute
 from promptlib.evals._results import RunResult
 from promptlib.evals._runner import EvalOptions, golden_store, run_cases
 from promptlib.goldens._review import approve_from_run
+from promptlib.reports._execute import execute
 from promptlib.reports._runs import RunDirectory
 
 RUNS = 200
@@ -124,8 +124,9 @@ def bootstrap_goldens(root: Path) -> list[str]:
     if all(store.load(c.suite, c.id, verify=False) is not None for c in cases if c.expect.outcome != "blocked"):
         return []
     _, run, data = execute(library, cases, EvalOptions(cache="off"), full_run=full_run)
-    approved = approve_from_run(store, run.path, data, cases=[], samples=[], all_new=True, by="bench-flakiness",
-                                add=False)
+    approved = approve_from_run(
+        store, run.path, data, cases=[], samples=[], all_new=True, by="bench-flakiness", add=False
+    )
     return [item.key for item in approved]
 
 
@@ -151,8 +152,9 @@ def record(stats: dict[str, CaseStats], result: RunResult, index: int) -> int:
         entry = stats.setdefault(f"{case.suite}/{case.case}", CaseStats())
         entry.thresholds = dict(case.thresholds)
         entry.sensitivity = case.sensitivity
-        entry.policy = f"{case.policy.get('min_matches')}-of-{case.policy.get('samples')}" \
-                       f"->{case.policy.get('max_samples')}"
+        entry.policy = (
+            f"{case.policy.get('min_matches')}-of-{case.policy.get('samples')}->{case.policy.get('max_samples')}"
+        )
         entry.expected = case.expected_outcome
         entry.statuses[case.status] += 1
         if case.drawn > case.policy.get("samples", case.drawn):
@@ -175,13 +177,16 @@ def spread(values: list[int]) -> str:
     return f"{min(values)}/{statistics.median(values):g}/{max(values)}"
 
 
-def print_report(stats: dict[str, CaseStats], runs: int, walls: list[float], cpus: list[float],
-                 total_false: int, seeded: list[str]) -> None:
+def print_report(
+    stats: dict[str, CaseStats], runs: int, walls: list[float], cpus: list[float], total_false: int, seeded: list[str]
+) -> None:
     print(f"\nPer case over {runs} runs (distances: min/median/max of every drawn sample to the golden its verdict")
     print("used; thresholds are tau_case from case.json; miss = samples that did not match; top-ups = runs where")
     print("the first K were ambiguous and more were drawn; false = runs where the case was not `passed`):\n")
-    header = (f"{'case':<36} {'policy':<9} {'sens':<4} {'tau p/d/w':<10} {'pHash':>10} {'dHash':>10} "
-              f"{'wHash':>10} {'samples':>7} {'miss':>6} {'top-ups':>7} {'false':>5}")
+    header = (
+        f"{'case':<36} {'policy':<9} {'sens':<4} {'tau p/d/w':<10} {'pHash':>10} {'dHash':>10} "
+        f"{'wHash':>10} {'samples':>7} {'miss':>6} {'top-ups':>7} {'false':>5}"
+    )
     print(header)
     print("-" * len(header))
     for key in sorted(stats):
@@ -190,10 +195,12 @@ def print_report(stats: dict[str, CaseStats], runs: int, walls: list[float], cpu
         drawn = sum(entry.verdicts.values())
         misses = entry.verdicts.get("miss", 0)
         miss = f"{misses / drawn:.1%}" if drawn else "-"
-        print(f"{key:<36} {entry.policy:<9} {entry.sensitivity or '-':<4} {tau:<10} "
-              f"{spread(entry.distances['phash']):>10} {spread(entry.distances['dhash']):>10} "
-              f"{spread(entry.distances['whash']):>10} {drawn:>7} {miss:>6} {entry.top_ups:>7} "
-              f"{entry.false_failures:>5}")
+        print(
+            f"{key:<36} {entry.policy:<9} {entry.sensitivity or '-':<4} {tau:<10} "
+            f"{spread(entry.distances['phash']):>10} {spread(entry.distances['dhash']):>10} "
+            f"{spread(entry.distances['whash']):>10} {drawn:>7} {miss:>6} {entry.top_ups:>7} "
+            f"{entry.false_failures:>5}"
+        )
     verdicts: Counter[str] = Counter()
     for entry in stats.values():
         verdicts.update(entry.verdicts)
@@ -210,8 +217,10 @@ def print_report(stats: dict[str, CaseStats], runs: int, walls: list[float], cpu
     case_runs = runs * len(stats)
     print(f"\nruns: {runs}, cases per run: {len(stats)}, case runs: {case_runs}")
     if walls:
-        print(f"time per run: median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
-              f"(min {min(walls):.2f}, max {max(walls):.2f} s wall); total {sum(walls) / 60:.1f} min")
+        print(
+            f"time per run: median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+            f"(min {min(walls):.2f}, max {max(walls):.2f} s wall); total {sum(walls) / 60:.1f} min"
+        )
     if seeded:
         print(f"WARNING: emulator deployments with a fixed seed ({', '.join(seeded)}): their samples repeat each run")
     verdict = "MET" if total_false == 0 else "MISSED"
@@ -224,9 +233,14 @@ def dump(stats: dict[str, CaseStats], path: Path, runs: int, total_false: int) -
         "false_failures": total_false,
         "cases": {
             key: {
-                "thresholds": e.thresholds, "sensitivity": e.sensitivity, "policy": e.policy,
-                "statuses": dict(e.statuses), "verdicts": dict(e.verdicts), "top_ups": e.top_ups,
-                "distances": {a: e.distances[a] for a in ALGORITHMS}, "failures": e.failures,
+                "thresholds": e.thresholds,
+                "sensitivity": e.sensitivity,
+                "policy": e.policy,
+                "statuses": dict(e.statuses),
+                "verdicts": dict(e.verdicts),
+                "top_ups": e.top_ups,
+                "distances": {a: e.distances[a] for a in ALGORITHMS},
+                "failures": e.failures,
             }
             for key, e in sorted(stats.items())
         },
@@ -237,8 +251,12 @@ def dump(stats: dict[str, CaseStats], path: Path, runs: int, total_false: int) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=RUNS, help=f"repeated runs (default {RUNS})")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="copy the project into DIR (must not exist) and keep it, with flakiness.json")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="copy the project into DIR (must not exist) and keep it, with flakiness.json",
+    )
     parser.add_argument("--source", type=Path, default=SOURCE, help="project to copy (default: this repository)")
     args = parser.parse_args(argv)
 
@@ -257,8 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         approved = bootstrap_goldens(root)
         if approved:
-            print(f"no goldens for {len(approved)} case(s): ran once and approved all samples "
-                  f"({time.perf_counter() - started:.1f} s)", flush=True)
+            print(
+                f"no goldens for {len(approved)} case(s): ran once and approved all samples "
+                f"({time.perf_counter() - started:.1f} s)",
+                flush=True,
+            )
         else:
             print("goldens present for every case", flush=True)
         runs_dir = root / ".promptlib" / "flaky-runs"
@@ -275,8 +296,11 @@ def main(argv: list[str] | None = None) -> int:
             if false_now == 0:
                 shutil.rmtree(run_path, ignore_errors=True)
             if index == 1 or index % 10 == 0 or false_now:
-                print(f"run {index}/{args.runs}: {wall:.1f} s wall, {cpu:.1f} s CPU, false failures this run "
-                      f"{false_now}, total {total_false}", flush=True)
+                print(
+                    f"run {index}/{args.runs}: {wall:.1f} s wall, {cpu:.1f} s CPU, false failures this run "
+                    f"{false_now}, total {total_false}",
+                    flush=True,
+                )
         print_report(stats, args.runs, walls, cpus, total_false, seeded)
         if args.keep is not None:
             dump(stats, root / "flakiness.json", args.runs, total_false)

@@ -99,9 +99,31 @@ examples:
     variables: {subject: a closed padlock}
 """
 OBJECTS = [
-    "padlock", "paper plane", "kettle", "bicycle", "lighthouse", "umbrella", "teapot", "compass", "camera",
-    "anchor", "key", "rocket", "leaf", "cloud", "bell", "clock", "house", "tree", "star", "heart", "book",
-    "pencil", "mug", "lamp", "chair",
+    "padlock",
+    "paper plane",
+    "kettle",
+    "bicycle",
+    "lighthouse",
+    "umbrella",
+    "teapot",
+    "compass",
+    "camera",
+    "anchor",
+    "key",
+    "rocket",
+    "leaf",
+    "cloud",
+    "bell",
+    "clock",
+    "house",
+    "tree",
+    "star",
+    "heart",
+    "book",
+    "pencil",
+    "mug",
+    "lamp",
+    "chair",
 ]
 ADJECTIVES = ["small", "round", "tall", "striped"]
 ACCENTS = ["coral", "teal", "amber", "navy"]
@@ -120,16 +142,19 @@ def photo_like(width: int, height: int, seed: int, *, transparent_surround: bool
     """
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = np.stack([
-        90 + 80 * x / width + 40 * np.sin(y / height * 3.1 + c) for c in (0.0, 1.3, 2.6)
-    ], axis=-1)
-    coarse = Image.fromarray(rng.integers(0, 255, (12, 18, 3), dtype=np.uint8)).resize((width, height),
-                                                                                     Image.Resampling.BICUBIC)
-    medium = Image.fromarray(rng.integers(0, 255, (96, 144), dtype=np.uint8)).resize((width, height),
-                                                                                    Image.Resampling.BICUBIC)
-    pixels = (0.45 * base + 0.45 * np.asarray(coarse, dtype=np.float32)
-              + 0.25 * (np.asarray(medium, dtype=np.float32)[..., None] - 128)
-              + rng.normal(0, 4, (height, width, 3)))
+    base = np.stack([90 + 80 * x / width + 40 * np.sin(y / height * 3.1 + c) for c in (0.0, 1.3, 2.6)], axis=-1)
+    coarse = Image.fromarray(rng.integers(0, 255, (12, 18, 3), dtype=np.uint8)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
+    medium = Image.fromarray(rng.integers(0, 255, (96, 144), dtype=np.uint8)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
+    pixels = (
+        0.45 * base
+        + 0.45 * np.asarray(coarse, dtype=np.float32)
+        + 0.25 * (np.asarray(medium, dtype=np.float32)[..., None] - 128)
+        + rng.normal(0, 4, (height, width, 3))
+    )
     rgb = np.clip(pixels, 0, 255).astype(np.uint8)
     if transparent_surround:
         inside = ((x - width / 2) / (width * 0.35)) ** 2 + ((y - height / 2) / (height * 0.35)) ** 2 <= 1
@@ -151,8 +176,10 @@ def emulator_png(width: int, height: int, prompt: str) -> bytes:
 
 
 def test_images() -> list[tuple[str, bytes]]:
-    hero = ("A photorealistic product hero image of a matte sage-green ceramic pour-over kettle on a seamless "
-            "soft-sand paper backdrop, soft window light from the left.")
+    hero = (
+        "A photorealistic product hero image of a matte sage-green ceramic pour-over kettle on a seamless "
+        "soft-sand paper backdrop, soft window light from the left."
+    )
     return [
         ("photo RGB 1024x1024", photo_like(1024, 1024, 1)),
         ("photo RGBA 1024x1024", photo_like(1024, 1024, 2, transparent_surround=True)),
@@ -199,8 +226,10 @@ def bench_spec(repeats: int) -> bool:
     print("1. Hash spec ih1 fingerprint(bytes) vs imagehash phash+dhash+whash+colorhash on the full image")
     print(f"   (decode included on both sides; median of {repeats} after {WARMUPS} warm-ups; ms)\n")
     images = test_images()
-    header = (f"   {'image':<22} {'PNG':>8} {'decode':>7} {'4 full-res':>10} {'ih1 spec':>9} "
-              f"{'speed-up':>9} {'wall 4 full':>11} {'wall ih1':>9} {'wall x':>7}  target >= {SPEEDUP_TARGET:g}x")
+    header = (
+        f"   {'image':<22} {'PNG':>8} {'decode':>7} {'4 full-res':>10} {'ih1 spec':>9} "
+        f"{'speed-up':>9} {'wall 4 full':>11} {'wall ih1':>9} {'wall x':>7}  target >= {SPEEDUP_TARGET:g}x"
+    )
     print(header)
     print("   " + "-" * (len(header) - 3))
     ratios, missed = [], []
@@ -212,12 +241,16 @@ def bench_spec(repeats: int) -> bool:
         ratios.append(ratio)
         if ratio < SPEEDUP_TARGET:
             missed.append(f"{name} ({ratio:.1f}x)")
-        print(f"   {name:<22} {len(data) / 1e6:>6.2f}MB {decode.cpu * 1e3:>7.1f} {base.cpu * 1e3:>10.1f} "
-              f"{ours.cpu * 1e3:>9.1f} {ratio:>8.1f}x {base.wall * 1e3:>11.1f} {ours.wall * 1e3:>9.1f} "
-              f"{base.wall / ours.wall:>6.1f}x  {'met' if ratio >= SPEEDUP_TARGET else 'MISSED'}")
+        print(
+            f"   {name:<22} {len(data) / 1e6:>6.2f}MB {decode.cpu * 1e3:>7.1f} {base.cpu * 1e3:>10.1f} "
+            f"{ours.cpu * 1e3:>9.1f} {ratio:>8.1f}x {base.wall * 1e3:>11.1f} {ours.wall * 1e3:>9.1f} "
+            f"{base.wall / ours.wall:>6.1f}x  {'met' if ratio >= SPEEDUP_TARGET else 'MISSED'}"
+        )
     met = not missed
-    print(f"\n   speed-up (CPU): min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x "
-          f"-> target >= {SPEEDUP_TARGET:g}x on every image {'MET' if met else 'MISSED on ' + ', '.join(missed)}")
+    print(
+        f"\n   speed-up (CPU): min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x "
+        f"-> target >= {SPEEDUP_TARGET:g}x on every image {'MET' if met else 'MISSED on ' + ', '.join(missed)}"
+    )
     print("   decode / 4 full-res / ih1 spec are CPU ms. ih1 also pays the SHA-256 of the bytes and, for RGBA, the")
     print("   alpha flattening at full size that the baseline skips (imagehash's convert('L') ignores alpha, §5.3).\n")
     return met
@@ -264,8 +297,7 @@ def run_cli(root: Path, *args: str) -> Invocation:
     env.pop("GITHUB_STEP_SUMMARY", None)
     before = os.times()
     started = time.perf_counter()
-    proc = subprocess.run([*promptlib_command(), *args], cwd=root, env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([*promptlib_command(), *args], cwd=root, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
@@ -292,8 +324,10 @@ def bench_cached_eval(n_cases: int, profile: bool, keep: Path | None) -> bool:
     try:
         write_project(root, n_cases)
         fill = run_cli(root, "eval")
-        print(f"   fill the cache:  exit {fill.returncode}, {fill.wall:5.2f} s wall, {fill.cpu:5.2f} s CPU  "
-              f"| {last_line(fill.stdout.split('report:')[0])}")
+        print(
+            f"   fill the cache:  exit {fill.returncode}, {fill.wall:5.2f} s wall, {fill.cpu:5.2f} s CPU  "
+            f"| {last_line(fill.stdout.split('report:')[0])}"
+        )
         approve = run_cli(root, "approve", "--all-new", "--by", "bench")
         print(f"   approve --all-new: exit {approve.returncode}, {approve.wall:5.2f} s wall, {approve.cpu:5.2f} s CPU")
         if approve.returncode != 0:
@@ -314,11 +348,15 @@ def bench_cached_eval(n_cases: int, profile: bool, keep: Path | None) -> bool:
         requests, hits = int(totals["requests"]), int(totals["cache_hits"])
         startup = run_cli(root, "--help")
         wall_ok, requests_ok = wall < EVAL_WALL_TARGET, requests == 0
-        print(f"\n   results.json (last run): counts {counts}, totals.requests {requests}, "
-              f"cache_hits {hits}, images {totals['images']}, in-process wall_time_s {totals['wall_time_s']:.2f}")
+        print(
+            f"\n   results.json (last run): counts {counts}, totals.requests {requests}, "
+            f"cache_hits {hits}, images {totals['images']}, in-process wall_time_s {totals['wall_time_s']:.2f}"
+        )
         print(f"   `promptlib --help` for scale: {startup.wall:.2f} s wall, {startup.cpu:.2f} s CPU")
-        print(f"   wall {wall:.2f} s (CPU {cpu:.2f} s) -> target < {EVAL_WALL_TARGET:g} s "
-              f"{'MET' if wall_ok else 'MISSED'}; requests {requests} -> target 0 {'MET' if requests_ok else 'MISSED'}")
+        print(
+            f"   wall {wall:.2f} s (CPU {cpu:.2f} s) -> target < {EVAL_WALL_TARGET:g} s "
+            f"{'MET' if wall_ok else 'MISSED'}; requests {requests} -> target 0 {'MET' if requests_ok else 'MISSED'}"
+        )
         if profile or not wall_ok:
             profile_cached_eval(root)
         return wall_ok and requests_ok
@@ -337,7 +375,8 @@ import functools, hashlib, json, os, shutil, sys, threading, time
 from pathlib import Path
 os.environ["CI"] = "1"
 t0 = time.perf_counter()
-import promptlib.core._atomic, promptlib.evals._cache, promptlib.reports._execute, promptlib.evals._runner, promptlib.goldens._store
+import promptlib.core._atomic, promptlib.evals._cache, promptlib.reports._execute
+import promptlib.evals._runner, promptlib.goldens._store
 from promptlib.cli import cli
 imports = time.perf_counter() - t0
 mode, out = sys.argv[1], sys.argv[2]
@@ -374,8 +413,9 @@ ev.atomic_write_bytes = wrap("write sample file (atomic_write_bytes)", ev.atomic
 ev.expectation_failures = wrap("expectation_failures", ev.expectation_failures)
 ev.compare_sample = wrap("compare_sample", ev.compare_sample)
 shutil.copyfile = wrap("copy goldens into run (copyfile)", shutil.copyfile)
-promptlib.evals._cache.ResultCache.get = wrap("cache get (read + sha256 check)", promptlib.evals._cache.ResultCache.get)
-promptlib.goldens._store.GoldenStore.load = wrap("golden manifest load + verify", promptlib.goldens._store.GoldenStore.load)
+cache, store = promptlib.evals._cache.ResultCache, promptlib.goldens._store.GoldenStore
+cache.get = wrap("cache get (read + sha256 check)", cache.get)
+store.load = wrap("golden manifest load + verify", store.load)
 promptlib.reports._execute.write_reports = wrap("write results.json/summary/report.html",
                                              promptlib.reports._execute.write_reports)
 import promptlib.evals._cases
@@ -393,8 +433,9 @@ Path(out).write_text(json.dumps({"imports": imports, "wall": wall, "cpu": cpu, "
 def instrumented_eval(root: Path, mode: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "stats.json"
-        proc = subprocess.run([sys.executable, "-c", HARNESS, mode, str(out)], cwd=root, capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", HARNESS, mode, str(out)], cwd=root, capture_output=True, text=True, check=False
+        )
         if not out.exists():
             raise RuntimeError(f"instrumented eval failed:\n{proc.stderr[-2000:]}")
         data: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
@@ -424,8 +465,9 @@ def profile_cached_eval(root: Path) -> None:
         data = base if mode == "as-is" else instrumented_eval(root, mode)
         print(f"   {label:<64} {data['wall']:>7.2f} {data['cpu']:>7.2f}")
     print("\n   import cost (python -X importtime -c 'import promptlib.cli'; top cumulative, ms):")
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import promptlib.cli"], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import promptlib.cli"], capture_output=True, text=True, check=False
+    )
     entries = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -445,14 +487,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-spec", action="store_true", help="only run part 2")
     parser.add_argument("--skip-eval", action="store_true", help="only run part 1")
     args = parser.parse_args(argv)
-    print(f"python {sys.version.split()[0]}, Pillow {Image.__version__}, ImageHash {imagehash.__version__}, "
-          f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"python {sys.version.split()[0]}, Pillow {Image.__version__}, ImageHash {imagehash.__version__}, "
+        f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n"
+    )
     verdicts = {}
     if not args.skip_spec:
         verdicts["hash spec >= 4x"] = bench_spec(args.repeats)
     if not args.skip_eval:
-        verdicts[f"cached {args.cases}-case eval < 3 s, 0 requests"] = bench_cached_eval(args.cases, args.profile,
-                                                                                          args.keep)
+        verdicts[f"cached {args.cases}-case eval < 3 s, 0 requests"] = bench_cached_eval(
+            args.cases, args.profile, args.keep
+        )
     print("\nTargets:")
     for name, ok in verdicts.items():
         print(f"   {name:<45} {'MET' if ok else 'MISSED'}")

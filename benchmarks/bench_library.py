@@ -46,9 +46,31 @@ RATIO_TARGET = 1.5
 STARTUP_TARGET = 0.25  # seconds over a bare interpreter
 
 WORDS = [
-    "amber", "birch", "cobalt", "dune", "ember", "fjord", "granite", "harbour", "indigo", "juniper", "kelp",
-    "lantern", "meadow", "nickel", "ochre", "pebble", "quartz", "russet", "saffron", "tundra", "umber",
-    "velvet", "willow", "yarrow", "zinc",
+    "amber",
+    "birch",
+    "cobalt",
+    "dune",
+    "ember",
+    "fjord",
+    "granite",
+    "harbour",
+    "indigo",
+    "juniper",
+    "kelp",
+    "lantern",
+    "meadow",
+    "nickel",
+    "ochre",
+    "pebble",
+    "quartz",
+    "russet",
+    "saffron",
+    "tundra",
+    "umber",
+    "velvet",
+    "willow",
+    "yarrow",
+    "zinc",
 ]
 STYLES = ["photo", "illustration", "3d-render", "watercolour", "line-art", "collage"]
 

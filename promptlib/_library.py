@@ -117,7 +117,12 @@ class Library:
         return self._clients
 
     def generate(
-        self, template_id: str, /, *, deployment: str | None = None, parameters: Mapping[str, Any] | None = None,
+        self,
+        template_id: str,
+        /,
+        *,
+        deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
         **variables: Any,
     ) -> GenerationResult:
         """Render and run a template on a named deployment (default: the project's).
@@ -128,7 +133,12 @@ class Library:
         return client.generate(request)
 
     async def agenerate(
-        self, template_id: str, /, *, deployment: str | None = None, parameters: Mapping[str, Any] | None = None,
+        self,
+        template_id: str,
+        /,
+        *,
+        deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
         **variables: Any,
     ) -> GenerationResult:
         """Async :meth:`generate`; shares the deployment's concurrency limit with sync calls."""
@@ -136,8 +146,14 @@ class Library:
         return await client.agenerate(request)
 
     def stream(
-        self, template_id: str, /, *, partial_images: int = 2, deployment: str | None = None,
-        parameters: Mapping[str, Any] | None = None, **variables: Any,
+        self,
+        template_id: str,
+        /,
+        *,
+        partial_images: int = 2,
+        deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **variables: Any,
     ) -> Iterator[StreamEvent]:
         """Render and stream a template: ``PartialImage`` events as they arrive, then the ``GenerationResult``.
 
@@ -148,8 +164,14 @@ class Library:
         return client.stream(request, partial_images)
 
     async def astream(
-        self, template_id: str, /, *, partial_images: int = 2, deployment: str | None = None,
-        parameters: Mapping[str, Any] | None = None, **variables: Any,
+        self,
+        template_id: str,
+        /,
+        *,
+        partial_images: int = 2,
+        deployment: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **variables: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Async :meth:`stream`: ``async for event in lib.astream(...)``."""
         client, request = self._request(template_id, variables, deployment, parameters)
@@ -157,7 +179,10 @@ class Library:
             yield event
 
     def _request(
-        self, template_id: str, variables: dict[str, Any], deployment: str | None,
+        self,
+        template_id: str,
+        variables: dict[str, Any],
+        deployment: str | None,
         parameters: Mapping[str, Any] | None,
     ) -> tuple[ImagesClient, ImageRequest]:
         """Render (with any per-call parameter overrides: part of the request hash) and pick the client."""

@@ -27,25 +27,58 @@ if TYPE_CHECKING:
     from promptlib.testing import ServedEmulator
 
 PROPERTY = "promptlib"  # user_properties key: how a case's outcome reaches the xdist controller
-_EVAL_ONLY = {"promptlib_deployment": "--promptlib-deployment", "promptlib_suites": "--promptlib-suite",
-              "promptlib_samples": "--promptlib-samples", "promptlib_no_cache": "--promptlib-no-cache"}
+_EVAL_ONLY = {
+    "promptlib_deployment": "--promptlib-deployment",
+    "promptlib_suites": "--promptlib-suite",
+    "promptlib_samples": "--promptlib-samples",
+    "promptlib_no_cache": "--promptlib-no-cache",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_addoption"""
     group = parser.getgroup("promptlib", "promptlib eval suites")
-    group.addoption("--promptlib", action="store_true", default=False, dest="promptlib",
-                    help="Collect the project's eval suites as test items, one per case.")
-    group.addoption("--promptlib-deployment", metavar="NAME", dest="promptlib_deployment",
-                    help="Deployment for every case (default: the suite's, then the project's).")
-    group.addoption("--promptlib-suite", metavar="SUITE[/CASE]", action="append", default=[],
-                    dest="promptlib_suites", help="Only this suite or case (repeatable).")
-    group.addoption("--promptlib-samples", metavar="K", type=_samples, dest="promptlib_samples",
-                    help="K: samples per case (overrides the suites).")
-    group.addoption("--promptlib-no-cache", action="store_true", default=False, dest="promptlib_no_cache",
-                    help="Neither read nor write the result cache.")
-    group.addoption("--promptlib-project", metavar="DIR", dest="promptlib_project",
-                    help="Project directory (default: promptlib.yaml searched upward from rootdir, then cwd).")
+    group.addoption(
+        "--promptlib",
+        action="store_true",
+        default=False,
+        dest="promptlib",
+        help="Collect the project's eval suites as test items, one per case.",
+    )
+    group.addoption(
+        "--promptlib-deployment",
+        metavar="NAME",
+        dest="promptlib_deployment",
+        help="Deployment for every case (default: the suite's, then the project's).",
+    )
+    group.addoption(
+        "--promptlib-suite",
+        metavar="SUITE[/CASE]",
+        action="append",
+        default=[],
+        dest="promptlib_suites",
+        help="Only this suite or case (repeatable).",
+    )
+    group.addoption(
+        "--promptlib-samples",
+        metavar="K",
+        type=_samples,
+        dest="promptlib_samples",
+        help="K: samples per case (overrides the suites).",
+    )
+    group.addoption(
+        "--promptlib-no-cache",
+        action="store_true",
+        default=False,
+        dest="promptlib_no_cache",
+        help="Neither read nor write the result cache.",
+    )
+    group.addoption(
+        "--promptlib-project",
+        metavar="DIR",
+        dest="promptlib_project",
+        help="Project directory (default: promptlib.yaml searched upward from rootdir, then cwd).",
+    )
 
 
 def _samples(text: str) -> int:
@@ -82,8 +115,9 @@ def project_library(config: pytest.Config) -> Library:
 class EvalSession:
     """``--promptlib`` state for one process: the library, the chosen cases, their results and run dirs."""
 
-    def __init__(self, config: pytest.Config, library: Library, selected: set[str] | None,
-                 options: EvalOptions) -> None:
+    def __init__(
+        self, config: pytest.Config, library: Library, selected: set[str] | None, options: EvalOptions
+    ) -> None:
         self.config = config
         self.library = library
         self.selected = selected  # case keys chosen by --promptlib-suite; None: every case
@@ -117,8 +151,11 @@ class EvalSession:
             selected = {case.key for case in select_cases(library, selectors)[0]} if selectors else None
         except PromptlibError as exc:
             raise pytest.UsageError(f"promptlib: {exc}") from None
-        options = EvalOptions(deployment=deployment, samples=config.getoption("promptlib_samples"),
-                              cache="off" if config.getoption("promptlib_no_cache") else "use")
+        options = EvalOptions(
+            deployment=deployment,
+            samples=config.getoption("promptlib_samples"),
+            cache="off" if config.getoption("promptlib_no_cache") else "use",
+        )
         _include_evals_dir(config, library.settings.evals_dir)
         return cls(config, library, selected, options)
 
@@ -293,10 +330,21 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         result = self.evals.result_for(self)
         report = self.evals.report_of.get(result.key)
-        self.user_properties.append((PROPERTY, json.dumps({
-            "case": result.key, "status": result.status, "report": str(report) if report else None,
-            "requests": result.requests, "cache_hits": result.cache_hits,
-        }, sort_keys=True)))
+        self.user_properties.append(
+            (
+                PROPERTY,
+                json.dumps(
+                    {
+                        "case": result.key,
+                        "status": result.status,
+                        "report": str(report) if report else None,
+                        "requests": result.requests,
+                        "cache_hits": result.cache_hits,
+                    },
+                    sort_keys=True,
+                ),
+            )
+        )
         if result.status == "passed":
             return
         if result.status == "skipped":
@@ -321,16 +369,22 @@ def verdict_text(result: CaseResult, report: Path | None) -> str:
     policy = result.policy
     lines = [f"{result.key}: {result.status} — {result.message}"]
     if result.goldens:
-        lines.append(f"  {result.matches} of {result.drawn} samples match (policy: {policy.get('min_matches')} of "
-                     f"{policy.get('samples')}, up to {policy.get('max_samples')})")
+        lines.append(
+            f"  {result.matches} of {result.drawn} samples match (policy: {policy.get('min_matches')} of "
+            f"{policy.get('samples')}, up to {policy.get('max_samples')})"
+        )
     if result.thresholds:
         limits = ", ".join(f"{alg} {value}" for alg, value in result.thresholds.items())
         lines.append(f"  thresholds: {limits} (sensitivity {result.sensitivity})")
     for sample in result.samples:
         distances = ", ".join(_distance(alg, d, result.thresholds.get(alg)) for alg, d in sample.distances.items())
         notes = "; ".join(filter(None, [sample.note, *sample.failures]))
-        lines.append(f"  sample {sample.index}: {sample.verdict}" + (f"  {distances}" if distances else "")
-                     + (f"  ({notes})" if notes else "") + f"  {sample.file}")
+        lines.append(
+            f"  sample {sample.index}: {sample.verdict}"
+            + (f"  {distances}" if distances else "")
+            + (f"  ({notes})" if notes else "")
+            + f"  {sample.file}"
+        )
     lines.append(f"  deployment {result.deployment} ({result.model}), template {result.template_id} v{result.version}")
     if report is not None:
         lines.append(f"report: {report}")

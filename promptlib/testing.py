@@ -155,8 +155,10 @@ def offline(allow_hosts: Iterable[str] = ()) -> Iterator[None]:
     allowed = frozenset(allow_hosts)
     originals: list[tuple[type, str, Any]] = []
     for module in _httpx_modules():
-        for cls, name, is_async in ((module.HTTPTransport, "handle_request", False),
-                                    (module.AsyncHTTPTransport, "handle_async_request", True)):
+        for cls, name, is_async in (
+            (module.HTTPTransport, "handle_request", False),
+            (module.AsyncHTTPTransport, "handle_async_request", True),
+        ):
             original = getattr(cls, name)
             originals.append((cls, name, original))
             setattr(cls, name, _guarded_async(original, allowed) if is_async else _guarded(original, allowed))

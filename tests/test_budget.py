@@ -26,8 +26,13 @@ OVERRIDE = "    prices: {text_in: 1, image_in: 2, image_out: 100}\n"
 
 
 def with_local_prices(project: Project, prices: str = OVERRIDE) -> None:
-    project.write("promptlib.yaml", project.read("promptlib.yaml").replace(
-        "  local:\n    kind: emulator\n", "  local:\n    kind: emulator\n" + prices), dedent=False)
+    project.write(
+        "promptlib.yaml",
+        project.read("promptlib.yaml").replace(
+            "  local:\n    kind: emulator\n", "  local:\n    kind: emulator\n" + prices
+        ),
+        dedent=False,
+    )
 
 
 def run(project: Project, options: EvalOptions) -> RunResult:
@@ -59,8 +64,9 @@ def test_a_deployments_prices_override_its_models_in_the_plan_and_the_results(pr
     result = run(project, EvalOptions())
     for case in result.cases:
         assert case.requests == 1
-        assert case.estimated_cost == pytest.approx(next(r for r in priced.requests if r.case == case.key)
-                                                    .estimated_cost)
+        assert case.estimated_cost == pytest.approx(
+            next(r for r in priced.requests if r.case == case.key).estimated_cost
+        )
         assert case.cost == pytest.approx(case.estimated_cost, rel=0.05)  # the emulator's usage ≈ the table's
 
 

@@ -71,9 +71,10 @@ def test_from_bundle_needs_no_project_and_generates_on_the_local_emulator(
     monkeypatch.chdir(elsewhere)  # no promptlib.yaml, no prompts/
     with Library.from_bundle(out) as lib:
         assert lib.settings.config_path is None
-        assert lib.render(HERO_ID, product="Trailblazer").prompt == project.library().render(
-            HERO_ID, product="Trailblazer"
-        ).prompt
+        assert (
+            lib.render(HERO_ID, product="Trailblazer").prompt
+            == project.library().render(HERO_ID, product="Trailblazer").prompt
+        )
         result = lib.generate(LOGO_ID)
         assert result.images and result.images[0].data
 

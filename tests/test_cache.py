@@ -49,8 +49,12 @@ def test_a_hit_returns_the_same_images_and_accounting(
         (i.data, i.format, i.width, i.height, i.index) for i in result.images
     ]
     assert (hit.cached, hit.cost, hit.attempts) == (True, 0.0, 0)  # a hit costs nothing
-    assert (hit.deployment, hit.model, hit.request_id, hit.usage) == (result.deployment, result.model,
-                                                                     result.request_id, result.usage)
+    assert (hit.deployment, hit.model, hit.request_id, hit.usage) == (
+        result.deployment,
+        result.model,
+        result.request_id,
+        result.usage,
+    )
     assert hit.estimated_cost == result.estimated_cost
 
 
@@ -137,6 +141,7 @@ def test_a_damaged_entry_is_discarded_never_returned(
 
 
 # --- through `promptlib eval` -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -79,8 +79,10 @@ def test_nothing_changed_runs_nothing_and_says_what_it_skipped(repo: Path) -> No
 def test_a_suite_entry_change_runs_only_that_case(repo: Path) -> None:
     path = repo / "evals/brand.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("variables: {subject: a closed padlock}", "variables: {subject: an open padlock}"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("variables: {subject: a closed padlock}", "variables: {subject: an open padlock}"),
+        encoding="utf-8",
+    )
     _, results = run_changed(repo, "brand")
     assert ran(results) == {"brand/icon-padlock"}
     assert results["changed_since"]["reasons"] == {"brand/icon-padlock": "variables changed"}
@@ -101,8 +103,10 @@ def test_an_expectation_change_is_a_suite_entry_change(repo: Path) -> None:
 
 def test_always_cases_run_even_when_unchanged(repo: Path) -> None:
     path = repo / "evals/brand.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("cases:\n", "always: [logo-crane-symbol]\ncases:\n", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("cases:\n", "always: [logo-crane-symbol]\ncases:\n", 1),
+        encoding="utf-8",
+    )
     git(repo, "commit", "-q", "-am", "always run the crane")
     result, results = run_changed(repo, "brand")
     assert ran(results) == {"brand/logo-crane-symbol"}

@@ -260,8 +260,12 @@ def _approve_logo(project: Project) -> None:
         images.append(Candidate(out.getvalue()))
     source = ApprovalSource(
         template=TemplateRef(id=LOGO_ID, version=template.version, content_hash=template.content_hash),
-        operation="generate", prompt=rendered.prompt, parameters=rendered.parameters.to_wire(),
-        request_hash="0" * 64, deployment="local", model="gpt-image-1.5",
+        operation="generate",
+        prompt=rendered.prompt,
+        parameters=rendered.parameters.to_wire(),
+        request_hash="0" * 64,
+        deployment="local",
+        model="gpt-image-1.5",
     )
     golden_store(library).approve("smoke", "logo", source, images, approved_by="test")
 

@@ -150,9 +150,7 @@ def _edit_project(tmp_path: Path, images: int) -> Library:
 
 
 @pytest.mark.parametrize(("count", "part"), [(1, "image"), (2, "image[]")])
-def test_edits_go_multipart_with_image_parts_and_a_mask(
-    tmp_path: Path, azure_env: None, count: int, part: str
-) -> None:
+def test_edits_go_multipart_with_image_parts_and_a_mask(tmp_path: Path, azure_env: None, count: int, part: str) -> None:
     library = _edit_project(tmp_path, count)
     photos = {f"photo{i}": png((64, 64), (10 * i, 80, 160)) for i in range(count)}
     mask = png((64, 64), (0, 0, 0, 0), mode="RGBA")

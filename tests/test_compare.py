@@ -26,8 +26,12 @@ from promptlib.goldens._compare import (
 from promptlib.goldens._hashing import VOTING
 
 Hashes = dict[str, int]
-BASE: Hashes = {"phash": 0x92A71CDC79D980E3, "dhash": 0x294C492E9C99A999, "whash": 0xFFE7FDE70C400C00,
-                "colorhash": 0x01441200000}
+BASE: Hashes = {
+    "phash": 0x92A71CDC79D980E3,
+    "dhash": 0x294C492E9C99A999,
+    "whash": 0xFFE7FDE70C400C00,
+    "colorhash": 0x01441200000,
+}
 
 
 def flip(hashes: Hashes, bits: dict[str, int] | int, *, offset: int = 0) -> Hashes:
@@ -42,17 +46,25 @@ def flip(hashes: Hashes, bits: dict[str, int] | int, *, offset: int = 0) -> Hash
 
 def unrelated(seed: int) -> Hashes:
     """A hash set ~32 bits away from BASE on every voting algorithm (what another case's golden looks like)."""
-    return {alg: BASE[alg] ^ int.from_bytes(bytes([0x5A ^ seed, 0xC3 + seed, 0x3C, 0xA5 ^ seed] * 2), "big")
-            for alg in VOTING} | {"colorhash": BASE["colorhash"] ^ seed}
+    return {
+        alg: BASE[alg] ^ int.from_bytes(bytes([0x5A ^ seed, 0xC3 + seed, 0x3C, 0xA5 ^ seed] * 2), "big")
+        for alg in VOTING
+    } | {"colorhash": BASE["colorhash"] ^ seed}
 
 
 def calibration(thresholds: dict[str, int] | None = None, sensitivity: str = "ok") -> Calibration:
-    return Calibration(thresholds=thresholds or {"phash": 12, "dhash": 12, "whash": 10},
-                       sensitivity=sensitivity,  # type: ignore[arg-type]
-                       loo_nn_max={}, cross_case_p5=dict(NATURAL_CROSS_P5), cross_source="natural-images", goldens=1)
+    return Calibration(
+        thresholds=thresholds or {"phash": 12, "dhash": 12, "whash": 10},
+        sensitivity=sensitivity,  # type: ignore[arg-type]
+        loo_nn_max={},
+        cross_case_p5=dict(NATURAL_CROSS_P5),
+        cross_source="natural-images",
+        goldens=1,
+    )
 
 
 # --- calibration -------------------------------------------------------------------------------------------------
+
 
 def test_leave_one_out_spread_is_the_largest_nearest_neighbour_distance() -> None:
     goldens = [BASE, flip(BASE, 2), flip(BASE, 6, offset=20)]  # NN distances: 2, 2, 6 (g2 is 8 from g1)
@@ -268,8 +280,7 @@ DEFAULT = Policy(samples=3, min_matches=2, max_samples=5)
 
 @pytest.mark.parametrize(
     ("matches", "drawn", "decision"),
-    [(3, 3, "pass"), (2, 3, "pass"), (1, 3, "top-up"), (0, 3, "fail"),
-     (3, 5, "pass"), (2, 5, "fail"), (1, 5, "fail")],
+    [(3, 3, "pass"), (2, 3, "pass"), (1, 3, "top-up"), (0, 3, "fail"), (3, 5, "pass"), (2, 5, "fail"), (1, 5, "fail")],
 )
 def test_three_then_five(matches: int, drawn: int, decision: str) -> None:
     assert DEFAULT.decide(matches, drawn) == decision

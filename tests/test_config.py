@@ -207,8 +207,11 @@ def test_env_references_fill_whole_endpoint_values_only(project: Project, field:
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert f"deployments.dev.{field}: ${{env:NAME}}" in str(info.value)
-    assert info.value.line == 1 + next(i for i, t in enumerate(project.path("promptlib.yaml").read_text().splitlines())
-                                       if t.strip().startswith(f"{field}: {value}"))
+    assert info.value.line == 1 + next(
+        i
+        for i, t in enumerate(project.path("promptlib.yaml").read_text().splitlines())
+        if t.strip().startswith(f"{field}: {value}")
+    )
 
 
 def test_unknown_deployment(project: Project) -> None:

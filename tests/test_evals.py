@@ -55,6 +55,18 @@ def test_samples_equal_to_the_goldens_pass(repo: Path) -> None:
         assert case["changed_since_approval"] is None
 
 
+def test_results_json_is_what_the_published_schema_says(repo: Path) -> None:
+    """CI users validate results.json against `promptlib schema`'s results schema; a real run passes it."""
+    import jsonschema
+
+    from promptlib.cli._schema import json_schemas
+
+    eval_case(repo, "brand")
+    results = latest_results(repo)
+    jsonschema.validate(results, json_schemas()["results"])
+    assert results["schema"] == "promptlib-run/2"
+
+
 def test_fresh_draws_of_unchanged_prompts_still_pass(repo: Path) -> None:
     """Another seed is another day at the deployment: new variants, same prompts, still within threshold."""
     set_seed(repo, 8)
@@ -67,6 +79,7 @@ def test_fresh_draws_of_unchanged_prompts_still_pass(repo: Path) -> None:
 
 
 # --- m-of-K with top-up, on planted responses ----------------------------------------------------------------
+
 
 def unrelated(repo: Path) -> list[bytes]:
     """Opaque 1024x1024 PNGs of another case (so only the comparison, not the expectations, can fail them)."""
@@ -133,8 +146,11 @@ def test_blank_output_is_degenerate_even_when_the_rest_match(repo: Path) -> None
 
 
 def test_blank_output_of_a_new_case_is_degenerate_not_new(repo: Path) -> None:
-    write(repo, "evals/fresh.yaml", "cases:\n  - id: lock\n    prompt: icons/feature-icon\n"
-                                    "    variables: {subject: a brass padlock}\n")
+    write(
+        repo,
+        "evals/fresh.yaml",
+        "cases:\n  - id: lock\n    prompt: icons/feature-icon\n    variables: {subject: a brass padlock}\n",
+    )
     plant(repo, "fresh/lock", [blank(), blank(), blank()])
     code, results = eval_case(repo, "fresh")
     assert code == 1
@@ -225,9 +241,12 @@ def test_expectation_failures_fail_the_case(repo: Path) -> None:
 
 
 def test_expectations_apply_to_cases_with_goldens_too(repo: Path) -> None:
-    edit(repo, "evals/brand.yaml", "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024, format: png, "
-                                   "transparent: false}",
-         "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024, format: png, transparent: true}")
+    edit(
+        repo,
+        "evals/brand.yaml",
+        "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024, format: png, transparent: false}",
+        "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024, format: png, transparent: true}",
+    )
     code, results = eval_case(repo, PADLOCK)
     case = by_key(results)[PADLOCK]
     assert code == 1
@@ -241,8 +260,12 @@ ICON = "prompts/icons/feature-icon.yaml"
 
 
 def test_a_changed_template_is_still_compared_and_says_so(repo: Path) -> None:
-    edit(repo, ICON, "A single app feature icon of {{ subject }}, in a strict flat house style.",
-         "A glossy product photograph of {{ subject }} resting on a wooden desk, in warm sunset light.")
+    edit(
+        repo,
+        ICON,
+        "A single app feature icon of {{ subject }}, in a strict flat house style.",
+        "A glossy product photograph of {{ subject }} resting on a wooden desk, in warm sunset light.",
+    )
     bump_version(repo, "icons/feature-icon")
     lock(repo)
     result = promptlib(repo, "eval", PADLOCK)
@@ -270,6 +293,7 @@ def test_a_template_change_that_keeps_the_look_passes_and_is_flagged(repo: Path)
 
 
 # --- unused goldens, sample counts, errors -----------------------------------------------------------------------
+
 
 def test_full_runs_report_goldens_no_case_uses(repo: Path) -> None:
     suite = repo / "evals" / "brand.yaml"
@@ -301,8 +325,12 @@ def test_samples_option_sets_k(repo: Path, k: int) -> None:
 
 
 def test_a_case_that_cannot_render_is_an_error_and_the_others_still_run(repo: Path) -> None:
-    edit(repo, "evals/brand.yaml", "variables: {subject: a closed padlock}",
-         "variables: {subject: a closed padlock with a very long description that exceeds the limit}")
+    edit(
+        repo,
+        "evals/brand.yaml",
+        "variables: {subject: a closed padlock}",
+        "variables: {subject: a closed padlock with a very long description that exceeds the limit}",
+    )
     code, results = eval_case(repo, "brand")
     cases = by_key(results)
     assert code == 1
@@ -312,8 +340,12 @@ def test_a_case_that_cannot_render_is_an_error_and_the_others_still_run(repo: Pa
 
 
 def test_an_unknown_deployment_in_a_suite_is_an_error_naming_it(repo: Path) -> None:
-    write(repo, "evals/elsewhere.yaml", "deployment: staging\ncases:\n  - id: lock\n    prompt: icons/feature-icon\n"
-                                        "    variables: {subject: a closed padlock}\n")
+    write(
+        repo,
+        "evals/elsewhere.yaml",
+        "deployment: staging\ncases:\n  - id: lock\n    prompt: icons/feature-icon\n"
+        "    variables: {subject: a closed padlock}\n",
+    )
     code, results = eval_case(repo, "elsewhere")
     case = by_key(results)["elsewhere/lock"]
     assert code == 1

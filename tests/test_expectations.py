@@ -26,13 +26,20 @@ def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
 
 
 def generated(image: Image.Image, fmt: str = "png", **options: object) -> GeneratedImage:
-    return GeneratedImage(data=encode(image, fmt.upper(), **options), format=fmt, width=image.width,
-                          height=image.height)
+    return GeneratedImage(
+        data=encode(image, fmt.upper(), **options), format=fmt, width=image.width, height=image.height
+    )
 
 
 def request(operation: str = "generate", images: tuple[InputImage, ...] = (), **parameters: object) -> ImageRequest:
-    return ImageRequest(operation=operation, prompt="p", parameters=ImageParameters(**parameters),  # type: ignore[arg-type]
-                        deployment="local", model="gpt-image-1.5", images=images)
+    return ImageRequest(
+        operation=operation,
+        prompt="p",
+        parameters=ImageParameters(**parameters),  # type: ignore[arg-type]
+        deployment="local",
+        model="gpt-image-1.5",
+        images=images,
+    )
 
 
 def picture(size: tuple[int, int] = (1024, 1024), mode: str = "RGB") -> Image.Image:
@@ -94,15 +101,20 @@ def test_expect_transparent_false_flags_alpha_and_true_overrides_the_request() -
 
 
 def test_every_failure_is_reported() -> None:
-    failures = expectation_failures(Expect(transparent=True), generated(picture((1536, 1024)), "jpeg"),
-                                    request(size="1024x1024", output_format="png"))
+    failures = expectation_failures(
+        Expect(transparent=True),
+        generated(picture((1536, 1024)), "jpeg"),
+        request(size="1024x1024", output_format="png"),
+    )
     assert len(failures) == 3
 
 
 @cache
 def edit_inputs() -> tuple[InputImage, InputImage]:
-    return (InputImage("image", "image", (ASSETS / "product.png").read_bytes()),
-            InputImage("mask", "mask", (ASSETS / "product-mask.png").read_bytes()))
+    return (
+        InputImage("image", "image", (ASSETS / "product.png").read_bytes()),
+        InputImage("mask", "mask", (ASSETS / "product-mask.png").read_bytes()),
+    )
 
 
 def edited(outside: bool, inside: bool = True) -> Image.Image:
@@ -122,8 +134,12 @@ def test_an_edit_that_keeps_the_unmasked_pixels_passes() -> None:
     edit = request("edit", edit_inputs(), size="1024x1024")
     expect = Expect(unchanged_outside_mask=True)
     assert expectation_failures(expect, generated(edited(outside=False)), edit) == []
-    assert expectation_failures(expect, generated(edited(outside=False), "jpeg", quality=90),
-                                request("edit", edit_inputs())) == []  # JPEG ringing is tolerated
+    assert (
+        expectation_failures(
+            expect, generated(edited(outside=False), "jpeg", quality=90), request("edit", edit_inputs())
+        )
+        == []
+    )  # JPEG ringing is tolerated
 
 
 def test_an_edit_that_changes_the_kept_pixels_fails() -> None:
@@ -134,8 +150,9 @@ def test_an_edit_that_changes_the_kept_pixels_fails() -> None:
 
 def test_an_edit_returned_at_another_size_fails_the_mask_check() -> None:
     small = edited(outside=False).resize((512, 512))
-    failures = expectation_failures(Expect(unchanged_outside_mask=True), generated(small),
-                                    request("edit", edit_inputs()))
+    failures = expectation_failures(
+        Expect(unchanged_outside_mask=True), generated(small), request("edit", edit_inputs())
+    )
     assert failures == ["output is 512x512 but the input is 1024x1024"]
 
 
@@ -146,5 +163,9 @@ def test_the_mask_check_needs_an_edit_with_image_and_mask() -> None:
 
 @pytest.mark.parametrize("value", [None, False])
 def test_the_mask_check_is_off_unless_asked(value: bool | None) -> None:
-    assert expectation_failures(Expect(unchanged_outside_mask=value), generated(edited(outside=True)),
-                                request("edit", edit_inputs())) == []
+    assert (
+        expectation_failures(
+            Expect(unchanged_outside_mask=value), generated(edited(outside=True)), request("edit", edit_inputs())
+        )
+        == []
+    )

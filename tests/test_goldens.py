@@ -59,8 +59,14 @@ def store(tmp_path: Path) -> GoldenStore:
     return GoldenStore(tmp_path / "evals" / "goldens", tmp_path / ".promptlib" / "locks")
 
 
-def approve(store: GoldenStore, *datas: bytes, replace: bool = True, by: str = "alice", run: str = "run-1",
-            case: str = "icon-padlock") -> object:
+def approve(
+    store: GoldenStore,
+    *datas: bytes,
+    replace: bool = True,
+    by: str = "alice",
+    run: str = "run-1",
+    case: str = "icon-padlock",
+) -> object:
     candidates = [Candidate(data=d, source_run=run, sample=i) for i, d in enumerate(datas)]
     return store.approve("brand", case, SOURCE, candidates, approved_by=by, replace=replace)
 
@@ -109,8 +115,10 @@ def test_load_reads_back_what_approve_wrote(store: GoldenStore) -> None:
     approve(store, picture(1), picture(1, jitter=3))
     manifest = store.load("brand", "icon-padlock")
     assert manifest is not None
-    assert [sha for sha, _ in manifest.golden_hashes()] == [fingerprint(picture(1)).sha256,
-                                                            fingerprint(picture(1, jitter=3)).sha256]
+    assert [sha for sha, _ in manifest.golden_hashes()] == [
+        fingerprint(picture(1)).sha256,
+        fingerprint(picture(1, jitter=3)).sha256,
+    ]
     assert manifest.calibration_value().thresholds == manifest.calibration["thresholds"]
     assert store.load("brand", "never-approved") is None
     assert list(store.cases()) == [("brand", "icon-padlock")]
@@ -164,16 +172,25 @@ def test_reject_records_a_known_bad_image_and_look_alikes_fail_with_the_reason(s
     assert [g.sha256 for g in manifest.goldens] == [fingerprint(good).sha256]  # no longer a golden
     assert not (store.case_dir("brand", "icon-padlock") / f"g-{bad_sha[:12]}.png").exists()
     (entry,) = read_manifest(store)["rejected"]
-    assert (entry["sha256"], entry["reason"], entry["by"], entry["source_run"]) == (bad_sha, "padlock is open",
-                                                                                     "carol", "run-9")
+    assert (entry["sha256"], entry["reason"], entry["by"], entry["source_run"]) == (
+        bad_sha,
+        "padlock is open",
+        "carol",
+        "run-9",
+    )
     assert entry["hashes"] == fingerprint(bad).hex()
 
     loaded = store.load("brand", "icon-padlock")
     assert loaded is not None
     look_alike = fingerprint(picture(8, jitter=2))
     assert look_alike.sha256 != bad_sha
-    verdict = compare_sample(look_alike.sha256, look_alike.hashes, loaded.golden_hashes(), loaded.rejected_hashes(),
-                             loaded.calibration_value())
+    verdict = compare_sample(
+        look_alike.sha256,
+        look_alike.hashes,
+        loaded.golden_hashes(),
+        loaded.rejected_hashes(),
+        loaded.calibration_value(),
+    )
     assert verdict.verdict == "looks-rejected"
     assert "padlock is open" in verdict.note
 
@@ -209,6 +226,7 @@ def test_prune_removes_goldens_of_cases_that_no_longer_exist(store: GoldenStore)
 
 
 # --- broken stores: one clear error naming the file -------------------------------------------------------------
+
 
 def test_bad_json_names_the_manifest_and_line(store: GoldenStore) -> None:
     approve(store, picture(1))
@@ -300,6 +318,7 @@ def test_a_copied_case_directory_writes_only_to_itself(store: GoldenStore) -> No
 
 # --- atomicity and races ----------------------------------------------------------------------------------------
 
+
 def test_a_failed_write_leaves_the_previous_manifest_and_no_temp_files(
     store: GoldenStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -390,8 +409,12 @@ def test_processes_racing_on_one_case_never_corrupt_the_manifest(store: GoldenSt
     starts = [300, 310, 320]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(Path(__file__).parent), str(tmp_path), str(s)], env=env,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(Path(__file__).parent), str(tmp_path), str(s)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for s in starts
     ]
     for proc in procs:

@@ -39,10 +39,12 @@ PROMPTS = (
 
 
 @cache
-def emulator_image(prompt: str, width: int = 1024, height: int = 1024, fmt: str = "png", transparent: bool = False,
-                   sample: int = 0) -> bytes:
-    spec_ = ImageSpec(prompt=prompt, width=width, height=height, quality="low", transparent=transparent,
-                      output_format=fmt)  # type: ignore[arg-type]
+def emulator_image(
+    prompt: str, width: int = 1024, height: int = 1024, fmt: str = "png", transparent: bool = False, sample: int = 0
+) -> bytes:
+    spec_ = ImageSpec(
+        prompt=prompt, width=width, height=height, quality="low", transparent=transparent, output_format=fmt
+    )  # type: ignore[arg-type]
     return synthesize(spec_, Variation(0.1, sample))
 
 
@@ -77,8 +79,9 @@ def logo_on(background: Image.Image) -> Image.Image:
 def noise_under_transparency(size: tuple[int, int], seed: int) -> Image.Image:
     """Fully transparent pixels whose hidden RGB is random (what some encoders leave behind)."""
     r = random.Random(seed)
-    pixels = bytes(b for _ in range(size[0] * size[1]) for b in (r.randrange(256), r.randrange(256),
-                                                                 r.randrange(256), 0))
+    pixels = bytes(
+        b for _ in range(size[0] * size[1]) for b in (r.randrange(256), r.randrange(256), r.randrange(256), 0)
+    )
     return Image.frombytes("RGBA", size, pixels)
 
 
@@ -229,8 +232,7 @@ def test_a_second_sample_of_one_prompt_is_near_and_another_prompt_is_far() -> No
 def test_hex_round_trips_with_explicit_bit_counts() -> None:
     fp = fingerprint(emulator_image(PROMPTS[1]))
     hexes = fp.hex()
-    assert {alg: len(value) for alg, value in hexes.items()} == {"phash": 16, "dhash": 16, "whash": 16,
-                                                                 "colorhash": 11}
+    assert {alg: len(value) for alg, value in hexes.items()} == {"phash": 16, "dhash": 16, "whash": 16, "colorhash": 11}
     assert parse_hex(hexes) == fp.hashes
     assert spec()["bits"] == {"phash": 64, "dhash": 64, "whash": 64, "colorhash": 42}
 
@@ -254,8 +256,9 @@ def test_colorhash_is_42_bits_which_imagehash_hex_to_hash_gets_wrong() -> None:
 def test_colorhash_extremes_round_trip_through_hex(value: int) -> None:
     from promptlib.goldens._hashing import ImageFingerprint
 
-    fp = ImageFingerprint("0" * 64, 1, 1, "RGB", "png", {"phash": 1 << 63, "dhash": 0, "whash": 7,
-                                                          "colorhash": value}, 10.0)
+    fp = ImageFingerprint(
+        "0" * 64, 1, 1, "RGB", "png", {"phash": 1 << 63, "dhash": 0, "whash": 7, "colorhash": value}, 10.0
+    )
     hexes = fp.hex()
     assert len(hexes["colorhash"]) == 11 and len(hexes["phash"]) == 16
     assert parse_hex(hexes) == fp.hashes
@@ -271,8 +274,9 @@ def test_fingerprint_records_the_sha256_of_the_exact_bytes() -> None:
     assert again.hashes == fingerprint(data).hashes
 
 
-@pytest.mark.parametrize("data", [b"", b"not an image", emulator_image(PROMPTS[0])[:2000]],
-                         ids=["empty", "text", "truncated png"])
+@pytest.mark.parametrize(
+    "data", [b"", b"not an image", emulator_image(PROMPTS[0])[:2000]], ids=["empty", "text", "truncated png"]
+)
 def test_unreadable_bytes_raise_value_error(data: bytes) -> None:
     with pytest.raises(ValueError, match="not a readable image"):
         fingerprint(data)

@@ -16,8 +16,7 @@ from click.testing import CliRunner, Result
 
 from promptlib.cli import cli
 
-SUBJECTS = ("anchor", "bicycle", "cactus", "drum", "easel", "feather", "globe", "harp", "igloo", "jellyfish",
-            "kite")
+SUBJECTS = ("anchor", "bicycle", "cactus", "drum", "easel", "feather", "globe", "harp", "igloo", "jellyfish", "kite")
 CONFIG = """\
 prompts: prompts
 evals: evals

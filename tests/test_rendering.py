@@ -229,8 +229,13 @@ def test_image_and_mask_bytes(edit_project: Project) -> None:
     ]
     images = rendered.to_dict()["images"]
     assert images[0]["sha256"] == rendered.images[0].sha256
-    assert images[1] == {"name": "mask", "role": "mask", "path": None, "sha256": rendered.images[1].sha256,
-                         "bytes": len(MASK)}
+    assert images[1] == {
+        "name": "mask",
+        "role": "mask",
+        "path": None,
+        "sha256": rendered.images[1].sha256,
+        "bytes": len(MASK),
+    }
 
 
 def test_image_path_object_and_absolute_path_inside_project(edit_project: Project) -> None:

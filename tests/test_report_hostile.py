@@ -25,8 +25,18 @@ DATA_KEYED = {"parameters", "distances", "thresholds", "hashes", "emulated", "te
 # Fields the page does not show (any other string must be visible on the page, as text): content hashes, the
 # parts of a case's key (the key is shown), a suite's name beside its file, the commit (shortened to 12
 # characters), which cases `--changed-since` skipped and why, and an example's two prompts (their diff is shown).
-NOT_SHOWN = {"sha256", "hashes", "mode", "suite", "case", "commit", "skipped_cases", "reasons", "old_prompt",
-             "new_prompt"}
+NOT_SHOWN = {
+    "sha256",
+    "hashes",
+    "mode",
+    "suite",
+    "case",
+    "commit",
+    "skipped_cases",
+    "reasons",
+    "old_prompt",
+    "new_prompt",
+}
 
 
 class Attacks:

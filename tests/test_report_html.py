@@ -53,8 +53,12 @@ def test_cases_sorted_worst_first_whatever_the_input_order(run: tuple[Path, dict
 
 
 def test_within_a_status_cases_sort_by_key_and_unknown_statuses_come_first() -> None:
-    cases = [{"key": "b/x", "status": "failed"}, {"key": "a/y", "status": "failed"}, {"key": "z/z", "status": "odd"},
-             {"key": "a/a", "status": "passed"}]
+    cases = [
+        {"key": "b/x", "status": "failed"},
+        {"key": "a/y", "status": "failed"},
+        {"key": "z/z", "status": "odd"},
+        {"key": "a/a", "status": "passed"},
+    ]
     assert [c["key"] for c in sort_cases(cases)] == ["z/z", "a/y", "b/x", "a/a"]
 
 
@@ -72,23 +76,56 @@ def test_hostile_prompt_is_escaped(run: tuple[Path, dict[str, Any], str]) -> Non
 def _poisoned(run_dir: Path) -> dict[str, Any]:
     """A run where every free-text field a user or a server controls holds markup."""
     sample = SampleResult(
-        index=0, file="samples/s/c/s0.png", sha256="0" * 64, width=8, height=8, format=HOSTILE, mode="RGB",
-        hashes={}, verdict=HOSTILE, nearest_golden="goldens/s/c/g.png", distances={HOSTILE: 3, "phash": 4},
-        note=HOSTILE, failures=[HOSTILE],
+        index=0,
+        file="samples/s/c/s0.png",
+        sha256="0" * 64,
+        width=8,
+        height=8,
+        format=HOSTILE,
+        mode="RGB",
+        hashes={},
+        verdict=HOSTILE,
+        nearest_golden="goldens/s/c/g.png",
+        distances={HOSTILE: 3, "phash": 4},
+        note=HOSTILE,
+        failures=[HOSTILE],
     )
     case = CaseResult(
-        suite=HOSTILE, case=HOSTILE, template_id=HOSTILE, status="failed", message=HOSTILE, version=HOSTILE,  # type: ignore[arg-type]
-        operation=HOSTILE, prompt=HOSTILE, parameters={HOSTILE: HOSTILE}, deployment=HOSTILE, model=HOSTILE,
-        expected_outcome=HOSTILE, sensitivity="low", thresholds={HOSTILE: 1}, policy={"samples": 1},
-        matches=1, drawn=1, samples=[sample], warnings=[HOSTILE],
+        suite=HOSTILE,
+        case=HOSTILE,
+        template_id=HOSTILE,
+        status="failed",
+        message=HOSTILE,
+        version=3,
+        operation=HOSTILE,
+        prompt=HOSTILE,
+        parameters={HOSTILE: HOSTILE},
+        deployment=HOSTILE,
+        model=HOSTILE,
+        expected_outcome=HOSTILE,
+        sensitivity="low",
+        thresholds={HOSTILE: 1},
+        policy={"samples": 1},
+        matches=1,
+        drawn=1,
+        samples=[sample],
+        warnings=[HOSTILE],
         goldens=[{"file": "goldens/s/c/g.png", "approved_by": HOSTILE, "approved_at": HOSTILE}],
         changed_since_approval={"from_version": HOSTILE, "to_version": 2, "old_prompt": HOSTILE, "new_prompt": "x"},
     )
-    odd = CaseResult(suite="s", case="odd", template_id="t", status=HOSTILE, message="")  # type: ignore[arg-type]
-    result = RunResult(run_id=HOSTILE, created_at=HOSTILE, deployments=[HOSTILE], full_run=False,
-                       hash_spec={"id": HOSTILE}, cases=[case], unused_goldens=[HOSTILE], promptlib_version=HOSTILE)
+    odd = CaseResult(suite="s", case="odd", template_id="t", status=HOSTILE, message="")
+    result = RunResult(
+        run_id=HOSTILE,
+        created_at=HOSTILE,
+        deployments=[HOSTILE],
+        full_run=False,
+        hash_spec={"id": HOSTILE},
+        cases=[case],
+        unused_goldens=[HOSTILE],
+        promptlib_version=HOSTILE,
+    )
     data = result.to_dict()
-    data["cases"].append(odd.to_dict())  # a status this report does not know, as a newer promptlib might write
+    data["cases"].append(odd.to_json())  # a status this report does not know, as a newer promptlib might write
     return data
 
 
@@ -173,10 +210,19 @@ def test_header_shows_run_totals_summary_and_unused_goldens(run: tuple[Path, dic
     html = run[2]
     header = html[: html.index("<nav")]
     assert RUN_ID in header and "2026-11-01 09:30:15 UTC" in header and "azure-eastus" in header
-    assert ("2 passed, 1 error, 2 failed, 1 degenerate, 1 blocked, 1 new, 1 skipped, 1 low-sensitivity, "
-            "1 changed since approval, 1 unused golden set") in header
-    for label, value in [("Requests", "11"), ("Cache hits", "1"), ("Images", "20"), ("Tokens", "10,320"),
-                         ("Cost", "$0.2100"), ("Est. cost", "$0.3200"), ("Wall time", "1 min 14 s")]:
+    assert (
+        "2 passed, 1 error, 2 failed, 1 degenerate, 1 blocked, 1 new, 1 skipped, 1 low-sensitivity, "
+        "1 changed since approval, 1 unused golden set"
+    ) in header
+    for label, value in [
+        ("Requests", "11"),
+        ("Cache hits", "1"),
+        ("Images", "20"),
+        ("Tokens", "10,320"),
+        ("Cost", "$0.2100"),
+        ("Est. cost", "$0.3200"),
+        ("Wall time", "1 min 14 s"),
+    ]:
         assert f"<dt>{label}</dt><dd>{value}</dd>" in header
     assert "brand/old-wordmark" in header and "promptlib goldens prune" in header
 
@@ -185,8 +231,9 @@ def test_low_sensitivity_sentence_only_on_low_sensitivity_cases(run: tuple[Path,
     by_key = cards(run[2])
     sentence = escape(LOW_SENSITIVITY_SENTENCE)
     assert sentence in by_key["marketing/hero"]
-    assert "only checked for blank output, duplicates of rejected images and the expectations" in by_key[
-        "marketing/hero"]
+    assert (
+        "only checked for blank output, duplicates of rejected images and the expectations" in by_key["marketing/hero"]
+    )
     assert [k for k, card in by_key.items() if sentence in card] == ["marketing/hero"]
 
 
@@ -221,7 +268,8 @@ def test_approve_command_for_failed_and_new_cases_only(run: tuple[Path, dict[str
         wanted = case["status"] in ("failed", "new") or case["sensitivity"] == "low"
         assert (reject in by_key[case["key"]]) == wanted, case["key"]
     assert f'promptlib reject {RUN_ID} --case brand/logo-mark --sample N --reason "..."' == reject_command(
-        RUN_ID, "brand/logo-mark")
+        RUN_ID, "brand/logo-mark"
+    )
 
 
 def test_commands_quote_names_a_shell_would_split() -> None:
@@ -246,17 +294,35 @@ def test_over_threshold_distances_are_marked(run: tuple[Path, dict[str, Any], st
     card = cards(run[2])["brand/logo-mark"]
     pairs = card.split('<figure class="pair')[1:]
     assert re.findall(r'<tr class="(\w+)" data-alg="(\w+)"', pairs[0]) == [
-        ("within", "phash"), ("within", "dhash"), ("within", "whash"), ("info", "colorhash")]
+        ("within", "phash"),
+        ("within", "dhash"),
+        ("within", "whash"),
+        ("info", "colorhash"),
+    ]
     assert re.findall(r'<tr class="(\w+)" data-alg="(\w+)"', pairs[2]) == [
-        ("over", "phash"), ("within", "dhash"), ("over", "whash"), ("info", "colorhash")]
-    assert "<td>24</td><td>≤ 10 <span class=\"mark\">✗ over</span>" in pairs[2]
+        ("over", "phash"),
+        ("within", "dhash"),
+        ("over", "whash"),
+        ("info", "colorhash"),
+    ]
+    assert '<td>24</td><td>≤ 10 <span class="mark">✗ over</span>' in pairs[2]
 
 
 @pytest.mark.parametrize(
     ("path", "href"),
-    [("samples/a/b/s0.png", "samples/a/b/s0.png"), ("samples/a#1/s 0.png", "samples/a%231/s%200.png"),
-     ("/etc/passwd", None), ("../../secret.png", None), ("samples/../../x.png", None), ("javascript:alert(1)", None),
-     ("https://example.invalid/x.png", None), ("C:/x.png", None), ("samples\\x.png", None), ("", None), (None, None)],
+    [
+        ("samples/a/b/s0.png", "samples/a/b/s0.png"),
+        ("samples/a#1/s 0.png", "samples/a%231/s%200.png"),
+        ("/etc/passwd", None),
+        ("../../secret.png", None),
+        ("samples/../../x.png", None),
+        ("javascript:alert(1)", None),
+        ("https://example.invalid/x.png", None),
+        ("C:/x.png", None),
+        ("samples\\x.png", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_relative_href_only_allows_paths_inside_the_run(path: str | None, href: str | None) -> None:
     assert relative_href(path) == href
@@ -282,9 +348,14 @@ def test_write_reports_puts_the_page_beside_results_json(tmp_path: Path) -> None
     from promptlib.reports._summary import REPORT, write_reports
 
     run_dir = RunDirectory(path=tmp_path, run_id=RUN_ID)
-    result = RunResult(run_id=RUN_ID, created_at="2026-11-01T09:30:15+00:00", deployments=["d"], full_run=True,
-                       hash_spec={"id": "ih1"}, cases=[CaseResult(suite="s", case="c", template_id="t",
-                                                                  status="new", prompt=HOSTILE_PROMPT)])
+    result = RunResult(
+        run_id=RUN_ID,
+        created_at="2026-11-01T09:30:15+00:00",
+        deployments=["d"],
+        full_run=True,
+        hash_spec={"id": "ih1"},
+        cases=[CaseResult(suite="s", case="c", template_id="t", status="new", prompt=HOSTILE_PROMPT)],
+    )
     write_reports(run_dir, result)
     html = (tmp_path / REPORT).read_text(encoding="utf-8")
     assert 'data-key="s/c"' in html and "&lt;script&gt;alert(1)" in html

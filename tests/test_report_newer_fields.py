@@ -97,8 +97,10 @@ def test_emulator_costs_are_labelled_as_estimates_of_the_model_they_stand_in_for
 
 
 def test_a_run_on_real_and_emulator_deployments_says_which_part_was_estimated() -> None:
-    cases = [{"key": "a/real", "status": "passed", "deployment": "prod", "cost": 0.5},
-             {"key": "a/emu", "status": "passed", "deployment": "local", "cost": 0.25}]
+    cases = [
+        {"key": "a/real", "status": "passed", "deployment": "prod", "cost": 0.5},
+        {"key": "a/emu", "status": "passed", "deployment": "local", "cost": 0.25},
+    ]
     results = {"run_id": "r", "cases": cases, "totals": {"cost_usd": 0.75}, "emulated": {"local": "gpt-image-1"}}
     html = render_report_html(results)
     assert '<dd>$0.7500</dd><dd class="stat-note">$0.2500 of it is an estimate for gpt-image-1' in html
@@ -118,8 +120,9 @@ def test_suite_problems_and_run_warnings_are_shown_at_the_top(edit_run: tuple[di
 
 def test_a_run_whose_only_problem_is_a_suite_entry_is_not_all_passed() -> None:
     problem = {"suite": "shop", "path": "evals/shop.yaml", "line": None, "message": "cannot read: not YAML"}
-    html = render_report_html({"run_id": "r", "ok": False, "cases": [{"key": "a/b", "status": "passed"}],
-                               "suite_errors": [problem]})
+    html = render_report_html(
+        {"run_id": "r", "ok": False, "cases": [{"key": "a/b", "status": "passed"}], "suite_errors": [problem]}
+    )
     assert '<span class="overall bad">1 suite entry ran no case</span>' in html
     assert "<code>evals/shop.yaml</code>: cannot read: not YAML" in html
 
@@ -129,12 +132,21 @@ def test_the_card_macro_renders_outside_the_report_with_the_callers_links_and_ac
 ) -> None:
     results, _ = edit_run
     case = next(c for c in results["cases"] if c["key"] == "brand/edit-mug")
-    view = case_view(case, anchor="c1", run_id=EDIT_RUN_ID, known_statuses=["passed"],
-                     href=lambda path: f"/runs/{EDIT_RUN_ID}/files/{path}")
-    page = template_environment().from_string(
-        '{% from "macros/case.html.j2" import case_card %}'
-        '{% call case_card(case, "") %}<form method="post"><button>Approve</button></form>{% endcall %}'
-    ).render(case=view)
+    view = case_view(
+        case,
+        anchor="c1",
+        run_id=EDIT_RUN_ID,
+        known_statuses=["passed"],
+        href=lambda path: f"/runs/{EDIT_RUN_ID}/files/{path}",
+    )
+    page = (
+        template_environment()
+        .from_string(
+            '{% from "macros/case.html.j2" import case_card %}'
+            '{% call case_card(case, "") %}<form method="post"><button>Approve</button></form>{% endcall %}'
+        )
+        .render(case=view)
+    )
     assert f'src="/runs/{EDIT_RUN_ID}/files/inputs/brand/edit-mug/mask.png"' in page
     assert "<button>Approve</button>" in page and "promptlib approve" not in page
 

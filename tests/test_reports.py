@@ -27,17 +27,31 @@ def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def case(key: str, status: str, message: str = "", **fields: Any) -> CaseResult:
     suite, _, name = key.rpartition("/")
-    result = CaseResult(suite=suite, case=name, template_id="icons/feature-icon", status=status,  # type: ignore[arg-type]
-                        message=message, version=2)
+    result = CaseResult(
+        suite=suite,
+        case=name,
+        template_id="icons/feature-icon",
+        status=status,  # type: ignore[arg-type]
+        message=message,
+        version=2,
+    )
     for name_, value in fields.items():
         setattr(result, name_, value)
     return result
 
 
 def run_result(*cases: CaseResult, unused: list[str] | None = None) -> RunResult:
-    return RunResult(run_id="20261124-080000-abcd", created_at="2026-11-24T08:00:00Z", deployments=["local"],
-                     full_run=True, hash_spec={"id": "ih1"}, cases=list(cases), unused_goldens=unused or [],
-                     wall_time_s=1.25, promptlib_version="0.1.0")
+    return RunResult(
+        run_id="20261124-080000-abcd",
+        created_at="2026-11-24T08:00:00Z",
+        deployments=["local"],
+        full_run=True,
+        hash_spec={"id": "ih1"},
+        cases=list(cases),
+        unused_goldens=unused or [],
+        wall_time_s=1.25,
+        promptlib_version="0.1.0",
+    )
 
 
 def test_status_line_lists_statuses_best_first_without_zeros() -> None:
@@ -47,25 +61,39 @@ def test_status_line_lists_statuses_best_first_without_zeros() -> None:
 
 
 def test_results_json_orders_cases_worst_first_and_counts_them() -> None:
-    data = run_result(case("a/ok", "passed"), case("a/bad", "failed"), case("a/boom", "error"),
-                      case("a/fresh", "new")).to_dict()
+    data = run_result(
+        case("a/ok", "passed"), case("a/bad", "failed"), case("a/boom", "error"), case("a/fresh", "new")
+    ).to_dict()
     assert [c["key"] for c in data["cases"]] == ["a/boom", "a/bad", "a/fresh", "a/ok"]
     assert data["counts"] == dict.fromkeys(SEVERITY, 0) | {"passed": 1, "failed": 1, "error": 1, "new": 1}
     assert data["ok"] is False
     assert run_result(case("a/ok", "passed")).to_dict()["ok"] is True
-    assert data["schema"] == "promptlib-run/1" and data["hash_spec"] == {"id": "ih1"}
+    assert data["schema"] == "promptlib-run/2" and data["hash_spec"] == {"id": "ih1"}
 
 
 def sample(index: int = 0) -> SampleResult:
-    return SampleResult(index=index, file=f"samples/s{index}.png", sha256="0" * 64, width=1024, height=1024,
-                        format="png", mode="RGB", hashes={}, verdict="miss")
+    return SampleResult(
+        index=index,
+        file=f"samples/s{index}.png",
+        sha256="0" * 64,
+        width=1024,
+        height=1024,
+        format="png",
+        mode="RGB",
+        hashes={},
+        verdict="miss",
+    )
 
 
 def test_summary_lists_what_needs_attention_and_how_to_approve() -> None:
     results = run_result(
         case("brand/ok", "passed", "3 of 3 samples match the goldens"),
-        case("brand/changed", "passed", "3 of 3 samples match the goldens; changed since approval: v1 → v2",
-             changed_since_approval={"from_version": 1, "to_version": 2}),
+        case(
+            "brand/changed",
+            "passed",
+            "3 of 3 samples match the goldens; changed since approval: v1 → v2",
+            changed_since_approval={"from_version": 1, "to_version": 2},
+        ),
         case("brand/bad", "failed", "only 0 of 3 samples | match", matches=0, drawn=3, samples=[sample()]),
         case("brand/fresh", "new", "no goldens yet", samples=[sample()]),
         case("brand/blocked", "blocked", "blocked by the safety system"),
@@ -113,8 +141,11 @@ class _Links(HTMLParser):
 
 
 def test_report_html_links_the_images_beside_it(repo: Path) -> None:
-    write(repo, "evals/fresh.yaml", "cases:\n  - id: key\n    prompt: icons/feature-icon\n"
-                                    "    variables: {subject: a brass key}\n")
+    write(
+        repo,
+        "evals/fresh.yaml",
+        "cases:\n  - id: key\n    prompt: icons/feature-icon\n    variables: {subject: a brass key}\n",
+    )
     promptlib(repo, "eval", PADLOCK, "fresh")
     run = latest_run(repo)
     parser = _Links()
@@ -129,6 +160,7 @@ def test_report_html_links_the_images_beside_it(repo: Path) -> None:
 
 
 # --- promptlib report ---------------------------------------------------------------------------------------------
+
 
 def test_report_prints_the_latest_runs_report_in_each_format(repo: Path) -> None:
     promptlib(repo, "eval", PADLOCK)

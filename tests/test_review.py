@@ -50,11 +50,28 @@ def run_eval(repo: Path, *selectors: str) -> tuple[Path, dict]:
     return run, load_results(run)
 
 
-def approve(repo: Path, run: Path, results: dict, cases: tuple[str, ...] = (), samples: tuple[int, ...] = (),
-            all_new: bool = False, add: bool = False, by: str = "dana") -> list:
+def approve(
+    repo: Path,
+    run: Path,
+    results: dict,
+    cases: tuple[str, ...] = (),
+    samples: tuple[int, ...] = (),
+    all_new: bool = False,
+    add: bool = False,
+    by: str = "dana",
+) -> list:
     library = Library.load(repo)
-    return approve_from_run(golden_store(library), run, results, known=approvable_cases(library), cases=cases,
-                            samples=samples, all_new=all_new, by=by, add=add)
+    return approve_from_run(
+        golden_store(library),
+        run,
+        results,
+        known=approvable_cases(library),
+        cases=cases,
+        samples=samples,
+        all_new=all_new,
+        by=by,
+        add=add,
+    )
 
 
 def test_all_new_approves_every_new_case_with_its_provenance(repo: Path) -> None:
@@ -63,10 +80,16 @@ def test_all_new_approves_every_new_case_with_its_provenance(repo: Path) -> None
     assert [a.key for a in approved] == ["fresh/bell", "fresh/key"]
     case = {c["key"]: c for c in results["cases"]}["fresh/key"]
     data = manifest(repo, "fresh/key")
-    assert data["template"] == {"id": "icons/feature-icon", "version": case["version"],
-                                "content_hash": case["content_hash"]}
-    assert (data["prompt"], data["parameters"], data["request_hash"]) == (case["prompt"], case["parameters"],
-                                                                          case["request_hash"])
+    assert data["template"] == {
+        "id": "icons/feature-icon",
+        "version": case["version"],
+        "content_hash": case["content_hash"],
+    }
+    assert (data["prompt"], data["parameters"], data["request_hash"]) == (
+        case["prompt"],
+        case["parameters"],
+        case["request_hash"],
+    )
     assert (data["deployment"], data["model"]) == ("local", "gpt-image-2")
     assert [(g["sha256"], g["source_run"], g["sample"], g["approved_by"]) for g in data["goldens"]] == [
         (s["sha256"], results["run_id"], s["index"], "dana") for s in case["samples"]
@@ -167,9 +190,17 @@ def test_a_sample_path_outside_the_run_is_refused(repo: Path, tmp_path: Path) ->
 def test_reject_from_a_run_records_the_sample(repo: Path) -> None:
     run, results = run_eval(repo, "brand/icon-padlock")
     library = Library.load(repo)
-    manifest_ = reject_from_run(golden_store(library), run, results, known=approvable_cases(library),
-                                case_key="brand/icon-padlock", sample=1, reason="shackle drawn open", by="erin",
-                                force=True)
+    manifest_ = reject_from_run(
+        golden_store(library),
+        run,
+        results,
+        known=approvable_cases(library),
+        case_key="brand/icon-padlock",
+        sample=1,
+        reason="shackle drawn open",
+        by="erin",
+        force=True,
+    )
     sample = results["cases"][0]["samples"][1]
     assert [(r.sha256, r.reason, r.by, r.source_run) for r in manifest_.rejected] == [
         (sample["sha256"], "shackle drawn open", "erin", results["run_id"])
@@ -181,8 +212,16 @@ def test_reject_needs_goldens(repo: Path) -> None:
     run, results = run_eval(repo, "fresh/key")
     with pytest.raises(GoldenError, match="no goldens yet"):
         library = Library.load(repo)
-        reject_from_run(golden_store(library), run, results, known=approvable_cases(library), case_key="fresh/key",
-                        sample=0, reason="x", by="erin")
+        reject_from_run(
+            golden_store(library),
+            run,
+            results,
+            known=approvable_cases(library),
+            case_key="fresh/key",
+            sample=0,
+            reason="x",
+            by="erin",
+        )
 
 
 def test_a_downloaded_run_directory_is_self_contained(repo: Path, tmp_path: Path) -> None:

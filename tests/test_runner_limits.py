@@ -153,9 +153,7 @@ def test_setting_the_limit_sets_the_ceiling() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_client_lowers_its_concurrency_on_429_and_counts_what_it_sent(
-    tmp_path: Path, send: Send
-) -> None:
+async def test_the_client_lowers_its_concurrency_on_429_and_counts_what_it_sent(tmp_path: Path, send: Send) -> None:
     endpoint = _endpoint(tmp_path, "max_concurrency: 8")
     recorder = Recorder(replies=[
         httpx.Response(429, json=error_body("429", "slow down"), headers={"retry-after-ms": "10"}),

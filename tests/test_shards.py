@@ -12,8 +12,7 @@ from promptlib.goldens._compare import Policy
 
 
 def case(suite: str, case_id: str) -> EvalCase:
-    return EvalCase(suite, case_id, "icons/icon", {}, Policy(samples=1, min_matches=1, max_samples=1), Expect(),
-                    None)
+    return EvalCase(suite, case_id, "icons/icon", {}, Policy(samples=1, min_matches=1, max_samples=1), Expect(), None)
 
 
 CASES = [case(suite, f"case-{i}") for suite in ("brand", "social", "safety") for i in range(6)]
@@ -45,8 +44,9 @@ def test_the_shard_is_a_pure_function_of_the_key() -> None:
     assert {shard_of(c.key, 4) for c in CASES} <= {1, 2, 3, 4}
 
 
-@pytest.mark.parametrize("text, expected", [("1/3", Shard(1, 3)), ("3/3", Shard(3, 3)), (" 2 / 4 ", Shard(2, 4)),
-                                            ("1/1", Shard(1, 1))])
+@pytest.mark.parametrize(
+    "text, expected", [("1/3", Shard(1, 3)), ("3/3", Shard(3, 3)), (" 2 / 4 ", Shard(2, 4)), ("1/1", Shard(1, 1))]
+)
 def test_parse(text: str, expected: Shard) -> None:
     assert Shard.parse(text) == expected
     assert str(expected) == f"{expected.index}/{expected.total}"

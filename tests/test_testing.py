@@ -61,8 +61,12 @@ def test_served_emulator_checks_the_key(
 def test_openai_sdk_can_use_the_served_emulator(promptlib_emulator: ServedEmulator) -> None:
     """The official SDK's AzureOpenAI client works against it unchanged."""
     openai = pytest.importorskip("openai")
-    client = openai.AzureOpenAI(azure_endpoint=promptlib_emulator.base_url, api_key=promptlib_emulator.api_key,
-                                api_version="2025-04-01-preview", max_retries=0)
+    client = openai.AzureOpenAI(
+        azure_endpoint=promptlib_emulator.base_url,
+        api_key=promptlib_emulator.api_key,
+        api_version="2025-04-01-preview",
+        max_retries=0,
+    )
 
     response = client.images.generate(model="gpt-image-15", prompt="a red crane badge", size="1024x1024")
 
@@ -125,8 +129,12 @@ def test_offline_stops_a_real_deployment_at_once(project: Project, monkeypatch: 
 def test_offline_covers_the_openai_sdk(promptlib_emulator: ServedEmulator) -> None:
     """The openai SDK is blocked too (from version 3 on it sends through httpx2, not httpx)."""
     openai = pytest.importorskip("openai")
-    client = openai.AzureOpenAI(azure_endpoint=promptlib_emulator.base_url, api_key=promptlib_emulator.api_key,
-                                api_version="2025-04-01-preview", max_retries=0)
+    client = openai.AzureOpenAI(
+        azure_endpoint=promptlib_emulator.base_url,
+        api_key=promptlib_emulator.api_key,
+        api_version="2025-04-01-preview",
+        max_retries=0,
+    )
 
     with offline(), pytest.raises((NetworkAccessBlocked, openai.APIConnectionError)) as failed:
         client.images.generate(model="gpt-image-15", prompt="a red crane badge")

@@ -100,7 +100,10 @@ def test_the_workflow_schema_accepts_it() -> None:
     elif shutil.which("check-jsonschema"):
         result = subprocess.run(
             ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-            capture_output=True, text=True, check=False, timeout=60,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
         )
     else:
         pytest.skip("neither actionlint nor check-jsonschema is installed (pip install check-jsonschema)")

@@ -45,18 +45,30 @@ _SHORT_HELP = {
     "unreject": "Forget rejected images of a case.",
 }
 _EXAMPLES = {
-    "approve": ["promptlib approve --all-new", "promptlib approve --case brand/logo --sample 0 --sample 2",
-                "promptlib approve path/to/downloaded-run --case brand/logo"],
-    "eval": ["promptlib eval", "promptlib eval brand brand/logo-crane-symbol", "promptlib eval --dry-run --max-cost 2",
-             "promptlib eval --changed-since origin/main --format github --junit eval.xml"],
+    "approve": [
+        "promptlib approve --all-new",
+        "promptlib approve --case brand/logo --sample 0 --sample 2",
+        "promptlib approve path/to/downloaded-run --case brand/logo",
+    ],
+    "eval": [
+        "promptlib eval",
+        "promptlib eval brand brand/logo-crane-symbol",
+        "promptlib eval --dry-run --max-cost 2",
+        "promptlib eval --changed-since origin/main --format github --junit eval.xml",
+    ],
     "reject": ["promptlib reject --case brand/logo --sample 1 --reason 'garbled text'"],
     "unreject": ["promptlib unreject --case brand/logo", "promptlib unreject --case brand/logo --sha 1a2b3c"],
-    "render": ["promptlib render marketing/product-hero --example kettle-studio",
-               "promptlib render marketing/product-hero --var product='Contoso kettle' --json"],
+    "render": [
+        "promptlib render marketing/product-hero --example kettle-studio",
+        "promptlib render marketing/product-hero --var product='Contoso kettle' --json",
+    ],
     "generate": ["promptlib generate marketing/product-hero --example kettle-studio --out out"],
     "diff": ["promptlib diff", "promptlib diff origin/main --json"],
-    "report": ["promptlib report --open", "promptlib report --format md",
-               "promptlib report merge shards/* --out merged"],
+    "report": [
+        "promptlib report --open",
+        "promptlib report --format md",
+        "promptlib report merge shards/* --out merged",
+    ],
     "calibrate": ["promptlib calibrate brand/logo-crane-symbol --samples 8"],
     "init": ["promptlib init", "promptlib init path/to/repo"],
 }

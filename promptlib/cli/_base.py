@@ -80,7 +80,10 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "-C",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Run as if started in this directory, like git -C (relative paths resolve from it too).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (status, latency, request id).")

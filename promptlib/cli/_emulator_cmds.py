@@ -22,7 +22,9 @@ def emulator() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8089, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
-    "--api-key", envvar="PROMPTLIB_EMULATOR_API_KEY", default=None,
+    "--api-key",
+    envvar="PROMPTLIB_EMULATOR_API_KEY",
+    default=None,
     help="Require this key (api-key header or Bearer). Also read from PROMPTLIB_EMULATOR_API_KEY.",
 )
 @click.option(
@@ -34,7 +36,8 @@ def emulator() -> None:
               help="Model the emulator serves: its sizes, formats, prices (`promptlib models`).")  # fmt: skip
 @click.option("--latency-ms", metavar="N|LOW-HIGH", help="Add latency to every request: fixed, or uniform in a range.")
 @click.option(
-    "--fail-rate", metavar="FAULT=RATE,...",
+    "--fail-rate",
+    metavar="FAULT=RATE,...",
     help="Inject faults by rate: 429, 500, 503, drop, badjson, truncate, slow, filter, garble "
     "(e.g. 429=0.3,500=0.1,drop=0.05).",
 )
@@ -45,8 +48,18 @@ def emulator() -> None:
               help="How long a slow answer stalls between headers and body.")  # fmt: skip
 @click.option("--rpm", type=click.IntRange(1), default=None, help="Enforce requests per minute (1 s/10 s windows).")
 def serve(
-    host: str, port: int, api_key: str | None, variance: float, seed: int | None, block: tuple[str, ...], model: str,
-    latency_ms: str | None, fail_rate: str | None, fault_script: str | None, retry_after_ms: int, slow_ms: int,
+    host: str,
+    port: int,
+    api_key: str | None,
+    variance: float,
+    seed: int | None,
+    block: tuple[str, ...],
+    model: str,
+    latency_ms: str | None,
+    fail_rate: str | None,
+    fault_script: str | None,
+    retry_after_ms: int,
+    slow_ms: int,
     rpm: int | None,
 ) -> None:
     """Serve the emulator over HTTP (Azure URLs, v1 URLs and /v1 OpenAI URLs), faulty on demand."""

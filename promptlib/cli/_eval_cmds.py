@@ -31,8 +31,14 @@ def _progress_printer(total: int) -> Any:
         return plain, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    progress = Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), transient=True)
+    progress = Progress(
+        TextColumn("eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+    )
     task = progress.add_task("", total=total)
 
     from rich.markup import escape
@@ -77,19 +83,45 @@ def _apply_changed_since(library: Library, cases: list[Any], ref: str) -> tuple[
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of the summary.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (a CI matrix); join with `report merge`.")
 @click.option("--changed-since", metavar="REF", help="Run only cases changed since REF (plus the suites' always:).")
-@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD",
-              help="Refuse a run estimated above USD; stop sending when spend reaches it (the rest: skipped).")
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    metavar="USD",
+    help="Refuse a run estimated above USD; stop sending when spend reaches it (the rest: skipped).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be sent and its estimated cost; send nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="github: also a workflow annotation per case that needs attention, at its suite entry.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write the run as JUnit XML (read by most CI systems).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github: also a workflow annotation per case that needs attention, at its suite entry.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write the run as JUnit XML (read by most CI systems).",
+)
 @pass_state
 @click.pass_context
 def eval_command(
-    ctx: click.Context, state: State, selectors: tuple[str, ...], deployment: str | None, samples: int | None,
-    concurrency: int | None, refresh: bool, no_cache: bool, run_dir: Path | None, as_json: bool,
-    shard: str | None, changed_since: str | None, max_cost: float | None, dry_run: bool, fmt: str,
+    ctx: click.Context,
+    state: State,
+    selectors: tuple[str, ...],
+    deployment: str | None,
+    samples: int | None,
+    concurrency: int | None,
+    refresh: bool,
+    no_cache: bool,
+    run_dir: Path | None,
+    as_json: bool,
+    shard: str | None,
+    changed_since: str | None,
+    max_cost: float | None,
+    dry_run: bool,
+    fmt: str,
     junit: Path | None,
 ) -> None:
     """Run eval suites, compare samples with goldens, write .promptlib/runs/<id>/ (exit 1 unless all pass)."""
@@ -109,19 +141,40 @@ def eval_command(
         full_run = False  # skipped cases' goldens are not unused
     if shard is not None:
         cases, full_run = _apply_shard(shard, cases)
-    options = EvalOptions(deployment=deployment, samples=samples, concurrency=concurrency,
-                          cache="refresh" if refresh else "off" if no_cache else "use", max_cost=max_cost)
+    options = EvalOptions(
+        deployment=deployment,
+        samples=samples,
+        concurrency=concurrency,
+        cache="refresh" if refresh else "off" if no_cache else "use",
+        max_cost=max_cost,
+    )
     if dry_run:
         _print_plan(library, cases, options, as_json)
         return
     callback, progress = _progress_printer(len(cases))
     if progress is not None:
         with progress:
-            result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
-                                        changed_since=changed, suite_problems=selection.problems)
+            result, run, data = execute(
+                library,
+                cases,
+                options,
+                full_run=full_run,
+                run_dir=run_dir,
+                progress=callback,
+                changed_since=changed,
+                suite_problems=selection.problems,
+            )
     else:
-        result, run, data = execute(library, cases, options, full_run=full_run, run_dir=run_dir, progress=callback,
-                                    changed_since=changed, suite_problems=selection.problems)
+        result, run, data = execute(
+            library,
+            cases,
+            options,
+            full_run=full_run,
+            run_dir=run_dir,
+            progress=callback,
+            changed_since=changed,
+            suite_problems=selection.problems,
+        )
     if junit is not None:
         from promptlib.core._atomic import atomic_write_text
         from promptlib.reports._ci_formats import junit_xml
@@ -180,8 +233,10 @@ def _print_plan(library: Library, cases: list[Any], options: Any, as_json: bool)
             echo(f"{row.case:<40} error: {row.error}")
             continue
         state = "cached" if row.cached else "send"
-        echo(f"{row.case:<40} {row.deployment} ({row.model}) n={row.n} {row.size or '-'} {row.quality or '-'} "
-                   f"{state:<6} ${row.estimated_cost:.4f}")
+        echo(
+            f"{row.case:<40} {row.deployment} ({row.model}) n={row.n} {row.size or '-'} {row.quality or '-'} "
+            f"{state:<6} ${row.estimated_cost:.4f}"
+        )
     echo(
         f"dry run: would send {data['to_send']} requests ({data['images_to_generate']} images), {data['cached']} "
         f"cached; estimated cost ${run_plan.estimated_cost:.4f} (up to ${run_plan.worst_case_cost:.4f} if every "

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 @with_var_options
 @click.option("-d", "--deployment", metavar="NAME", help="Deployment from promptlib.yaml (default: the project's).")
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
     help="Directory for the images and their JSON sidecar.",
 )
 @click.option("--stream", is_flag=True, help="Stream the image: write each partial image as it arrives.")
@@ -28,8 +31,15 @@ if TYPE_CHECKING:
               help="With --stream: how many previews to ask for (0-3).")  # fmt: skip
 @pass_state
 def generate(
-    state: State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
-    deployment: str | None, out: Path, stream: bool, partial_images: int,
+    state: State,
+    template_id: str,
+    var: tuple[str, ...],
+    vars_file: Path | None,
+    example: str | None,
+    deployment: str | None,
+    out: Path,
+    stream: bool,
+    partial_images: int,
 ) -> None:
     """Render a template and run it on a deployment; write the images and a JSON sidecar."""
     from promptlib.cli._outputs import write_generation

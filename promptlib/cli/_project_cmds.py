@@ -34,8 +34,12 @@ def list_templates(state: State, as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     for template in state.library.templates():
         rows.append(
-            {"id": template.id, "version": template.version, "operation": template.operation,
-             "description": template.description}
+            {
+                "id": template.id,
+                "version": template.version,
+                "operation": template.operation,
+                "description": template.description,
+            }
         )
     if as_json:
         echo_json(rows)
@@ -66,7 +70,11 @@ def show(state: State, template_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Prompt, parameters and identity as JSON.")
 @pass_state
 def render(
-    state: State, template_id: str, var: tuple[str, ...], vars_file: Path | None, example: str | None,
+    state: State,
+    template_id: str,
+    var: tuple[str, ...],
+    vars_file: Path | None,
+    example: str | None,
     as_json: bool,
 ) -> None:
     """Render a template's prompt text without calling any deployment."""
@@ -79,8 +87,14 @@ def render(
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report (same as --format json).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="github: one workflow annotation per problem, shown on its line in the PR.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github: one workflow annotation per problem, shown on its line in the PR.",
+)
 @pass_state
 @click.pass_context
 def check(ctx: click.Context, state: State, as_json: bool, fmt: str) -> None:
@@ -102,8 +116,11 @@ def check(ctx: click.Context, state: State, as_json: bool, fmt: str) -> None:
         from promptlib.reports._ci_formats import github_annotation
 
         for problem in report.problems:
-            click.echo(github_annotation("error", problem.message, file=_shown_path(problem.path), line=problem.line,
-                                         title="promptlib check"))
+            click.echo(
+                github_annotation(
+                    "error", problem.message, file=_shown_path(problem.path), line=problem.line, title="promptlib check"
+                )
+            )
         for warning in report.warnings:
             click.echo(github_annotation("warning", warning.message, file=_shown_path(warning.path),
                                          line=warning.line, title="promptlib check"))  # fmt: skip

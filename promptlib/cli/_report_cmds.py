@@ -108,8 +108,10 @@ def goldens_list(state: State, as_json: bool) -> None:
     for row in rows:
         thresholds = " ".join(f"{k}={v}" for k, v in row["thresholds"].items())
         flag = "  UNUSED" if row["unused"] else ""
-        echo(f"{row['key']:<40} {row['goldens']} golden(s)  {row['sensitivity']:<4} {thresholds}  "
-                   f"{row['template']} v{row['version']}{flag}")
+        echo(
+            f"{row['key']:<40} {row['goldens']} golden(s)  {row['sensitivity']:<4} {thresholds}  "
+            f"{row['template']} v{row['version']}{flag}"
+        )
     if not rows:
         echo("no goldens yet: run `promptlib eval`, then `promptlib approve --all-new`")
 
@@ -134,8 +136,13 @@ def runs() -> None:
 
 @runs.command("prune")
 @click.option("--keep", type=click.IntRange(min=0), metavar="N", help="Keep the N newest runs (default 20).")
-@click.option("--older-than", "days", type=click.FloatRange(min=0), metavar="DAYS",
-              help="Remove runs older than DAYS (with --keep: either rule removes a run).")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Remove runs older than DAYS (with --keep: either rule removes a run).",
+)
 @pass_state
 def runs_prune(state: State, keep: int | None, days: float | None) -> None:
     """Remove old run directories; the latest run is always kept."""
@@ -151,8 +158,10 @@ def runs_prune(state: State, keep: int | None, days: float | None) -> None:
     freed = sum(sizes.get(path, 0) for path in removed)
     for path in removed:
         echo(f"removed {path}")
-    echo(f"removed {len(removed)} run(s), up to {freed / 1e6:.1f} MB (bytes shared with the cache or goldens stay "
-         "until those go)")
+    echo(
+        f"removed {len(removed)} run(s), up to {freed / 1e6:.1f} MB (bytes shared with the cache or goldens stay "
+        "until those go)"
+    )
 
 
 @cli.group()
@@ -176,18 +185,24 @@ def cache_stats_command(state: State, as_json: bool) -> None:
     if as_json:
         echo_json(stats)
         return
-    echo(f"{stats['path']}: {stats['entries']} entries, {stats['images']} images, "
-               f"{_megabytes(stats['bytes'])}; oldest {stats['oldest'] or '-'}, newest {stats['newest'] or '-'}")
+    echo(
+        f"{stats['path']}: {stats['entries']} entries, {stats['images']} images, "
+        f"{_megabytes(stats['bytes'])}; oldest {stats['oldest'] or '-'}, newest {stats['newest'] or '-'}"
+    )
     for name, row in stats["deployments"].items():
         echo(f"  {name:<24} {row['entries']} entries, {row['images']} images, {_megabytes(row['bytes'])}")
     if stats["damaged"] or stats["unfinished"]:
-        echo(f"{stats['damaged']} damaged, {stats['unfinished']} unfinished "
-                   "(remove with `promptlib cache prune`)")
+        echo(f"{stats['damaged']} damaged, {stats['unfinished']} unfinished (remove with `promptlib cache prune`)")
 
 
 @cache.command("prune")
-@click.option("--older-than", "days", type=click.FloatRange(min=0), metavar="DAYS",
-              help="Also remove entries created more than DAYS ago.")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Also remove entries created more than DAYS ago.",
+)
 @pass_state
 def cache_prune_command(state: State, days: float | None) -> None:
     """Remove damaged and unfinished entries, and with --older-than those created more than DAYS ago."""
@@ -196,5 +211,7 @@ def cache_prune_command(state: State, days: float | None) -> None:
 
     outcome = prune_cache(result_cache(state.library).root, days)
     removed = outcome["removed"]
-    echo(f"removed {sum(removed.values())} entries ({removed['old']} old, {removed['damaged']} damaged, "
-               f"{removed['unfinished']} unfinished), freed {_megabytes(outcome['bytes_freed'])}")
+    echo(
+        f"removed {sum(removed.values())} entries ({removed['old']} old, {removed['damaged']} damaged, "
+        f"{removed['unfinished']} unfinished), freed {_megabytes(outcome['bytes_freed'])}"
+    )

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 @click.option("--by", metavar="NAME", help="Reviewer recorded in the manifest (default: git user.name).")
 @pass_state
 def approve(
-    state: State, run: str | None, cases: tuple[str, ...], samples: tuple[int, ...], all_new: bool, add: bool,
+    state: State,
+    run: str | None,
+    cases: tuple[str, ...],
+    samples: tuple[int, ...],
+    all_new: bool,
+    add: bool,
     by: str | None,
 ) -> None:
     """Copy samples of a run (default: the latest) into evals/goldens/ and recalibrate."""
@@ -37,8 +42,15 @@ def approve(
     run_path = find_run(runs_root(library), run)
     results = load_results(run_path)
     approved = approve_from_run(
-        golden_store(library), run_path, results, known=approvable_cases(library), cases=cases, samples=samples,
-        all_new=all_new, by=reviewer_name(by), add=add,
+        golden_store(library),
+        run_path,
+        results,
+        known=approvable_cases(library),
+        cases=cases,
+        samples=samples,
+        all_new=all_new,
+        by=reviewer_name(by),
+        add=add,
     )
     for item in approved:
         calibration = item.manifest.calibration
@@ -63,8 +75,7 @@ def approve(
 @click.option("--by", metavar="NAME", help="Reviewer (default: git user.name).")
 @click.option("--force", is_flag=True, help="Reject even a sample nearly identical to a golden.")
 @pass_state
-def reject(state: State, run: str | None, case_key: str, sample: int, reason: str, by: str | None,
-           force: bool) -> None:
+def reject(state: State, run: str | None, case_key: str, sample: int, reason: str, by: str | None, force: bool) -> None:
     """Record a known-bad sample of a run (default: the latest): later look-alikes fail with REASON."""
     from promptlib.evals._cases import approvable_cases
     from promptlib.evals._runner import golden_store
@@ -75,11 +86,20 @@ def reject(state: State, run: str | None, case_key: str, sample: int, reason: st
     library = state.library
     run_path = find_run(runs_root(library), run)
     manifest = reject_from_run(
-        golden_store(library), run_path, load_results(run_path), known=approvable_cases(library), case_key=case_key,
-        sample=sample, reason=reason, by=reviewer_name(by), force=force,
+        golden_store(library),
+        run_path,
+        load_results(run_path),
+        known=approvable_cases(library),
+        case_key=case_key,
+        sample=sample,
+        reason=reason,
+        by=reviewer_name(by),
+        force=force,
     )
-    echo(f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record "
-         f"(undo: promptlib unreject --case {case_key} --sha {manifest.rejected[-1].sha256[:12]})")
+    echo(
+        f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record "
+        f"(undo: promptlib unreject --case {case_key} --sha {manifest.rejected[-1].sha256[:12]})"
+    )
 
 
 @cli.command()

@@ -51,7 +51,8 @@ def render_from_options(
 _var_options = [
     click.option("--var", "var", multiple=True, metavar="NAME=VALUE", help="A variable value (repeatable)."),
     click.option(
-        "--vars-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        "--vars-file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
         help="YAML or JSON mapping of variable values.",
     ),
     click.option("--example", metavar="NAME", help="Start from one of the template's named examples."),

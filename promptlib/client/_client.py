@@ -153,7 +153,8 @@ class ImagesClient:
                 raise ExecutionError(
                     f"not sent: the run stopped after spending its retry budget ({budget.describe()}); "
                     "the deployment keeps failing — see the errors of the requests before this one",
-                    deployment=self.endpoint.name, attempts=0,
+                    deployment=self.endpoint.name,
+                    attempts=0,
                 )
             budget.started()
         return budget, call_tally.get()
@@ -184,14 +185,20 @@ class ImagesClient:
             raise type(err)(
                 f"{err.reason}; not retried again: a request that timed out may still be generated and billed, "
                 "so promptlib retries a read timeout once (raise `timeout:` in promptlib.yaml for slower images)",
-                deployment=err.deployment, status=err.status, request_id=err.request_id, attempts=attempt,
+                deployment=err.deployment,
+                status=err.status,
+                request_id=err.request_id,
+                attempts=attempt,
             ) from None
         if budget is None or attempt >= self.retry.attempts or budget.spend():
             return
         err = exc.final(attempt)
         raise type(err)(
             f"{err.reason}; not retried: the run's retry budget is spent ({budget.describe()})",
-            deployment=err.deployment, status=err.status, request_id=err.request_id, attempts=attempt,
+            deployment=err.deployment,
+            status=err.status,
+            request_id=err.request_id,
+            attempts=attempt,
         ) from None
 
     def _retrying(self) -> Any:
@@ -213,7 +220,12 @@ class ImagesClient:
         elapsed = (time.perf_counter() - started) * 1000
         log.info(
             "%s %s -> %s in %.0f ms (attempt %d%s)",
-            self.endpoint.name, "POST", status, elapsed, attempt, f", request id {rid}" if rid else "",
+            self.endpoint.name,
+            "POST",
+            status,
+            elapsed,
+            attempt,
+            f", request id {rid}" if rid else "",
         )
 
     # -- sync -----------------------------------------------------------------------

@@ -55,4 +55,3 @@ class RequestPacer:
         delay = self.reserve()
         if delay > 0:
             await anyio.sleep(delay)
-

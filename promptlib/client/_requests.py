@@ -39,7 +39,13 @@ class ImageRequest:
 
     @classmethod
     def from_rendered(
-        cls, rendered: RenderedPrompt, *, deployment: str, model: str, sample: int = 0, n: int | None = None,
+        cls,
+        rendered: RenderedPrompt,
+        *,
+        deployment: str,
+        model: str,
+        sample: int = 0,
+        n: int | None = None,
         variant: Mapping[str, Any] | None = None,
     ) -> ImageRequest:
         parameters = rendered.parameters

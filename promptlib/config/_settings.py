@@ -89,13 +89,23 @@ class _Limits(BaseModel):
     model_config = _STRICT
 
     @field_validator(
-        "endpoint", "base_url", "deployment", "model", "api_version", "api_style", "auth", "block", "prices",
-        mode="before", check_fields=False,
+        "endpoint",
+        "base_url",
+        "deployment",
+        "model",
+        "api_version",
+        "api_style",
+        "auth",
+        "block",
+        "prices",
+        mode="before",
+        check_fields=False,
     )
     @classmethod
     def _whole_env_references(cls, value: object, info: ValidationInfo) -> object:
         _env_references(info.field_name, value)
         return value
+
     max_concurrency: int = Field(4, ge=1, le=64)
     requests_per_minute: int | None = Field(None, ge=1)
     timeout: float = Field(
@@ -192,9 +202,7 @@ class OpenAIDeployment(_Limits):
     auth: ApiKeyAuth = ApiKeyAuth(type="api-key", env="OPENAI_API_KEY")
 
 
-DeploymentConfig = Annotated[
-    EmulatorDeployment | AzureOpenAIDeployment | OpenAIDeployment, Field(discriminator="kind")
-]
+DeploymentConfig = Annotated[EmulatorDeployment | AzureOpenAIDeployment | OpenAIDeployment, Field(discriminator="kind")]
 
 
 class ProjectConfig(BaseModel):
@@ -250,8 +258,10 @@ class Settings:
         """One line for check and eval when the PR's own deployments were set aside."""
         if self.trusted_ref is None or not self.deployments_differ:
             return None
-        return (f"deployments come from {self.trusted_ref}'s {CONFIG_FILE} ({TRUSTED_CONFIG_ENV}); this change's "
-                "edits to them take effect once merged")
+        return (
+            f"deployments come from {self.trusted_ref}'s {CONFIG_FILE} ({TRUSTED_CONFIG_ENV}); this change's "
+            "edits to them take effect once merged"
+        )
 
     @property
     def prompts_dir(self) -> Path:
@@ -377,17 +387,24 @@ def _pin_deployments(settings: Settings, ref: str) -> Settings:
     assert settings.config_path is not None
     git = Git.find(settings.root)
     if git is None:
-        raise ConfigError(f"{TRUSTED_CONFIG_ENV} is set, but the project is not in a git repository",
-                          path=settings.config_path)
+        raise ConfigError(
+            f"{TRUSTED_CONFIG_ENV} is set, but the project is not in a git repository", path=settings.config_path
+        )
     commit = git.commit_of(ref)
     if commit is None:
-        raise ConfigError(f"{TRUSTED_CONFIG_ENV}={ref!r} names no commit; fetch it (actions/checkout with "
-                          "fetch-depth: 0) or fix the ref", path=settings.config_path)
+        raise ConfigError(
+            f"{TRUSTED_CONFIG_ENV}={ref!r} names no commit; fetch it (actions/checkout with "
+            "fetch-depth: 0) or fix the ref",
+            path=settings.config_path,
+        )
     relative = git.relative(settings.config_path)
     text = git.show(commit, relative)
     if text is None:
-        raise ConfigError(f"{TRUSTED_CONFIG_ENV}={ref}: {relative} does not exist at that commit; merge a "
-                          f"{CONFIG_FILE} into {ref} first", path=settings.config_path)
+        raise ConfigError(
+            f"{TRUSTED_CONFIG_ENV}={ref}: {relative} does not exist at that commit; merge a "
+            f"{CONFIG_FILE} into {ref} first",
+            path=settings.config_path,
+        )
     trusted, doc = _parse_config(text, Path(f"{ref}:{relative}"))
     pinned = settings.config.model_copy(update={
         "deployments": dict(trusted.deployments), "default_deployment": trusted.default_deployment,
@@ -396,5 +413,11 @@ def _pin_deployments(settings: Settings, ref: str) -> Settings:
     differ = (trusted.deployments != settings.config.deployments
               or trusted.default_deployment != settings.config.default_deployment
               or trusted.models != settings.config.models)  # fmt: skip
-    return Settings(root=settings.root, config=pinned, config_path=settings.config_path, document=doc,
-                    trusted_ref=ref, deployments_differ=differ)
+    return Settings(
+        root=settings.root,
+        config=pinned,
+        config_path=settings.config_path,
+        document=doc,
+        trusted_ref=ref,
+        deployments_differ=differ,
+    )

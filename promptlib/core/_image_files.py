@@ -112,8 +112,10 @@ def _mask_problems(name: str, data: bytes, first: ImageHeader | None) -> list[st
     if mask.format != "png":
         problems.append(f"mask {name!r} must be a PNG (it is {mask.format.upper()})")
     if not mask.has_alpha:
-        problems.append(f"mask {name!r} has no alpha channel (mode {mask.mode}); transparent pixels mark the area "
-                        "to edit, so save it as RGBA")
+        problems.append(
+            f"mask {name!r} has no alpha channel (mode {mask.mode}); transparent pixels mark the area "
+            "to edit, so save it as RGBA"
+        )
     if len(data) > MAX_MASK_BYTES:
         problems.append(f"mask {name!r} is {len(data):,} bytes; the service takes masks under 4 MB")
     if first is not None and mask.size != first.size:

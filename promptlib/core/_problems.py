@@ -27,9 +27,7 @@ class Problem:
         return str(PromptlibError(self.message, path=self.path, line=self.line))
 
 
-def validate_document(
-    model: type[BaseModel], doc: YamlDocument, error: type[PromptlibError], what: str
-) -> Any:
+def validate_document(model: type[BaseModel], doc: YamlDocument, error: type[PromptlibError], what: str) -> Any:
     """Validate ``doc.data`` against ``model``; raise ``error`` carrying every problem found."""
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__ if doc.data is not None else "empty"
@@ -57,8 +55,14 @@ def _label(loc: Location, data: Any) -> str:
     for part in loc:
         if isinstance(part, int) and isinstance(data, list) and part < len(data):
             item = data[part]
-            name = next((item[k] for k in ("id", "name", "from_examples") if isinstance(item, dict)
-                         and isinstance(item.get(k), str | int)), None)
+            name = next(
+                (
+                    item[k]
+                    for k in ("id", "name", "from_examples")
+                    if isinstance(item, dict) and isinstance(item.get(k), str | int)
+                ),
+                None,
+            )
             label = f"[{name}]" if name is not None else f"[#{part + 1}]"
             parts[-1:] = [f"{parts[-1]}{label}"] if parts else [label]
             data = item

@@ -120,9 +120,7 @@ class _Builder:
     def build(self, node: yaml.Node, loc: Location) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.error(
-                f"the document expands to more than {MAX_NODES} values (alias bomb?)", path=self.path
-            )
+            raise self.error(f"the document expands to more than {MAX_NODES} values (alias bomb?)", path=self.path)
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if len(loc) > MAX_DEPTH:
             raise self.error(
@@ -198,8 +196,9 @@ class _Builder:
                 inherited.extend(source.value)
                 self.count += len(source.value)
                 if self.count > MAX_NODES:
-                    raise self.error(f"the document expands to more than {MAX_NODES} values (alias bomb?)",
-                                     path=self.path)
+                    raise self.error(
+                        f"the document expands to more than {MAX_NODES} values (alias bomb?)", path=self.path
+                    )
         node.value = inherited + own
         merged = self.merged[id(node)] = len(inherited)
         return merged

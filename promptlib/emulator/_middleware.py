@@ -106,13 +106,27 @@ class _BodyRefused(Exception):
 
 
 def body_too_large(limit: int) -> ApiError:
-    return ApiError(413, {"code": "request_too_large", "message": f"The request body is over the {limit:,}-byte "
-                          "limit for this operation.", "param": None, "type": "invalid_request_error"})
+    return ApiError(
+        413,
+        {
+            "code": "request_too_large",
+            "message": f"The request body is over the {limit:,}-byte limit for this operation.",
+            "param": None,
+            "type": "invalid_request_error",
+        },
+    )
 
 
 def body_too_slow() -> ApiError:
-    return ApiError(408, {"code": "request_timeout", "message": "The request body did not arrive in time.",
-                          "param": None, "type": "invalid_request_error"})
+    return ApiError(
+        408,
+        {
+            "code": "request_timeout",
+            "message": "The request body did not arrive in time.",
+            "param": None,
+            "type": "invalid_request_error",
+        },
+    )
 
 
 class BodyLimits:

@@ -109,8 +109,9 @@ def plan_run(
         cost = 0.0 if cached else request_cost(request, price)
         extra = 0.0
         if top_up:
-            more = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=k, n=top_up,
-                                              variant=variant)
+            more = ImageRequest.from_rendered(
+                rendered, deployment=name, model=model, sample=k, n=top_up, variant=variant
+            )
             extra = request_cost(more, price)
         params = request.parameters
         rows.append(PlannedRequest(

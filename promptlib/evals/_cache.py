@@ -64,8 +64,14 @@ class ResultCache:
             name = f"{image.index}.{image.extension}"
             atomic_write_bytes(directory / name, image.data)
             items.append(
-                {"file": name, "sha256": image.sha256, "format": image.format, "width": image.width,
-                 "height": image.height, "index": image.index}
+                {
+                    "file": name,
+                    "sha256": image.sha256,
+                    "format": image.format,
+                    "width": image.width,
+                    "height": image.height,
+                    "index": image.index,
+                }
             )
         meta: dict[str, Any] = {
             "schema": CACHE_SCHEMA,
@@ -90,8 +96,10 @@ def write_failure(exc: OSError, what: str = "the result cache") -> str:
 
     code = errno.errorcode.get(exc.errno or 0, "error")
     where = f": {exc.filename}" if exc.filename else ""
-    return (f"{what} could not be written ({code}: {exc.strerror or exc}{where}); this run's results are complete, "
-            "but nothing new was cached, so the next run pays for these images again")
+    return (
+        f"{what} could not be written ({code}: {exc.strerror or exc}{where}); this run's results are complete, "
+        "but nothing new was cached, so the next run pays for these images again"
+    )
 
 
 def _result(request: ImageRequest, directory: Path, meta: dict[str, Any]) -> GenerationResult:

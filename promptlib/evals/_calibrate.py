@@ -31,7 +31,11 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
     # The deployment `promptlib eval` would use: --deployment, PROMPTLIB_DEPLOYMENT, the suite's, the template's.
     client = library.clients.get(library.settings.deployment_name(deployment, case.deployment or rendered.deployment))
     request = ImageRequest.from_rendered(
-        rendered, deployment=client.endpoint.name, model=client.endpoint.model, sample=10_000, n=samples,
+        rendered,
+        deployment=client.endpoint.name,
+        model=client.endpoint.model,
+        sample=10_000,
+        n=samples,
         variant=library.settings.deployment(client.endpoint.name).output_identity(),
     )
 
@@ -48,11 +52,15 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
     measured = calibrate(drawn, others)
     yield f"{case.key}: {len(drawn)} fresh samples on {client.endpoint.name} ({client.endpoint.model})"
     for alg in VOTING:
-        yield (f"  {alg:<6} spread (leave-one-out max) {measured.loo_nn_max[alg]}, other cases p5 "
-               f"{measured.cross_case_p5[alg]} ({measured.cross_source}) -> threshold {measured.thresholds[alg]}")
+        yield (
+            f"  {alg:<6} spread (leave-one-out max) {measured.loo_nn_max[alg]}, other cases p5 "
+            f"{measured.cross_case_p5[alg]} ({measured.cross_source}) -> threshold {measured.thresholds[alg]}"
+        )
     yield f"  sensitivity: {measured.sensitivity}" + (
-        " (hashes cannot separate this case's good samples from unrelated images)" if measured.sensitivity == "low"
-        else "")
+        " (hashes cannot separate this case's good samples from unrelated images)"
+        if measured.sensitivity == "low"
+        else ""
+    )
     manifest = store.load(case.suite, case.id)
     if manifest is None:
         yield "  no goldens yet: approve samples from `promptlib eval` to set these thresholds"
@@ -65,6 +73,8 @@ def calibrate_case(library: Library, target: str, samples: int, deployment: str 
     passed = sum(v in MATCHED for v in verdicts)
     nearest = [min(abs(h["phash"] ^ g["phash"]).bit_count() for _, g in manifest.golden_hashes()) for h in drawn]
     shown = ", ".join(f"{alg} {current.thresholds[alg]}" for alg in VOTING if alg in current.thresholds)
-    yield (f"  against the {len(manifest.goldens)} approved golden(s) (thresholds {shown}): "
-           f"{passed}/{len(drawn)} samples match; pHash nearest distance min {min(nearest)}, "
-           f"median {statistics.median(nearest):g}, max {max(nearest)}")
+    yield (
+        f"  against the {len(manifest.goldens)} approved golden(s) (thresholds {shown}): "
+        f"{passed}/{len(drawn)} samples match; pHash nearest distance min {min(nearest)}, "
+        f"median {statistics.median(nearest):g}, max {max(nearest)}"
+    )

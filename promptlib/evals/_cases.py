@@ -99,8 +99,14 @@ def read_suite(library: Library, name: str, path: Path) -> SuiteCases:
     for case_id, lines in claims.items():
         if len(lines) > 1:
             where = " and ".join(str(line) for line in lines)
-            found.problems.append(Problem(path, lines[-1], f"case id {case_id!r} is defined twice (lines {where}; "
-                                          "an example's name counts as a case id); rename one"))
+            found.problems.append(
+                Problem(
+                    path,
+                    lines[-1],
+                    f"case id {case_id!r} is defined twice (lines {where}; "
+                    "an example's name counts as a case id); rename one",
+                )
+            )
             found.cases = [case for case in found.cases if case.id != case_id]
     return found
 
@@ -117,8 +123,13 @@ def _entry_cases(
         return []
     if not template.examples:
         problems.append(Problem(path, line, f"from_examples {template.id}: the template has no examples"))
-    return [replace(_case(name, path, suite, example.name, template.id, dict(example.variables), None, entry.expect,
-                          line), from_example=True) for example in template.examples]
+    return [
+        replace(
+            _case(name, path, suite, example.name, template.id, dict(example.variables), None, entry.expect, line),
+            from_example=True,
+        )
+        for example in template.examples
+    ]
 
 
 def _case(

@@ -156,7 +156,7 @@ def _cases_at(
     found: dict[str, EvalCase] = {}
     prefix = f"{evals_relative}/"
     for relative in git.files(revision.commit, evals_relative):
-        inside = relative[len(prefix):] if relative.startswith(prefix) else relative
+        inside = relative[len(prefix) :] if relative.startswith(prefix) else relative
         name = suite_name(inside)
         if name is None or suite_name_problem(name) is not None:
             continue

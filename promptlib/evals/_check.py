@@ -44,12 +44,8 @@ class CheckReport:
             "templates": self.templates,
             "partials": self.partials,
             "suites": self.suites,
-            "problems": [
-                {"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.problems
-            ],
-            "warnings": [
-                {"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.warnings
-            ],
+            "problems": [{"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.problems],
+            "warnings": [{"path": p.path.as_posix(), "line": p.line, "message": p.message} for p in self.warnings],
         }
 
 
@@ -114,12 +110,16 @@ def _check_goldens(library: Library, report: CheckReport) -> None:
             directory = store.case_dir(suite, case)
             if renamed is not None:
                 target = store.root / renamed
-                message = (f"goldens of {suite}/{case}, which no suite has any more, match case {renamed} (same "
-                           f"template and prompt): if you renamed the case, move them with `git mv "
-                           f"{_shown(directory)} {_shown(target)}`")
+                message = (
+                    f"goldens of {suite}/{case}, which no suite has any more, match case {renamed} (same "
+                    f"template and prompt): if you renamed the case, move them with `git mv "
+                    f"{_shown(directory)} {_shown(target)}`"
+                )
             else:
-                message = (f"goldens of {suite}/{case}, which no suite has any more; remove them with "
-                           "`promptlib goldens prune`")
+                message = (
+                    f"goldens of {suite}/{case}, which no suite has any more; remove them with "
+                    "`promptlib goldens prune`"
+                )
             report.problems.append(Problem(directory, None, message))
 
 

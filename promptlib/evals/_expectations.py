@@ -17,7 +17,10 @@ PIXEL_TOLERANCE = 12  # per-channel difference still counted as "unchanged"
 
 
 def expectation_failures(
-    expect: Expect, image: GeneratedImage, request: ImageRequest, transparent_pixels: bool | None = None,
+    expect: Expect,
+    image: GeneratedImage,
+    request: ImageRequest,
+    transparent_pixels: bool | None = None,
     unchanged: float | None = None,
 ) -> list[str]:
     """What is wrong with one sample, as short sentences (empty when all is well).
@@ -67,8 +70,11 @@ def unchanged_outside_mask(image: GeneratedImage, request: ImageRequest) -> floa
     masks = [i for i in request.images if i.role == "mask"]
     if not sources or not masks:
         return None
-    with Image.open(io.BytesIO(sources[0].data)) as src, Image.open(io.BytesIO(masks[0].data)) as msk, \
-            Image.open(io.BytesIO(image.data)) as out:
+    with (
+        Image.open(io.BytesIO(sources[0].data)) as src,
+        Image.open(io.BytesIO(masks[0].data)) as msk,
+        Image.open(io.BytesIO(image.data)) as out,
+    ):
         if out.size != src.size or msk.size != src.size:
             return None
         keep = msk.convert("RGBA").getchannel("A").point(lambda a: 255 if a == 255 else 0)

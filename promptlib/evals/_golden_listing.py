@@ -17,8 +17,11 @@ def existing_cases(library: Library) -> set[tuple[str, str]]:
     suites = read_suites(library)
     for suite in suites:
         if not suite.readable:
-            raise UsageError(f"suite {suite.name} cannot be read, so its cases are unknown; fix it first "
-                             f"({suite.problems[0].message})", path=suite.path)
+            raise UsageError(
+                f"suite {suite.name} cannot be read, so its cases are unknown; fix it first "
+                f"({suite.problems[0].message})",
+                path=suite.path,
+            )
     return {(c.suite, c.id) for suite in suites for c in suite.cases}
 
 
@@ -30,16 +33,18 @@ def golden_rows(library: Library) -> list[dict[str, Any]]:
         manifest = store.load(suite, case, verify=False)
         if manifest is None:
             continue
-        rows.append({
-            "key": f"{suite}/{case}",
-            "goldens": len(manifest.goldens),
-            "rejected": len(manifest.rejected),
-            "sensitivity": manifest.calibration.get("sensitivity"),
-            "thresholds": manifest.calibration.get("thresholds", {}),
-            "template": manifest.template.id,
-            "version": manifest.template.version,
-            "unused": (suite, case) not in live,
-        })
+        rows.append(
+            {
+                "key": f"{suite}/{case}",
+                "goldens": len(manifest.goldens),
+                "rejected": len(manifest.rejected),
+                "sensitivity": manifest.calibration.get("sensitivity"),
+                "thresholds": manifest.calibration.get("thresholds", {}),
+                "template": manifest.template.id,
+                "version": manifest.template.version,
+                "unused": (suite, case) not in live,
+            }
+        )
     return rows
 
 

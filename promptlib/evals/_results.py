@@ -9,15 +9,16 @@ loses nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from promptlib.goldens._compare import SampleVerdict, verdict_of
+from promptlib.core._safe_text import one_line
 
-CaseStatus = Literal["passed", "failed", "new", "blocked", "degenerate", "error", "skipped"]
 #: Worst first: the order every report sorts cases in (a status this version does not know sorts first).
-SEVERITY: tuple[CaseStatus, ...] = ("error", "failed", "degenerate", "blocked", "new", "skipped", "passed")
+#: Statuses and verdicts stay open strings: a run written by a newer promptlib still loads, and an older run's
+#: verdict names (`duplicate`, ...) reach the report as written, which maps them with `verdict_of`.
+SEVERITY: tuple[str, ...] = ("error", "failed", "degenerate", "blocked", "new", "skipped", "passed")
 RESULTS_SCHEMA = "promptlib-run/2"
 READABLE_SCHEMAS = ("promptlib-run/1", RESULTS_SCHEMA)
 _COMPUTED = ("ok", "counts", "totals", "key")
@@ -32,9 +33,6 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-Verdict = Annotated[SampleVerdict, BeforeValidator(verdict_of)]
-
-
 class SampleResult(_Result):
     """One sample: its file in the run, its fingerprint, and how it compared with the goldens."""
 
@@ -46,7 +44,10 @@ class SampleResult(_Result):
     format: str
     mode: str
     hashes: dict[str, str]
-    verdict: Verdict
+    verdict: str = Field(
+        description="identical, near-identical, match, miss, looks-rejected, blank or unchecked (older runs: "
+        "duplicate, similar, near, far, rejected-dup, degenerate)."
+    )
     nearest_golden: str | None = Field(None, description="Relative to the run directory.")
     distances: dict[str, int] = Field(default_factory=dict)
     votes: int = 0
@@ -64,7 +65,7 @@ class CaseResult(_Result):
     suite: str
     case: str
     template_id: str
-    status: CaseStatus = "error"
+    status: str = Field("error", description="passed, failed, new, blocked, degenerate, error or skipped.")
     message: str = ""
     version: int | None = None
     content_hash: str | None = None
@@ -180,8 +181,12 @@ class RunResult(_Result):
         """results.json: cases worst first, with the computed counts, totals and verdict."""
         data = self.model_dump(mode="json", by_alias=True, exclude={"cases"})
         ordered = sorted(self.cases, key=lambda c: (severity(c.status), c.key))
-        return data | {"ok": self.ok, "counts": self.counts(), "totals": self.totals(),
-                       "cases": [case.to_json() for case in ordered]}
+        return data | {
+            "ok": self.ok,
+            "counts": self.counts(),
+            "totals": self.totals(),
+            "cases": [case.to_json() for case in ordered],
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Alias of `to_json` (the name older callers use)."""
@@ -189,7 +194,16 @@ class RunResult(_Result):
 
 
 def _case_body(case: object) -> object:
-    return {key: value for key, value in case.items() if key != "key"} if isinstance(case, dict) else case
+    """A case entry without its computed key; a key that names another case is a doctored file, refused."""
+    if not isinstance(case, dict):
+        return case
+    key = case.get("key")
+    if key is not None and key != f"{case.get('suite')}/{case.get('case')}":
+        suite, name = one_line(case.get("suite")), one_line(case.get("case"))
+        raise ValueError(
+            f"results.json is inconsistent: {one_line(key)!r} claims suite {suite!r} and case {name!r}; re-download it"
+        )
+    return {name: value for name, value in case.items() if name != "key"}
 
 
 def results_schema() -> dict[str, Any]:

@@ -125,8 +125,9 @@ class _Context:
             return shared
         own = self._own_clients.get(name)
         if own is None:
-            own = self._own_clients[name] = ImagesClient(shared.endpoint, shared.retry,
-                                                         concurrency=self.options.concurrency)
+            own = self._own_clients[name] = ImagesClient(
+                shared.endpoint, shared.retry, concurrency=self.options.concurrency
+            )
         return own
 
     async def aclose(self) -> None:
@@ -178,8 +179,11 @@ async def run_cases(
         cases=results,
         unused_goldens=unused,
         warnings=ctx.warnings(),
-        emulated={name: library.settings.deployment(name).model for name in sorted({r.deployment for r in results
-                  if r.deployment}) if library.settings.deployment(name).kind == "emulator"},
+        emulated={
+            name: library.settings.deployment(name).model
+            for name in sorted({r.deployment for r in results if r.deployment})
+            if library.settings.deployment(name).kind == "emulator"
+        },
         wall_time_s=time.perf_counter() - started,
         promptlib_version=version("promptlib"),
     )
@@ -278,7 +282,11 @@ class _CaseRun:
     ) -> None:
         name = client.endpoint.name
         request = ImageRequest.from_rendered(
-            rendered, deployment=name, model=client.endpoint.model, sample=start, n=n,
+            rendered,
+            deployment=name,
+            model=client.endpoint.model,
+            sample=start,
+            n=n,
             variant=self.ctx.library.settings.deployment(name).output_identity(),
         )
         if start == 0:
@@ -380,8 +388,9 @@ class _CaseRun:
                 note=comparison.note,
                 failures=expectation_failures(self.case.expect, image, request, fp.transparent, unchanged),
                 cached=cached,
-                outside_mask=None if unchanged is None else {"unchanged": round(unchanged, 4),
-                                                             "tolerance": PIXEL_TOLERANCE},
+                outside_mask=None
+                if unchanged is None
+                else {"unchanged": round(unchanged, 4), "tolerance": PIXEL_TOLERANCE},
             )
         )
         self.result.samples.sort(key=lambda s: s.index)
@@ -394,11 +403,19 @@ class _CaseRun:
                 found = header(image.data)
             except ImageRefused:
                 continue
-            target = self.ctx.run.input_path(self.case.suite, self.case.id, image.name, "jpg" if found.format ==
-                                             "jpeg" else found.format)
+            target = self.ctx.run.input_path(
+                self.case.suite, self.case.id, image.name, "jpg" if found.format == "jpeg" else found.format
+            )
             place(target, data=image.data)  # a copy: project files can be edited in place, goldens cannot
-            inputs.append({"name": image.name, "role": image.role, "file": self.ctx.run.relative(target),
-                           "width": found.width, "height": found.height})
+            inputs.append(
+                {
+                    "name": image.name,
+                    "role": image.role,
+                    "file": self.ctx.run.relative(target),
+                    "width": found.width,
+                    "height": found.height,
+                }
+            )
         return inputs
 
     def _note_goldens(self, manifest: CaseManifest, rendered: RenderedPrompt) -> None:

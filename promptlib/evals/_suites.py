@@ -121,8 +121,10 @@ def suite_name_problem(name: str) -> str | None:
     bad = [segment for segment in name.split("/") if not SEGMENT.match(segment)]
     if not bad:
         return None
-    return ("suite names use letters, digits, '.', '_' and '-' in each folder and file name (starting with a "
-            f"letter or digit); rename {one_line(name)!r}")
+    return (
+        "suite names use letters, digits, '.', '_' and '-' in each folder and file name (starting with a "
+        f"letter or digit); rename {one_line(name)!r}"
+    )
 
 
 def suite_files(evals_dir: Path) -> dict[str, Path]:

@@ -164,7 +164,7 @@ def templates_at(git: Git, revision: Revision, library: Library) -> Side:
     errors: dict[str, str] = {}
     prefix = f"{prompts_relative}/"
     for relative in git.files(revision.commit, prompts_relative):
-        inside = relative[len(prefix):] if relative.startswith(prefix) else relative
+        inside = relative[len(prefix) :] if relative.startswith(prefix) else relative
         if not inside.endswith(TEMPLATE_SUFFIX) or inside.split("/")[0] == "partials":
             continue
         template_id = inside[: -len(TEMPLATE_SUFFIX)]
@@ -210,8 +210,11 @@ def compare_one(template_id: str, old: Side, new: Side, revision: Revision) -> T
     in_old, in_new = template_id in old.ids(), template_id in new.ids()
     status: ChangeStatus = "added" if not in_old else "removed" if not in_new else "changed"
     if (
-        before is not None and after is not None and not errors
-        and before.content_hash == after.content_hash and before.version == after.version
+        before is not None
+        and after is not None
+        and not errors
+        and before.content_hash == after.content_hash
+        and before.version == after.version
     ):
         return None
     change = TemplateChange(
@@ -290,8 +293,16 @@ def _example_diffs(
             status = "removed"
         else:
             status = "unchanged" if old_prompt == new_prompt else "changed"
-        text = unified(old_prompt or "", new_prompt or "", f"a/{template_id}:{name} ({revision.ref})",
-                       f"b/{template_id}:{name} (working tree)") if status != "unchanged" else ""
+        text = (
+            unified(
+                old_prompt or "",
+                new_prompt or "",
+                f"a/{template_id}:{name} ({revision.ref})",
+                f"b/{template_id}:{name} (working tree)",
+            )
+            if status != "unchanged"
+            else ""
+        )
         diffs.append(ExampleDiff(name, status, old_prompt, new_prompt, text, error))
     return diffs
 

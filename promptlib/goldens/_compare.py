@@ -36,14 +36,20 @@ MATCHED: frozenset[str] = frozenset({"identical", "near-identical", "match"})
 #: Samples approve leaves out unless named: blank output, and look-alikes of a rejected image.
 NOT_APPROVED_BY_DEFAULT: frozenset[str] = frozenset({"blank", "looks-rejected"})
 #: The names runs made before promptlib 0.2 used (downloaded run directories may still have them).
-LEGACY_VERDICTS = {"exact": "identical", "duplicate": "near-identical", "rejected-dup": "looks-rejected",
-                   "degenerate": "blank"}
+LEGACY_VERDICTS = {
+    "exact": "identical",
+    "duplicate": "near-identical",
+    "rejected-dup": "looks-rejected",
+    "degenerate": "blank",
+}
 
 
 def verdict_of(name: object) -> str:
     """A verdict as this version names it (old run directories use the legacy names)."""
     text = str(name)
     return LEGACY_VERDICTS.get(text, text)
+
+
 Hashes = dict[str, int]
 
 

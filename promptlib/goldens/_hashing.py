@@ -38,17 +38,32 @@ class ImageFingerprint:
     transparent: bool = False  # some pixel has alpha < 255
 
     def to_json(self) -> dict[str, Any]:
-        return {"spec": HASH_SPEC_ID, "sha256": self.sha256, "width": self.width, "height": self.height,
-                "mode": self.mode, "format": self.format, "hashes": self.hex(), "gray_std": self.gray_std,
-                "transparent": self.transparent}
+        return {
+            "spec": HASH_SPEC_ID,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "mode": self.mode,
+            "format": self.format,
+            "hashes": self.hex(),
+            "gray_std": self.gray_std,
+            "transparent": self.transparent,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImageFingerprint:
         if data.get("spec") != HASH_SPEC_ID:
             raise ValueError("made with another hash spec")
-        return cls(sha256=str(data["sha256"]), width=int(data["width"]), height=int(data["height"]),
-                   mode=str(data["mode"]), format=str(data["format"]), hashes=parse_hex(data["hashes"]),
-                   gray_std=float(data["gray_std"]), transparent=bool(data["transparent"]))
+        return cls(
+            sha256=str(data["sha256"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            mode=str(data["mode"]),
+            format=str(data["format"]),
+            hashes=parse_hex(data["hashes"]),
+            gray_std=float(data["gray_std"]),
+            transparent=bool(data["transparent"]),
+        )
 
     def hex(self) -> dict[str, str]:
         return {name: format(value, f"0{-(-BITS[name] // 4)}x") for name, value in self.hashes.items()}

@@ -58,9 +58,7 @@ class ProjectCase:
     content_hash: str | None = None
 
 
-def _case_entries(
-    run_path: Path, results: dict[str, Any], keys: Sequence[str], all_new: bool
-) -> list[dict[str, Any]]:
+def _case_entries(run_path: Path, results: dict[str, Any], keys: Sequence[str], all_new: bool) -> list[dict[str, Any]]:
     cases = [c for c in results["cases"] if isinstance(c, dict) and isinstance(c.get("key"), str)]
     by_key = {c["key"]: c for c in cases}
     chosen = [c for c in cases if c.get("status") == "new"] if all_new else []
@@ -82,36 +80,49 @@ def _target(run_path: Path, case: dict[str, Any], known: Mapping[str, ProjectCas
     key = case["key"]
     target = known.get(key)
     if target is None:
-        raise UsageError(f"{one_line(key)!r} (in the run at {run_path}) is not a case of this project's suites; "
-                         "approve only cases the checked-out suites define")
+        raise UsageError(
+            f"{one_line(key)!r} (in the run at {run_path}) is not a case of this project's suites; "
+            "approve only cases the checked-out suites define"
+        )
     if (case.get("suite"), case.get("case")) != (target.suite, target.case):
-        raise UsageError(f"the run at {run_path} is inconsistent: {one_line(key)!r} claims suite "
-                         f"{one_line(case.get('suite'))!r} and case {one_line(case.get('case'))!r}; re-download it")
+        raise UsageError(
+            f"the run at {run_path} is inconsistent: {one_line(key)!r} claims suite "
+            f"{one_line(case.get('suite'))!r} and case {one_line(case.get('case'))!r}; re-download it"
+        )
     return target
 
 
 def _candidates(
-    run_path: Path, results: dict[str, Any], case: dict[str, Any], samples: Sequence[int], target: ProjectCase,
+    run_path: Path,
+    results: dict[str, Any],
+    case: dict[str, Any],
+    samples: Sequence[int],
+    target: ProjectCase,
     skipped: list[str] | None = None,
 ) -> list[Candidate]:
     """The samples to approve: those named, else every sample but blank ones and look-alikes of rejected
     images (each left out is named in `skipped`, with why)."""
     available = {s["index"]: s for s in case.get("samples") or [] if isinstance(s, dict)}
     if not available:
-        raise UsageError(f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
-                         f"{one_line(case.get('message'))})")
+        raise UsageError(
+            f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
+            f"{one_line(case.get('message'))})"
+        )
     left_out = {i: s for i, s in available.items() if verdict_of(s.get("verdict")) in NOT_APPROVED_BY_DEFAULT}
     indices = list(samples) or [i for i in available if i not in left_out]
     if not samples and skipped is not None:
         skipped += [f"sample {i}: {one_line(s.get('note') or s.get('verdict'))}" for i, s in left_out.items()]
     if not indices:
-        raise UsageError(f"every sample of {target.suite}/{target.case} in this run is blank or looks like a rejected "
-                         "image; pick one with --sample N, or `promptlib unreject` a rejection made by mistake")
+        raise UsageError(
+            f"every sample of {target.suite}/{target.case} in this run is blank or looks like a rejected "
+            "image; pick one with --sample N, or `promptlib unreject` a rejection made by mistake"
+        )
     candidates = []
     for index in indices:
         if index not in available:
-            raise UsageError(f"{target.suite}/{target.case} has no sample {index}; samples: "
-                             f"{', '.join(map(str, available))}")
+            raise UsageError(
+                f"{target.suite}/{target.case} has no sample {index}; samples: {', '.join(map(str, available))}"
+            )
         data = _sample_bytes(run_path, available[index], index, target)
         candidates.append(Candidate(data=data, source_run=str(results.get("run_id")), sample=index))
     return candidates
@@ -131,11 +142,13 @@ def _sample_bytes(run_path: Path, sample: dict[str, Any], index: int, target: Pr
     except OSError as exc:
         raise UsageError(f"cannot read {what}: {exc.strerror}", path=path) from None
     if target.size is not None and found.size != target.size:
-        raise UsageError(f"{what} is {found.size} but the case expects {target.size}; it cannot become a golden",
-                         path=path)
+        raise UsageError(
+            f"{what} is {found.size} but the case expects {target.size}; it cannot become a golden", path=path
+        )
     if target.format is not None and found.format != target.format:
-        raise UsageError(f"{what} is {found.format} but the case expects {target.format}; it cannot become a golden",
-                         path=path)
+        raise UsageError(
+            f"{what} is {found.format} but the case expects {target.format}; it cannot become a golden", path=path
+        )
     return data
 
 
@@ -191,8 +204,9 @@ def approve_from_run(
             target.suite, target.case, source, candidates, approved_by=by, replace=not add,
             others=other_goldens(store, target.suite, target.case),
         )  # fmt: skip
-        approved.append(Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out,
-                                 _staleness(source, target)))
+        approved.append(
+            Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out, _staleness(source, target))
+        )
     recalibrated = recalibrate_all(store)
     return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
 
@@ -201,8 +215,10 @@ def _staleness(source: ApprovalSource, target: ProjectCase) -> str | None:
     """Why these goldens show an older template than the one checked out, or None."""
     if target.content_hash is None or source.template.content_hash == target.content_hash:
         return None
-    return (f"the run rendered {source.template.id} v{source.template.version}, but the template is now "
-            f"v{target.version}: these goldens show the old version (run `promptlib eval` and approve from that run)")
+    return (
+        f"the run rendered {source.template.id} v{source.template.version}, but the template is now "
+        f"v{target.version}: these goldens show the old version (run `promptlib eval` and approve from that run)"
+    )
 
 
 def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:

@@ -157,15 +157,18 @@ class GoldenStore:
                     found[(suite, case)] = [hashes for _, hashes in manifest.golden_hashes()]
             except (ValueError, TypeError) as exc:
                 if strict:
-                    raise GoldenError(f"case.json has an unusable hash ({exc}); restore it from git or re-approve "
-                                      "the case", path=self.case_dir(suite, case) / MANIFEST) from None
+                    raise GoldenError(
+                        f"case.json has an unusable hash ({exc}); restore it from git or re-approve the case",
+                        path=self.case_dir(suite, case) / MANIFEST,
+                    ) from None
             except GoldenError:
                 if strict:
                     raise
         return found
 
-    def others(self, suite: str, case: str, every: dict[tuple[str, str], list[dict[str, int]]] | None = None
-               ) -> list[dict[str, int]]:
+    def others(
+        self, suite: str, case: str, every: dict[tuple[str, str], list[dict[str, int]]] | None = None
+    ) -> list[dict[str, int]]:
         """Hashes of every other case's goldens: the "unrelated" side of calibration."""
         every = self.golden_hashes(skip=(suite, case)) if every is None else every
         return [hashes for key, listed in every.items() if key != (suite, case) for hashes in listed]
@@ -180,8 +183,9 @@ class GoldenStore:
         for part in ["", *parts]:
             current = current / part if part else current
             if current.is_symlink():
-                raise GoldenError("is a symbolic link; golden folders must be real directories (restore it from git)",
-                                  path=current)
+                raise GoldenError(
+                    "is a symbolic link; golden folders must be real directories (restore it from git)", path=current
+                )
         if not current.resolve().is_relative_to(self.root.resolve()):
             raise GoldenError("leaves evals/goldens/; golden folders must be inside it", path=current)
         return current
@@ -218,8 +222,10 @@ class GoldenStore:
             )
         if verify:
             if not manifest.goldens:
-                raise GoldenError(f"{MANIFEST} lists no goldens, so nothing can match; re-approve the case or delete "
-                                  "its directory", path=path)
+                raise GoldenError(
+                    f"{MANIFEST} lists no goldens, so nothing can match; re-approve the case or delete its directory",
+                    path=path,
+                )
             _check_values(manifest, path)
             for golden in manifest.goldens:
                 _verify_golden(self, path.parent / golden.file, golden)
@@ -296,14 +302,19 @@ class GoldenStore:
             manifest = self.load(suite, case, verify=False)
             if manifest is None or not manifest.rejected:
                 raise GoldenError(f"{suite}/{case} has no rejected images", path=self.case_dir(suite, case))
-            chosen = list(manifest.rejected) if every else [
-                r for r in manifest.rejected if any(r.sha256.startswith(p.lower()) for p in prefixes)
-            ]
+            chosen = (
+                list(manifest.rejected)
+                if every
+                else [r for r in manifest.rejected if any(r.sha256.startswith(p.lower()) for p in prefixes)]
+            )
             unmatched = [p for p in prefixes if not any(r.sha256.startswith(p.lower()) for r in manifest.rejected)]
             if unmatched or not chosen:
                 listed = "; ".join(f"{r.sha256[:12]} ({one_line(r.reason)})" for r in manifest.rejected)
-                raise GoldenError(f"{suite}/{case} has no rejected image {', '.join(unmatched) or 'matching'}; its "
-                                  f"rejected images: {listed}", path=self.case_dir(suite, case) / MANIFEST)
+                raise GoldenError(
+                    f"{suite}/{case} has no rejected image {', '.join(unmatched) or 'matching'}; its "
+                    f"rejected images: {listed}",
+                    path=self.case_dir(suite, case) / MANIFEST,
+                )
             manifest.rejected = [r for r in manifest.rejected if r not in chosen]
             self._write(manifest)
             return chosen
@@ -378,8 +389,9 @@ def _read_manifest(path: Path, data: bytes) -> CaseManifest:
     except UnicodeDecodeError as exc:
         raise GoldenError(f"cannot read the manifest: {exc}", path=path) from None
     except json.JSONDecodeError as exc:
-        raise GoldenError(f"the manifest is not valid JSON ({exc.msg}); restore it from git", path=path,
-                          line=exc.lineno) from None
+        raise GoldenError(
+            f"the manifest is not valid JSON ({exc.msg}); restore it from git", path=path, line=exc.lineno
+        ) from None
     except ReadRefused as exc:
         raise GoldenError(f"the manifest {exc}; restore it from git", path=path) from None
     try:
@@ -404,8 +416,10 @@ def _check_values(manifest: CaseManifest, path: Path) -> None:
             parse_hex(hashes)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise GoldenError(f"the manifest has an unusable calibration or hash ({detail}); restore it from git or "
-                          "re-approve the case", path=path) from None
+        raise GoldenError(
+            f"the manifest has an unusable calibration or hash ({detail}); restore it from git or re-approve the case",
+            path=path,
+        ) from None
 
 
 def _verify_golden(store: GoldenStore, path: Path, entry: GoldenEntry) -> None:
@@ -416,23 +430,29 @@ def _verify_golden(store: GoldenStore, path: Path, entry: GoldenEntry) -> None:
     except OSError as exc:
         raise GoldenError(f"cannot read golden image: {exc.strerror}", path=path) from None
     if hashlib.sha256(data).hexdigest() != entry.sha256:
-        raise GoldenError("golden image does not match its sha256 in case.json (corrupt?); restore it from git",
-                          path=path)
+        raise GoldenError(
+            "golden image does not match its sha256 in case.json (corrupt?); restore it from git", path=path
+        )
     try:
         found = header(data)
     except ImageRefused as exc:
         raise GoldenError(f"golden image {exc}; restore it from git or re-approve the case", path=path) from None
     size = (found.width, found.height)
     if size != (entry.width, entry.height):
-        raise GoldenError(f"golden image is {size[0]}x{size[1]} but case.json records {entry.width}x{entry.height}; "
-                          "restore case.json from git or re-approve the case", path=path)
+        raise GoldenError(
+            f"golden image is {size[0]}x{size[1]} but case.json records {entry.width}x{entry.height}; "
+            "restore case.json from git or re-approve the case",
+            path=path,
+        )
     try:
         actual = store.fingerprint_of(data, entry.sha256).hex()
     except ValueError as exc:
         raise GoldenError(f"golden image cannot be hashed ({exc}); re-approve the case", path=path) from None
     if any(entry.hashes.get(alg) != actual[alg] for alg in ALGORITHMS):
-        raise GoldenError("case.json records hashes that are not this image's; restore case.json from git or "
-                          "re-approve the case", path=path)
+        raise GoldenError(
+            "case.json records hashes that are not this image's; restore case.json from git or re-approve the case",
+            path=path,
+        )
 
 
 def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]]) -> str | None:
@@ -451,9 +471,11 @@ def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]
             return "none"
         return ", ".join(f"{alg} {one_line(thresholds.get(alg))}" for alg in ("phash", "dhash", "whash"))
 
-    return (f"case.json's calibration is not what its goldens give (thresholds {shown(manifest.calibration)} "
-            f"recorded, {shown(expected)} computed); thresholds are calibrated, never edited: restore case.json "
-            "from git, or re-approve the case")
+    return (
+        f"case.json's calibration is not what its goldens give (thresholds {shown(manifest.calibration)} "
+        f"recorded, {shown(expected)} computed); thresholds are calibrated, never edited: restore case.json "
+        "from git, or re-approve the case"
+    )
 
 
 def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str | None) -> None:
@@ -464,7 +486,9 @@ def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str
         if f"{golden.width}x{golden.height}" != expected:
             raise GoldenError(
                 f"golden is {golden.width}x{golden.height} but the case expects {expected}; re-approve the case "
-                "from a run at the new size", path=store.image_path(manifest.suite, manifest.case, golden))
+                "from a run at the new size",
+                path=store.image_path(manifest.suite, manifest.case, golden),
+            )
 
 
 def _fingerprint(data: bytes) -> ImageFingerprint:

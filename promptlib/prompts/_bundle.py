@@ -267,7 +267,7 @@ class Bundle:
         except (UnicodeDecodeError, ValueError) as exc:
             raise BundleError(f"not a promptlib bundle (invalid JSON: {exc})", path=path) from None
         if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
-            raise BundleError("not a promptlib bundle (no \"format\": \"promptlib-bundle\")", path=path)
+            raise BundleError('not a promptlib bundle (no "format": "promptlib-bundle")', path=path)
         if document.get("format_version") != BUNDLE_FORMAT_VERSION:
             raise BundleError(
                 f"bundle format version {document.get('format_version')!r} is not supported by this promptlib "
@@ -364,11 +364,11 @@ def _entries(path: Path, document: Mapping[str, Any]) -> dict[str, dict[int, Bun
 
     templates = document.get("templates")
     if not isinstance(templates, dict):
-        raise bad("\"templates\" is not an object")
+        raise bad('"templates" is not an object')
     entries: dict[str, dict[int, BundleEntry]] = {}
     for template_id, item in templates.items():
         if not isinstance(item, dict) or not isinstance(item.get("versions"), dict):
-            raise bad(f"template {template_id!r} has no \"versions\" object")
+            raise bad(f'template {template_id!r} has no "versions" object')
         check_id(template_id)
         held: dict[int, BundleEntry] = {}
         for key, raw in item["versions"].items():

@@ -67,13 +67,21 @@ def compare(lock: Mapping[str, LockEntry], current: Mapping[str, LockEntry]) -> 
             issues.append(LockIssue(tid, f"{tid} is not in the lock; run `promptlib lock`", True))
         elif now.version < then.version:
             issues.append(
-                LockIssue(tid, f"{tid}: version went down from {then.version} to {now.version}; "
-                          f"set version to {then.version + 1} or more", False)
+                LockIssue(
+                    tid,
+                    f"{tid}: version went down from {then.version} to {now.version}; "
+                    f"set version to {then.version + 1} or more",
+                    False,
+                )
             )
         elif now.sha256 != then.sha256 and now.version == then.version:
             issues.append(
-                LockIssue(tid, f"{tid}: content changed but version is still {now.version}; "
-                          f"set version: {now.version + 1}, then run `promptlib lock`", False)
+                LockIssue(
+                    tid,
+                    f"{tid}: content changed but version is still {now.version}; "
+                    f"set version: {now.version + 1}, then run `promptlib lock`",
+                    False,
+                )
             )
         elif now != then:
             issues.append(LockIssue(tid, f"{tid}: the lock is out of date; run `promptlib lock`", True))

@@ -355,9 +355,7 @@ class PartialLoader(BaseLoader):
         path = self.resolve(name)
         return read_text(path, within=self._resolved_root), path
 
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
         path = self.resolve(template)
         source = read_text(path, within=self._resolved_root)
         mtime = path.stat().st_mtime
@@ -387,9 +385,7 @@ class MemoryPartialLoader(PartialLoader):
         path = self.resolve(name)
         return self.partials["/".join(_partial_parts(name))], path
 
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
         source, path = self.read(template)
         return source, str(path), lambda: True
 

@@ -19,8 +19,22 @@ from promptlib.prompts._variables import ImageVariable, VariableSpec
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Jinja's own names, plus ``deployment`` and ``partial_images``, which Library.generate()/stream() take as keywords.
 _RESERVED = frozenset(
-    {"loop", "self", "super", "range", "dict", "namespace", "cycler", "joiner", "varargs", "kwargs", "caller",
-     "deployment", "partial_images", "parameters"}
+    {
+        "loop",
+        "self",
+        "super",
+        "range",
+        "dict",
+        "namespace",
+        "cycler",
+        "joiner",
+        "varargs",
+        "kwargs",
+        "caller",
+        "deployment",
+        "partial_images",
+        "parameters",
+    }
 )
 
 
@@ -57,8 +71,9 @@ class TemplateFile(BaseModel):
             if not _VARIABLE_NAME.match(name) or keyword.iskeyword(name):
                 raise ValueError(f"variable name {name!r} must be a Python-style identifier")
             if name in _RESERVED:
-                raise ValueError(f"variable name {name!r} is reserved (by Jinja or by Library.generate's own "
-                                 "keywords); pick another")
+                raise ValueError(
+                    f"variable name {name!r} is reserved (by Jinja or by Library.generate's own keywords); pick another"
+                )
         return variables
 
     @model_validator(mode="after")

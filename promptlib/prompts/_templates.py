@@ -41,7 +41,13 @@ class PromptTemplate:
     """A template ready to render; built by :class:`Library`, not directly."""
 
     def __init__(
-        self, *, template_id: str, path: Path, spec: TemplateFile, compiled: Compiled, content_hash: str,
+        self,
+        *,
+        template_id: str,
+        path: Path,
+        spec: TemplateFile,
+        compiled: Compiled,
+        content_hash: str,
         project_root: Path,
     ) -> None:
         self.id = template_id
@@ -107,7 +113,10 @@ class PromptTemplate:
         return self.render({**(base or {}), **coerced})
 
     def render_layers(
-        self, *, example: str | None = None, values: Mapping[str, Any] | None = None,
+        self,
+        *,
+        example: str | None = None,
+        values: Mapping[str, Any] | None = None,
         text_values: Mapping[str, str] | None = None,
     ) -> RenderedPrompt:
         """Render from layered values, later wins: a named example, then typed ``values`` (a vars file), then
@@ -117,9 +126,7 @@ class PromptTemplate:
         return self.render_text_values(text_values or {}, base)
 
 
-def load_template(
-    template_id: str, path: Path, compiler: TemplateCompiler, project_root: Path
-) -> PromptTemplate:
+def load_template(template_id: str, path: Path, compiler: TemplateCompiler, project_root: Path) -> PromptTemplate:
     """Read, validate and compile one template file; every problem names the file and line."""
     try:
         text = read_text(path, within=compiler.partials_dir.parent)
@@ -150,7 +157,11 @@ def template_from_text(
     _check_variables_used(spec, compiled, doc, offset)
     content_hash = _content_hash(doc.data, compiled.partials)
     return PromptTemplate(
-        template_id=template_id, path=path, spec=spec, compiled=compiled, content_hash=content_hash,
+        template_id=template_id,
+        path=path,
+        spec=spec,
+        compiled=compiled,
+        content_hash=content_hash,
         project_root=project_root,
     )
 
@@ -195,8 +206,9 @@ def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocum
         used_at = compiled.use_lines.get(name) if offset is not None else None
         close = difflib.get_close_matches(name, sorted(declared), n=1)
         hint = f" did you mean {close[0]!r}?" if close else ""
-        problems.append(Problem(doc.path, used_at or line,
-                                f"variable {name!r} is used but not declared under variables:{hint}"))
+        problems.append(
+            Problem(doc.path, used_at or line, f"variable {name!r} is used but not declared under variables:{hint}")
+        )
     for name in sorted(compiled.used_variables & images):
         problems.append(
             Problem(doc.path, line, f"image variable {name!r} cannot appear in the prompt text; it is sent as a file")

@@ -257,12 +257,6 @@ def _is_pil_image(value: Any) -> bool:
 
 
 VariableSpec = Annotated[
-    StringVariable
-    | IntegerVariable
-    | NumberVariable
-    | BooleanVariable
-    | EnumVariable
-    | ListVariable
-    | ImageVariable,
+    StringVariable | IntegerVariable | NumberVariable | BooleanVariable | EnumVariable | ListVariable | ImageVariable,
     Field(discriminator="type"),
 ]

@@ -28,40 +28,69 @@ def github_annotation(
     level: Level, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
 ) -> str:
     """`::error file=…,line=…,title=…::message`, shown on the file's line in the PR diff and in the summary."""
-    properties = [f"file={_property(file)}" if file else "", f"line={line}" if file and line else "",
-                  f"title={_property(title)}" if title else ""]
+    properties = [
+        f"file={_property(file)}" if file else "",
+        f"line={line}" if file and line else "",
+        f"title={_property(title)}" if title else "",
+    ]
     joined = ",".join(p for p in properties if p)
     return f"::{level}{' ' + joined if joined else ''}::{_data(terminal(message, log=False))}"
 
 
-_CASE_LEVEL: dict[str, Level] = {"error": "error", "failed": "error", "degenerate": "error", "blocked": "error",
-                                 "new": "warning", "skipped": "notice"}
+_CASE_LEVEL: dict[str, Level] = {
+    "error": "error",
+    "failed": "error",
+    "degenerate": "error",
+    "blocked": "error",
+    "new": "warning",
+    "skipped": "notice",
+}
 
 
 def eval_annotations(results: Mapping[str, Any]) -> Iterable[str]:
     """One annotation per case that needs attention, at its suite entry; one per suite problem."""
     for problem in results.get("suite_errors") or []:
-        yield github_annotation("error", str(problem["message"]), file=str(problem["path"]), line=problem.get("line"),
-                                title=f"promptlib eval {problem['suite']}")
+        yield github_annotation(
+            "error",
+            str(problem["message"]),
+            file=str(problem["path"]),
+            line=problem.get("line"),
+            title=f"promptlib eval {problem['suite']}",
+        )
     for case in results.get("cases") or []:
         level = _CASE_LEVEL.get(str(case.get("status")))
         if level is None:
             continue
-        yield github_annotation(level, f"{case['status']}: {case.get('message', '')}", file=case.get("suite_path"),
-                                line=case.get("line"), title=f"promptlib eval {case['key']}")
+        yield github_annotation(
+            level,
+            f"{case['status']}: {case.get('message', '')}",
+            file=case.get("suite_path"),
+            line=case.get("line"),
+            title=f"promptlib eval {case['key']}",
+        )
 
 
 def junit_xml(results: Mapping[str, Any]) -> str:
     """The run as JUnit XML: a testsuite per eval suite, a testcase per case (any CI system reads it)."""
-    root = ET.Element("testsuites", name="promptlib eval", tests=str(len(results.get("cases") or [])),
-                      time=f"{results.get('totals', {}).get('wall_time_s', 0):.3f}")
+    root = ET.Element(
+        "testsuites",
+        name="promptlib eval",
+        tests=str(len(results.get("cases") or [])),
+        time=f"{results.get('totals', {}).get('wall_time_s', 0):.3f}",
+    )
     suites: dict[str, ET.Element] = {}
     for case in results.get("cases") or []:
         suite = suites.get(case["suite"])
         if suite is None:
             suite = suites[case["suite"]] = ET.SubElement(root, "testsuite", name=case["suite"])
-        element = ET.SubElement(suite, "testcase", classname=case["suite"], name=case["case"],
-                                file=str(case.get("suite_path") or ""), line=str(case.get("line") or ""))
+        element = ET.SubElement(
+            suite,
+            "testcase",
+            classname=case["suite"],
+            name=case["case"],
+            file=str(case.get("suite_path") or ""),
+            line=str(case.get("line") or ""),
+        )
         status, message = str(case.get("status")), one_line(case.get("message", ""))
         if status == "skipped":
             ET.SubElement(element, "skipped", message=message)
@@ -73,8 +102,14 @@ def junit_xml(results: Mapping[str, Any]) -> str:
         suite = suites.get(problem["suite"])
         if suite is None:
             suite = suites[problem["suite"]] = ET.SubElement(root, "testsuite", name=problem["suite"])
-        element = ET.SubElement(suite, "testcase", classname=problem["suite"], name="suite-problems",
-                                file=str(problem["path"]), line=str(problem.get("line") or ""))
+        element = ET.SubElement(
+            suite,
+            "testcase",
+            classname=problem["suite"],
+            name="suite-problems",
+            file=str(problem["path"]),
+            line=str(problem.get("line") or ""),
+        )
         text = one_line(problem["message"])
         ET.SubElement(element, "error", message=text, type="suite").text = text
     for suite in suites.values():

@@ -106,12 +106,22 @@ def plan(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> R
 
 
 def evaluate(
-    library: Library, selectors: Sequence[str], options: EvalOptions, run_dir: Path | None = None,
+    library: Library,
+    selectors: Sequence[str],
+    options: EvalOptions,
+    run_dir: Path | None = None,
     progress: Callable[[CaseResult], None] | None = None,
 ) -> tuple[RunResult, RunDirectory, dict[str, Any]]:
     selection = select(library, selectors)
-    return execute(library, selection.cases, options, full_run=selection.full_run and selection.complete,
-                   run_dir=run_dir, progress=progress, suite_problems=selection.problems)
+    return execute(
+        library,
+        selection.cases,
+        options,
+        full_run=selection.full_run and selection.complete,
+        run_dir=run_dir,
+        progress=progress,
+        suite_problems=selection.problems,
+    )
 
 
 def _append_step_summary(run: RunDirectory) -> None:

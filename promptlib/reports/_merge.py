@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from promptlib._library import Library
 
 
-
 @dataclass(frozen=True)
 class ProjectCases:
     """What the checked-out project says a full run is: lets a merge of every shard count as a full run."""
@@ -193,7 +192,6 @@ def _unique(items: list[Any]) -> list[Any]:
         if item not in seen:
             seen.append(item)
     return seen
-
 
 
 def full_run_scope(library: Library) -> ProjectCases | None:

@@ -85,8 +85,9 @@ def prune_runs(runs_root: Path, *, keep: int | None, older_than_days: float | No
 
 
 def _is_run(directory: Path) -> bool:
-    return (directory / RESULTS).is_file() or any((child / RESULTS).is_file() for child in directory.iterdir()
-                                                   if child.is_dir())
+    return (directory / RESULTS).is_file() or any(
+        (child / RESULTS).is_file() for child in directory.iterdir() if child.is_dir()
+    )
 
 
 def _latest(runs_root: Path) -> Path | None:

@@ -13,8 +13,15 @@ from promptlib.reports._runs import RESULTS
 
 SUMMARY = "summary.md"
 REPORT = "report.html"
-_ICONS = {"passed": "✅", "failed": "❌", "new": "🆕", "blocked": "⛔", "degenerate": "⬜", "error": "💥",
-          "skipped": "⏭️"}
+_ICONS = {
+    "passed": "✅",
+    "failed": "❌",
+    "new": "🆕",
+    "blocked": "⛔",
+    "degenerate": "⬜",
+    "error": "💥",
+    "skipped": "⏭️",
+}
 MAX_ROWS = 30
 
 
@@ -75,9 +82,12 @@ def summary_markdown(results: dict[str, Any]) -> str:
     if changed_since:
         templates = ", ".join(code_span(t) for t in changed_since.get("templates") or {}) or "none"
         commit = markdown(str(changed_since["commit"])[:12])
-        lines += ["", f"Changed since {code_span(changed_since['ref'])} ({commit}): "
-                  f"ran {changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
-                  f"changed templates: {templates}."]
+        lines += [
+            "",
+            f"Changed since {code_span(changed_since['ref'])} ({commit}): "
+            f"ran {changed_since['ran']} cases, skipped {changed_since['skipped']} unchanged; "
+            f"changed templates: {templates}.",
+        ]
     suite_errors = results.get("suite_errors") or []
     if suite_errors:
         lines += ["", "Suite problems (these entries ran no case):", ""]
@@ -106,8 +116,10 @@ def _row(case: dict[str, Any]) -> str:
     icon = _ICONS.get(case["status"], "")
     version = f" v{case['version']}" if case.get("version") else ""
     matched = f"{case['matches']}/{case['drawn']}" if case.get("drawn") else "-"
-    return (f"| {icon} {markdown(case['status'])} | {code_span(case['key']).replace('|', '&#124;')} | "
-            f"{markdown(case['template_id'])}{version} | {matched} | {markdown(case.get('message', ''))} |")
+    return (
+        f"| {icon} {markdown(case['status'])} | {code_span(case['key']).replace('|', '&#124;')} | "
+        f"{markdown(case['template_id'])}{version} | {matched} | {markdown(case.get('message', ''))} |"
+    )
 
 
 def write_reports(run: RunDirectory, result: RunResult) -> dict[str, Any]:

@@ -76,8 +76,11 @@ def author(tmp_path: Path) -> Path:
     root = tmp_path / "shop-repo"
     root.mkdir()
     assert promptlib(root, "init").exit_code == 0
-    for relative, text in (("prompts/shop/lamp.yaml", LAMP), ("prompts/shop/recolor.yaml", RECOLOR),
-                           ("evals/shop.yaml", SHOP)):
+    for relative, text in (
+        ("prompts/shop/lamp.yaml", LAMP),
+        ("prompts/shop/recolor.yaml", RECOLOR),
+        ("evals/shop.yaml", SHOP),
+    ):
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
     (root / "assets").mkdir()
@@ -92,6 +95,7 @@ def author(tmp_path: Path) -> Path:
 @pytest.fixture
 def run(author: Path) -> Run:
     """`promptlib ARGS` in the author's project."""
+
     def invoke(*args: str) -> Result:
         return promptlib(author, *args)
 

@@ -130,8 +130,10 @@ def test_6_an_undeclared_variable_is_reported_at_its_own_line_with_a_suggestion(
     path = author / "prompts/shop/lamp.yaml"
     path.write_text(path.read_text().replace("in a {{ room }}", "in a {{ roon }}"))
     check = run("check")
-    assert lines_of(check.output, "prompts/shop/lamp.yaml:8: variable 'roon' is used but not declared under "
-                                  "variables: did you mean 'room'?")
+    assert lines_of(
+        check.output,
+        "prompts/shop/lamp.yaml:8: variable 'roon' is used but not declared under variables: did you mean 'room'?",
+    )
 
 
 def test_6_a_bad_example_is_reported_at_its_line(author: Path, run: Run) -> None:
@@ -186,8 +188,9 @@ def test_12_a_renamed_case_gets_a_git_mv_not_a_prune(author: Path, run: Run) -> 
 
     (line,) = lines_of(check.output, "goldens of shop/mug-on-beach")
     assert "match case shop/mug-beach (same template and prompt)" in line
-    assert line.endswith("`git mv evals/goldens/shop/mug-on-beach evals/goldens/shop/mug-beach`") or \
-        ("git mv " in line and line.endswith("/evals/goldens/shop/mug-beach`"))
+    assert line.endswith("`git mv evals/goldens/shop/mug-on-beach evals/goldens/shop/mug-beach`") or (
+        "git mv " in line and line.endswith("/evals/goldens/shop/mug-beach`")
+    )
 
 
 # -- 4. pytest --promptlib -n 2 approves: see tests/plugin/test_xdist.py (one merged run that latest points at) --
@@ -215,8 +218,10 @@ def test_13_approving_from_a_run_of_an_older_template_says_so(author: Path, run:
     path.write_text(path.read_text().replace("version: 1", "version: 2").replace("warm evening", "cold morning"))
     approved = run("approve", "--case", "shop/lamp")
     assert approved.exit_code == 0
-    assert ("warning: shop/lamp: the run rendered shop/lamp v1, but the template is now v2: these goldens show the "
-            "old version") in approved.output
+    assert (
+        "warning: shop/lamp: the run rendered shop/lamp v1, but the template is now v2: these goldens show the "
+        "old version"
+    ) in approved.output
 
 
 def test_13_calibrate_prints_text_not_a_dict(author: Path, run: Run) -> None:
@@ -252,18 +257,21 @@ def test_14_eval_writes_annotations_and_junit(author: Path, run: Run, tmp_path: 
     junit = tmp_path / "eval.xml"
     result = run("eval", "shop", "--format", "github", "--junit", str(junit))
     annotations = [line for line in result.output.splitlines() if line.startswith("::")]
-    assert any(line.startswith("::warning file=evals/shop.yaml,line=7,title=promptlib eval shop/lamp::new: ")
-               for line in annotations)
+    assert any(
+        line.startswith("::warning file=evals/shop.yaml,line=7,title=promptlib eval shop/lamp::new: ")
+        for line in annotations
+    )
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("name") == "shop" and suite.get("tests") == "3"
     assert {case.get("name") for case in suite} == {"mug-on-beach", "lamp", "kitchen-lamp"}
 
 
-def test_14_report_open_opens_the_browser(author: Path, run: Run, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_14_report_open_opens_the_browser(
+    author: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"
-    browser.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     browser.chmod(0o755)
     monkeypatch.setenv("BROWSER", str(browser))
     run("eval", "shop/lamp")
@@ -278,8 +286,10 @@ def test_14_report_open_opens_the_browser(author: Path, run: Run, tmp_path: Path
 def test_3_an_edit_case_carries_its_inputs_and_the_unchanged_outside_mask_figure(author: Path, run: Run) -> None:
     run("eval", "shop/mug-on-beach")
     case = by_key(latest_results(author))["shop/mug-on-beach"]
-    assert [(i["name"], i["role"], i["width"]) for i in case["inputs"]] == [("photo", "image", 1024),
-                                                                            ("mask", "mask", 1024)]
+    assert [(i["name"], i["role"], i["width"]) for i in case["inputs"]] == [
+        ("photo", "image", 1024),
+        ("mask", "mask", 1024),
+    ]
     assert all((latest_run(author) / i["file"]).read_bytes() for i in case["inputs"])
     figures = [s["outside_mask"] for s in case["samples"]]
     assert all(f is not None and 0.9 < f["unchanged"] <= 1.0 for f in figures)  # the emulator keeps those pixels
@@ -288,8 +298,9 @@ def test_3_an_edit_case_carries_its_inputs_and_the_unchanged_outside_mask_figure
 # -- 9. verdicts a reviewer reads at a glance ------------------------------------------------------------------
 
 
-def test_9_a_fresh_sample_close_to_a_golden_is_near_identical_or_a_match_not_a_duplicate(author: Path,
-                                                                                        run: Run) -> None:
+def test_9_a_fresh_sample_close_to_a_golden_is_near_identical_or_a_match_not_a_duplicate(
+    author: Path, run: Run
+) -> None:
     run("eval", "shop/lamp")
     run("approve", "--all-new")
     run("eval", "shop/lamp", "--refresh")

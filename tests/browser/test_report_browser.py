@@ -19,8 +19,14 @@ from report_fixture import build_edit_run, write_report  # noqa: E402 (after the
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -64,8 +70,12 @@ def playwright() -> Iterator[Any]:
 
 def _browser(playwright: Any, profile: Path, report: Path, **options: Any) -> Any:
     return playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
-        viewport={"width": 1280, "height": 900}, **options,
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 900},
+        **options,
     )
 
 
@@ -82,8 +92,12 @@ def browser(playwright: Any, report: Path, tmp_path: Path) -> Iterator[Browser]:
 
 
 def visible_statuses(page: Any) -> list[str]:
-    return [str(s) for s in page.eval_on_selector_all(
-        ".case", "cards => cards.filter(c => c.offsetParent !== null).map(c => c.dataset.status)")]
+    return [
+        str(s)
+        for s in page.eval_on_selector_all(
+            ".case", "cards => cards.filter(c => c.offsetParent !== null).map(c => c.dataset.status)"
+        )
+    ]
 
 
 def test_every_image_loads(browser: Browser) -> None:
@@ -153,8 +167,11 @@ def test_an_edit_run_shows_its_inputs_and_the_mask_over_a_checkerboard(playwrigh
         page = session.open()
         mask = page.locator('img[src$="/mask.png"]').first
         mask.scroll_into_view_if_needed()
-        page.wait_for_function("Array.from(document.images).filter(i => i.src.includes('/inputs/'))"
-                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=10_000)
+        page.wait_for_function(
+            "Array.from(document.images).filter(i => i.src.includes('/inputs/'))"
+            ".every(i => i.complete && i.naturalWidth > 0)",
+            timeout=10_000,
+        )
         assert page.locator('img[src^="inputs/"]').count() == 4  # photo and mask of two edit cases
         assert "repeating-conic-gradient" in mask.evaluate("i => getComputedStyle(i).backgroundImage")
         assert page.locator("#suite-errors").is_visible() and page.locator("#run-warnings").is_visible()

@@ -91,8 +91,15 @@ def test_approve_add_keeps_the_existing_goldens(repo: Path) -> None:
 
 def test_approving_a_failed_case_replaces_its_goldens(repo: Path) -> None:
     goldens_before = {g["sha256"] for g in manifest(repo, PADLOCK)["goldens"]}
-    write(repo, "evals/brand.yaml", (repo / "evals/brand.yaml").read_text().replace(
-        "variables: {subject: a closed padlock}", "variables: {subject: an open padlock with a key beside it}"))
+    write(
+        repo,
+        "evals/brand.yaml",
+        (repo / "evals/brand.yaml")
+        .read_text()
+        .replace(
+            "variables: {subject: a closed padlock}", "variables: {subject: an open padlock with a key beside it}"
+        ),
+    )
     failed = promptlib(repo, "eval", PADLOCK)
     assert by_key(latest_results(repo))[PADLOCK]["status"] == "failed"
     assert promptlib(repo, "approve", "--case", PADLOCK, "--by", "Sam").exit_code == 0
@@ -142,12 +149,26 @@ def test_reject_of_a_near_copy_of_a_golden_asks_for_force(repo: Path) -> None:
 def test_reject_records_a_bad_sample_and_look_alikes_then_fail_with_the_reason(repo: Path) -> None:
     promptlib(repo, "eval", PADLOCK)
     run = latest_run(repo).name
-    result = promptlib(repo, "reject", run, "--case", PADLOCK, "--sample", "1", "--reason", "shackle drawn open",
-                       "--by", "Erin", "--force")
+    result = promptlib(
+        repo,
+        "reject",
+        run,
+        "--case",
+        PADLOCK,
+        "--sample",
+        "1",
+        "--reason",
+        "shackle drawn open",
+        "--by",
+        "Erin",
+        "--force",
+    )
     assert result.exit_code == 0, result.output
     (entry,) = manifest(repo, PADLOCK)["rejected"]
-    assert result.stdout.strip() == (f"rejected sample 1 of {PADLOCK}; 1 rejected image(s) on record (undo: "
-                                     f"promptlib unreject --case {PADLOCK} --sha {entry['sha256'][:12]})")
+    assert result.stdout.strip() == (
+        f"rejected sample 1 of {PADLOCK}; 1 rejected image(s) on record (undo: "
+        f"promptlib unreject --case {PADLOCK} --sha {entry['sha256'][:12]})"
+    )
     assert (entry["reason"], entry["by"], entry["source_run"]) == ("shackle drawn open", "Erin", run)
     assert len(manifest(repo, PADLOCK)["goldens"]) == 2
 
@@ -166,8 +187,9 @@ def test_reject_records_a_bad_sample_and_look_alikes_then_fail_with_the_reason(r
 
 def test_reject_of_a_case_without_goldens_is_one_clear_line(repo: Path) -> None:
     promptlib(repo, "eval", "fresh/key")
-    result = promptlib(repo, "reject", latest_run(repo).name, "--case", "fresh/key", "--sample", "0",
-                       "--reason", "blurry")
+    result = promptlib(
+        repo, "reject", latest_run(repo).name, "--case", "fresh/key", "--sample", "0", "--reason", "blurry"
+    )
     assert result.exit_code == 1
     line = single_line_error(result.output)
     assert "fresh/key has no goldens yet; approve good samples first, then reject bad ones" in line

@@ -102,7 +102,11 @@ def test_history_bundle_renders_every_version_in_a_process_without_prompts(
     )
     child = subprocess.run(
         [sys.executable, "-c", script, str(repo / "b.json")],
-        cwd=app, capture_output=True, text=True, timeout=60, check=False,
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={"PATH": "/nonexistent", "GIT_DIR": str(app / "no-git")},  # git is not reachable either
     )
     assert child.returncode == 0, child.stderr

@@ -40,9 +40,7 @@ def test_lists_every_request_with_its_cost_and_sends_nothing(project: Project, i
     assert not (project.root / ".promptlib").exists()
 
 
-def test_a_deployment_that_cannot_be_reached_is_never_called(
-    project: Project, invoke: Callable[..., Result]
-) -> None:
+def test_a_deployment_that_cannot_be_reached_is_never_called(project: Project, invoke: Callable[..., Result]) -> None:
     # `dev` needs AZURE_OPENAI_ENDPOINT and a key, neither set: any attempt to send would fail.
     result = invoke("eval", "--dry-run", "--deployment", "dev", "--json")
     assert result.exit_code == 0, result.output

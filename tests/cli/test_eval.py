@@ -51,15 +51,19 @@ def test_all_passed_exits_0_with_one_totals_line(repo: Path) -> None:
     result = promptlib(repo, "eval", "brand")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("6 passed · 0 requests, 6 cache hits, 18 images · no cost (emulator; on gpt-image-2 "
-                               "this would cost about $")  # an emulator bills nothing: the figure is an estimate
+    assert lines[0].startswith(
+        "6 passed · 0 requests, 6 cache hits, 18 images · no cost (emulator; on gpt-image-2 this would cost about $"
+    )  # an emulator bills nothing: the figure is an estimate
     assert len(lines) == 2 and lines[1].startswith("report: ")
     assert "[6/6] brand/" in result.stderr  # plain progress lines when not on a terminal
 
 
 def test_every_status_gets_a_line_and_the_totals_count_them(repo: Path) -> None:
     add_deployment(repo, "guarded", seed=7, block=["forbidden"])
-    write(repo, "evals/mixed.yaml", """\
+    write(
+        repo,
+        "evals/mixed.yaml",
+        """\
 deployment: guarded
 cases:
   - id: brand-new
@@ -75,13 +79,16 @@ cases:
   - id: broken
     prompt: icons/feature-icon
     variables: {subject: no}
-""")
+""",
+    )
     result = promptlib(repo, "eval", "mixed", PADLOCK)
     assert result.exit_code == 1
     out = result.stdout
     run_id = latest_run(repo).name
-    assert (f"new        mixed/brand-new: no goldens yet; review the samples, then: promptlib approve {run_id} "
-            "--case mixed/brand-new") in out
+    assert (
+        f"new        mixed/brand-new: no goldens yet; review the samples, then: promptlib approve {run_id} "
+        "--case mixed/brand-new"
+    ) in out
     assert f"1 new case(s): look at the report, then approve them all with: promptlib approve {run_id} --all-new" in out
     assert "blocked    mixed/blocked: blocked by the safety system" in out
     assert "failed     mixed/wrong-format: format is png, expected jpeg" in out
@@ -91,8 +98,11 @@ cases:
 
 
 def test_new_cases_fail_the_run_and_the_summary_says_how_to_approve(repo: Path) -> None:
-    write(repo, "evals/fresh.yaml", "cases:\n  - id: key\n    prompt: icons/feature-icon\n"
-                                    "    variables: {subject: a brass key}\n")
+    write(
+        repo,
+        "evals/fresh.yaml",
+        "cases:\n  - id: key\n    prompt: icons/feature-icon\n    variables: {subject: a brass key}\n",
+    )
     result = promptlib(repo, "eval", "fresh")
     assert result.exit_code == 1
     assert "1 new · " in result.stdout
@@ -134,8 +144,10 @@ def test_run_dir_puts_the_run_where_ci_uploads_it(repo: Path, tmp_path: Path) ->
     ("selector", "message"),
     [
         ("brnad", "error: no suite 'brnad'; did you mean 'brand'? suites: brand"),
-        ("brand/icon-pad",
-         "error: suite 'brand' has no case 'icon-pad'; did you mean 'icon-padlock'? its cases: logo-crane-symbol, "),
+        (
+            "brand/icon-pad",
+            "error: suite 'brand' has no case 'icon-pad'; did you mean 'icon-padlock'? its cases: logo-crane-symbol, ",
+        ),
         ("nope/icon-padlock", "error: no suite 'nope/icon-padlock'; suites: brand"),
     ],
 )
@@ -150,8 +162,7 @@ def test_unknown_suite_or_case_exits_2_with_one_line(repo: Path, selector: str, 
 
 def test_selectors_choose_suites_and_cases(repo: Path) -> None:
     promptlib(repo, "eval", "brand/icon-padlock", "brand/logo-leaf-wordmark")
-    assert sorted(c["key"] for c in latest_results(repo)["cases"]) == ["brand/icon-padlock",
-                                                                        "brand/logo-leaf-wordmark"]
+    assert sorted(c["key"] for c in latest_results(repo)["cases"]) == ["brand/icon-padlock", "brand/logo-leaf-wordmark"]
     promptlib(repo, "eval", "brand")
     assert len(latest_results(repo)["cases"]) == 6
 

@@ -45,7 +45,9 @@ def test_list_shows_every_golden_set(repo: Path) -> None:
     thresholds = manifest(repo, PADLOCK)["calibration"]["thresholds"]
     assert re.fullmatch(
         rf"brand/icon-padlock\s+3 golden\(s\)\s+ok\s+dhash={thresholds['dhash']} phash={thresholds['phash']} "
-        rf"whash={thresholds['whash']}\s+icons/feature-icon v1", padlock)
+        rf"whash={thresholds['whash']}\s+icons/feature-icon v1",
+        padlock,
+    )
     assert "UNUSED" not in result.stdout
 
 
@@ -56,8 +58,14 @@ def test_list_json_and_unused_flag(repo: Path) -> None:
     assert rows[PADLOCK]["unused"] is True
     assert rows["brand/logo-crane-symbol"]["unused"] is False
     assert rows[PADLOCK] | {"thresholds": None} == {
-        "key": PADLOCK, "goldens": 3, "rejected": 0, "sensitivity": "ok", "thresholds": None,
-        "template": "icons/feature-icon", "version": 1, "unused": True,
+        "key": PADLOCK,
+        "goldens": 3,
+        "rejected": 0,
+        "sensitivity": "ok",
+        "thresholds": None,
+        "template": "icons/feature-icon",
+        "version": 1,
+        "unused": True,
     }
     text = promptlib(repo, "goldens", "list").stdout
     assert next(line for line in text.splitlines() if line.startswith(PADLOCK)).endswith("  UNUSED")
@@ -76,8 +84,9 @@ def test_prune_removes_only_goldens_of_cases_that_no_longer_exist(repo: Path) ->
     result = promptlib(repo, "goldens", "prune")
     assert result.exit_code == 0
     removed = sorted(line.removeprefix("removed ") for line in result.stdout.splitlines())
-    assert removed == sorted(str(golden_dir(repo, key)) for key in
-                             ("brand/edit-mug-on-sand", PADLOCK, "old-suite/logo"))
+    assert removed == sorted(
+        str(golden_dir(repo, key)) for key in ("brand/edit-mug-on-sand", PADLOCK, "old-suite/logo")
+    )
     assert not golden_dir(repo, PADLOCK).exists() and not (repo / "evals/goldens/old-suite").exists()
     remaining = {p.parent.name for p in (repo / "evals" / "goldens").rglob("case.json")}
     assert remaining == set(BRAND) - {"icon-padlock", "edit-mug-on-sand"}
@@ -111,21 +120,31 @@ def test_calibrate_prints_spread_threshold_and_how_the_goldens_fare(repo: Path) 
     lines = result.stdout.splitlines()
     assert lines[0] == f"{PADLOCK}: 4 fresh samples on local (gpt-image-2)"
     for line, alg in zip(lines[1:4], ("phash", "dhash", "whash"), strict=True):
-        assert re.fullmatch(rf"  {alg}\s+spread \(leave-one-out max\) \d+, other cases p5 \d+ \(measured\) "
-                            r"-> threshold \d+", line), line
+        assert re.fullmatch(
+            rf"  {alg}\s+spread \(leave-one-out max\) \d+, other cases p5 \d+ \(measured\) "
+            r"-> threshold \d+",
+            line,
+        ), line
     assert lines[4] == "  sensitivity: ok"
-    assert re.fullmatch(r"  against the 3 approved golden\(s\) \(thresholds .*\): 4/4 samples match; pHash nearest "
-                        r"distance min \d+, median \d+(\.\d+)?, max \d+", lines[5]), lines[5]
+    assert re.fullmatch(
+        r"  against the 3 approved golden\(s\) \(thresholds .*\): 4/4 samples match; pHash nearest "
+        r"distance min \d+, median \d+(\.\d+)?, max \d+",
+        lines[5],
+    ), lines[5]
     assert sorted(p for p in (repo / ".promptlib" / "cache").rglob("*") if p.is_file()) == cache  # never cached
 
 
 def test_calibrate_a_case_without_goldens(repo: Path) -> None:
-    write(repo, "evals/fresh.yaml", "cases:\n  - id: key\n    prompt: icons/feature-icon\n"
-                                    "    variables: {subject: a brass key}\n")
+    write(
+        repo,
+        "evals/fresh.yaml",
+        "cases:\n  - id: key\n    prompt: icons/feature-icon\n    variables: {subject: a brass key}\n",
+    )
     result = promptlib(repo, "calibrate", "fresh/key", "--samples", "3")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == ("  no goldens yet: approve samples from `promptlib eval` to set these "
-                                              "thresholds")
+    assert result.stdout.splitlines()[-1] == (
+        "  no goldens yet: approve samples from `promptlib eval` to set these thresholds"
+    )
 
 
 def test_calibrate_uses_the_deployment_eval_would_use(repo: Path) -> None:

@@ -318,9 +318,7 @@ def endpoint_from_yaml(root: Path, deployments_yaml: str, name: str) -> Endpoint
     return deployments.endpoint_for(load_settings(root), name)
 
 
-def client_for(
-    endpoint: Endpoint, recorder: Recorder, retry: RetryPolicy | None = FAST
-) -> ImagesClient:
+def client_for(endpoint: Endpoint, recorder: Recorder, retry: RetryPolicy | None = FAST) -> ImagesClient:
     return ImagesClient(mocked(endpoint, recorder), retry=retry)
 
 

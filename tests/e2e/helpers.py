@@ -30,8 +30,14 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PARTS = ("promptlib.yaml", "prompts", "evals", "assets")
 SEED = 7
 VARIANCE = 0.1
-BRAND = ("logo-crane-symbol", "logo-leaf-wordmark", "icon-padlock", "icon-paper-plane-teal", "edit-mug-on-sand",
-         "edit-mug-on-marble")
+BRAND = (
+    "logo-crane-symbol",
+    "logo-leaf-wordmark",
+    "icon-padlock",
+    "icon-paper-plane-teal",
+    "edit-mug-on-sand",
+    "edit-mug-on-marble",
+)
 ICONS = ("brand/icon-padlock", "brand/icon-paper-plane-teal")
 LOGOS = ("brand/logo-crane-symbol", "brand/logo-leaf-wordmark")
 
@@ -124,8 +130,13 @@ def run_real(root: Path, *args: str, env: dict[str, str] | None = None) -> subpr
     environment.update(env or {})
     environment.pop("CI", None)
     return subprocess.run(
-        [sys.executable, "-m", "promptlib.cli", *args], cwd=root, capture_output=True, text=True,
-        env=environment, timeout=120, check=False,
+        [sys.executable, "-m", "promptlib.cli", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
     )
 
 
@@ -246,15 +257,23 @@ def plant(root: Path, key: str, images: Sequence[bytes], *, start: int = 0) -> s
     name = library.settings.deployment_name(None, case.deployment or rendered.deployment)
     model = library.settings.deployment(name).model
     variant = library.settings.deployment(name).output_identity()
-    request = ImageRequest.from_rendered(rendered, deployment=name, model=model, sample=start, n=len(images),
-                                         variant=variant)
+    request = ImageRequest.from_rendered(
+        rendered, deployment=name, model=model, sample=start, n=len(images), variant=variant
+    )
     generated = []
     for index, data in enumerate(images):
         with Image.open(io.BytesIO(data)) as img:
             fmt, (width, height) = str(img.format).lower(), img.size
         generated.append(GeneratedImage(data=data, format=fmt, width=width, height=height, index=index))
-    result = GenerationResult(request=request, images=tuple(generated), deployment=name, model=str(model),
-                              usage=None, request_id="planted", latency_s=0.0)
+    result = GenerationResult(
+        request=request,
+        images=tuple(generated),
+        deployment=name,
+        model=str(model),
+        usage=None,
+        request_id="planted",
+        latency_s=0.0,
+    )
     ResultCache(root / ".promptlib" / "cache").put(result)
     return request.request_hash
 

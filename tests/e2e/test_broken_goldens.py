@@ -78,8 +78,12 @@ def resized_case(root: Path) -> str:
     edit(root, "prompts/icons/feature-icon.yaml", "  size: 1024x1024\n", "  size: 1536x1024\n")
     bump_version(root, "icons/feature-icon")
     lock(root)
-    edit(root, "evals/brand.yaml", "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024",
-         "variables: {subject: a closed padlock}\n    expect: {size: 1536x1024")
+    edit(
+        root,
+        "evals/brand.yaml",
+        "variables: {subject: a closed padlock}\n    expect: {size: 1024x1024",
+        "variables: {subject: a closed padlock}\n    expect: {size: 1536x1024",
+    )
     return f"{GOLDENS / first_golden(root).name}: golden is 1024x1024 but the case expects 1536x1024; re-approve"
 
 
@@ -121,8 +125,9 @@ BREAKAGES = {
 
 
 @pytest.mark.parametrize("breakage", list(BREAKAGES))
-def test_a_broken_golden_is_an_error_line_naming_the_file(approved: Path, breakage: str,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_golden_is_an_error_line_naming_the_file(
+    approved: Path, breakage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = BREAKAGES[breakage](approved)
     monkeypatch.chdir(approved)  # paths in messages are shown relative to where the command runs
     result = promptlib(approved, "eval", PADLOCK, OTHER)
@@ -146,8 +151,9 @@ def test_the_real_command_reports_a_bad_manifest_without_a_traceback(approved: P
 
 
 @pytest.mark.parametrize("command", [("goldens", "list"), ("approve", "--case", OTHER, "--by", "x")])
-def test_commands_that_read_every_manifest_stop_with_one_line(approved: Path, command: tuple[str, ...],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_that_read_every_manifest_stop_with_one_line(
+    approved: Path, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if command[0] == "approve":
         promptlib(approved, "eval", OTHER)
     expected = bad_json(approved)
@@ -179,5 +185,7 @@ def test_a_hand_edited_manifest_missing_a_field_names_it(approved: Path, monkeyp
     result = promptlib(approved, "eval", PADLOCK)
     assert result.exit_code == 1
     (line,) = [line for line in result.stdout.splitlines() if PADLOCK in line]
-    assert line == (f"error      {PADLOCK}: {GOLDENS / 'case.json'}: the manifest is invalid at calibration: "
-                    "Field required; restore it from git")
+    assert line == (
+        f"error      {PADLOCK}: {GOLDENS / 'case.json'}: the manifest is invalid at calibration: "
+        "Field required; restore it from git"
+    )

@@ -30,12 +30,16 @@ ICON = "prompts/icons/feature-icon.yaml"
 LOGO = "prompts/brand/logo-mark.yaml"
 SUBJECT_LINE = "A single app feature icon of {{ subject }}, in a strict flat house style."
 NEW_SUBJECT_LINE = "A glossy product photograph of {{ subject }} resting on a wooden desk, in warm sunset light."
-STYLE_LINE = ("  Style: geometric and minimal, built from a few simple shapes with one consistent stroke weight and "
-              "balanced negative space; it must stay recognisable at 16 px favicon size and look deliberate on a "
-              "billboard.\n")
-REFLOWED_STYLE = ("  Style:  geometric and minimal, built from a few simple shapes\n"
-                  "  with one consistent stroke weight and balanced negative space;   \n"
-                  "  it must stay recognisable at 16 px favicon size and look deliberate on a billboard.\n")
+STYLE_LINE = (
+    "  Style: geometric and minimal, built from a few simple shapes with one consistent stroke weight and "
+    "balanced negative space; it must stay recognisable at 16 px favicon size and look deliberate on a "
+    "billboard.\n"
+)
+REFLOWED_STYLE = (
+    "  Style:  geometric and minimal, built from a few simple shapes\n"
+    "  with one consistent stroke weight and balanced negative space;   \n"
+    "  it must stay recognisable at 16 px favicon size and look deliberate on a billboard.\n"
+)
 
 
 def eval_brand(root: Path, *options: str) -> tuple[int, dict[str, str], str]:
@@ -92,6 +96,7 @@ def test_approve_change_regress_reapprove_reflow(tmp_path: Path) -> None:
             assert case["requests"] == 1  # the prompt's line breaks moved: drawn afresh, not read from the cache
             assert {s["verdict"] for s in case["samples"]} <= {"near-identical", "match"}
             assert f"passed     {case['key']}: 3 of 3 samples match the goldens; changed since approval: v1 → v2" in (
-                real.stdout)
+                real.stdout
+            )
         else:
             assert changed is None

@@ -28,8 +28,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_a_body_over_the_limit_is_refused_from_its_content_length(served: str) -> None:
     started = time.perf_counter()
     with socket.create_connection(("127.0.0.1", int(served.rsplit(":", 1)[1])), timeout=10) as sock:
-        sock.sendall(b"POST " + GENERATIONS.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 400000000\r\n\r\n{")
+        sock.sendall(
+            b"POST " + GENERATIONS.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 400000000\r\n\r\n{"
+        )
         reply = b""
         while b"request_too_large" not in reply and time.perf_counter() - started < 5:
             chunk = sock.recv(4096)  # headers and body may come in separate packets
@@ -74,8 +76,9 @@ def test_a_client_trickling_its_headers_is_disconnected(served: str) -> None:
 
 
 def test_deep_json_is_a_400_in_azures_shape(served: str) -> None:
-    response = httpx.post(served + GENERATIONS, content=b"[" * 100_000 + b"]" * 100_000,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        served + GENERATIONS, content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
 

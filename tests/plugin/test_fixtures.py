@@ -11,11 +11,13 @@ pytest_plugins = ["pytester"]
 
 def test_library_fixture_without_the_option(pytester: pytest.Pytester, eval_project: Path) -> None:
     """``promptlib_library`` is the project found upward from rootdir; a plain run provides it."""
-    pytester.makepyfile(test_user_app="""
+    pytester.makepyfile(
+        test_user_app="""
         def test_render(promptlib_library):
             assert promptlib_library.ids() == ["badge"]
             assert "a red crane" in promptlib_library.render("badge", subject="a red crane").prompt
-    """)
+    """
+    )
 
     pytester.runpytest().assert_outcomes(passed=2)
 
@@ -30,7 +32,8 @@ def test_emulator_config_can_be_overridden(pytester: pytest.Pytester) -> None:
         def promptlib_emulator_config():
             return EmulatorConfig(block=("forbidden",))
     """)
-    pytester.makepyfile(test_user_app="""
+    pytester.makepyfile(
+        test_user_app="""
         import httpx
 
         def test_blocked(promptlib_emulator):
@@ -42,6 +45,7 @@ def test_emulator_config_can_be_overridden(pytester: pytest.Pytester) -> None:
             assert response.status_code == 400
             assert response.json()["error"]["code"] == "moderation_blocked"
             assert [r.status for r in promptlib_emulator.requests] == [400]
-    """)
+    """
+    )
 
     pytester.runpytest().assert_outcomes(passed=1)

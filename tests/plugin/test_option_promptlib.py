@@ -24,12 +24,14 @@ def test_approved_cases_pass_one_item_each(pytester: pytest.Pytester, eval_proje
     result = pytester.runpytest("--promptlib", "-v")
 
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines([
-        "evals/badges.yaml::crane PASSED*",
-        "evals/badges.yaml::fox PASSED*",
-        "test_user_plain.py::test_plain PASSED*",
-        "promptlib: 2 passed · 0 requests, 2 cache hits · report: *report.html",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "evals/badges.yaml::crane PASSED*",
+            "evals/badges.yaml::fox PASSED*",
+            "test_user_plain.py::test_plain PASSED*",
+            "promptlib: 2 passed · 0 requests, 2 cache hits · report: *report.html",
+        ]
+    )
     report = _report_path(result.stdout.str())
     assert report.is_file()
     assert report.parent.parent == eval_project / ".promptlib" / "runs"
@@ -49,13 +51,15 @@ def test_without_the_option_eval_suites_are_not_collected(pytester: pytest.Pytes
 
 def test_plain_run_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
     """Having promptlib installed costs a plain pytest run nothing: the plugin imports lazily."""
-    pytester.makepyfile(test_user_imports="""
+    pytester.makepyfile(
+        test_user_imports="""
         import sys
 
         def test_nothing_heavy():
             heavy = {"httpx", "pydantic", "PIL", "jinja2", "promptlib._library", "promptlib.testing"}
             assert sorted(heavy.intersection(sys.modules)) == []
-    """)
+    """
+    )
 
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
@@ -69,14 +73,16 @@ def test_case_without_goldens_fails_as_new(pytester: pytest.Pytester, eval_proje
     result = pytester.runpytest("--promptlib")
 
     result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines([
-        "*promptlib eval badges/owl*",
-        "badges/owl: new — no goldens yet; review the samples, then: promptlib approve * --case badges/owl",
-        "  sample 0: unchecked  (no goldens)  samples/badges/owl/s0.png",
-        "report: *report.html",
-        "promptlib: 2 passed, 1 new · 1 request, 2 cache hits · report: *",
-        "FAILED evals/badges.yaml::owl - badges/owl: new*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*promptlib eval badges/owl*",
+            "badges/owl: new — no goldens yet; review the samples, then: promptlib approve * --case badges/owl",
+            "  sample 0: unchecked  (no goldens)  samples/badges/owl/s0.png",
+            "report: *report.html",
+            "promptlib: 2 passed, 1 new · 1 request, 2 cache hits · report: *",
+            "FAILED evals/badges.yaml::owl - badges/owl: new*",
+        ]
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
@@ -87,16 +93,18 @@ def test_changed_template_fails_with_the_verdict(pytester: pytest.Pytester, eval
     result = pytester.runpytest("--promptlib", "evals")
 
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines([
-        "badges/crane: failed — only 0 of 2 samples match the goldens; "
-        "changed since approval: v1 (content changed, version not bumped)",
-        "  0 of 2 samples match (policy: 1 of 2, up to 2)",
-        "  thresholds: *phash *",
-        "  sample 0: miss  phash * > *, dhash * > *, whash * > *samples/badges/crane/s0.png",
-        "  sample 1: miss  *",
-        "  deployment local (gpt-image-2), template badge v1",
-        "report: *report.html",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "badges/crane: failed — only 0 of 2 samples match the goldens; "
+            "changed since approval: v1 (content changed, version not bumped)",
+            "  0 of 2 samples match (policy: 1 of 2, up to 2)",
+            "  thresholds: *phash *",
+            "  sample 0: miss  phash * > *, dhash * > *, whash * > *samples/badges/crane/s0.png",
+            "  sample 1: miss  *",
+            "  deployment local (gpt-image-2), template badge v1",
+            "report: *report.html",
+        ]
+    )
     assert _report_path(result.stdout.str()).is_file()
 
 
@@ -111,11 +119,13 @@ def test_expected_block_passes(pytester: pytest.Pytester, eval_project: Path) ->
     result = pytester.runpytest("--promptlib", "evals/safety.yaml", "-v")
 
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "evals/safety.yaml::refused PASSED*",
-        "evals/safety.yaml::surprise FAILED*",
-        "safety/surprise: blocked — blocked by the safety system*set expect: {outcome: blocked}",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "evals/safety.yaml::refused PASSED*",
+            "evals/safety.yaml::surprise FAILED*",
+            "safety/surprise: blocked — blocked by the safety system*set expect: {outcome: blocked}",
+        ]
+    )
 
 
 def test_a_broken_suite_fails_one_item_and_the_rest_still_run(pytester: pytest.Pytester, eval_project: Path) -> None:
@@ -126,6 +136,10 @@ def test_a_broken_suite_fails_one_item_and_the_rest_still_run(pytester: pytest.P
     result = pytester.runpytest("--promptlib")
 
     result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["promptlib: evals/broken.yaml:4: the suite cannot be read: cases[[]x[]].bogus: *",
-                                 "FAILED evals/broken.yaml::suite-problems*"])
+    result.stdout.fnmatch_lines(
+        [
+            "promptlib: evals/broken.yaml:4: the suite cannot be read: cases[[]x[]].bogus: *",
+            "FAILED evals/broken.yaml::suite-problems*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*Traceback*")

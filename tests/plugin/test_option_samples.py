@@ -18,11 +18,13 @@ def test_k_samples_are_drawn_and_judged(pytester: pytest.Pytester, eval_project:
     result = pytester.runpytest("--promptlib", "--promptlib-samples", "3", "--promptlib-suite", "badges/crane")
 
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "badges/crane: failed — only 0 of 3 samples match the goldens*",
-        "  0 of 3 samples match (policy: 1 of 3, up to 3)",
-        "  sample 2: miss *samples/badges/crane/s2.png",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "badges/crane: failed — only 0 of 3 samples match the goldens*",
+            "  0 of 3 samples match (policy: 1 of 3, up to 3)",
+            "  sample 2: miss *samples/badges/crane/s2.png",
+        ]
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "11", "many"])

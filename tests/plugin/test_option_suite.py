@@ -26,8 +26,14 @@ def test_selectors_repeat_and_name_whole_suites(pytester: pytest.Pytester, eval_
 
     result = pytester.runpytest("--promptlib", "--promptlib-suite", "badges", "--promptlib-suite", "more/owl", "-v")
 
-    result.stdout.fnmatch_lines(["evals/badges.yaml::crane PASSED*", "evals/badges.yaml::fox PASSED*",
-                                 "evals/more.yaml::owl FAILED*", "promptlib: 2 passed, 1 new · *"])
+    result.stdout.fnmatch_lines(
+        [
+            "evals/badges.yaml::crane PASSED*",
+            "evals/badges.yaml::fox PASSED*",
+            "evals/more.yaml::owl FAILED*",
+            "promptlib: 2 passed, 1 new · *",
+        ]
+    )
 
 
 def test_unknown_case_is_a_usage_error(pytester: pytest.Pytester, eval_project: Path) -> None:

@@ -26,10 +26,12 @@ def test_workers_split_the_cases_and_write_one_run_each(pytester: pytest.Pyteste
     assert [run.name for run in runs] == ["gw0", "gw1"]
     keys = [case["key"] for run in runs for case in json.loads((run / "results.json").read_text())["cases"]]
     assert sorted(keys) == ["badges/crane", "badges/fox", "badges/owl"]
-    result.stdout.fnmatch_lines([
-        "badges/owl: new — no goldens yet*",
-        "report: */.promptlib/runs/pytest-*/gw?/report.html",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "badges/owl: new — no goldens yet*",
+            "report: */.promptlib/runs/pytest-*/gw?/report.html",
+        ]
+    )
     latest = Path((eval_project / ".promptlib" / "runs" / "latest").read_text().strip())
     merged = json.loads((latest / "results.json").read_text())
     assert latest.parent.name == "runs" and sorted(merged["merged_from"]) == sorted(
@@ -46,7 +48,7 @@ def test_approve_after_an_xdist_session_sees_every_workers_cases(pytester: pytes
 
     (eval_project / "evals" / "badges.yaml").write_text(
         SUITE + "  - id: owl\n    prompt: badge\n    variables: {subject: a grey owl}\n"
-              "  - id: hen\n    prompt: badge\n    variables: {subject: a red hen}\n"
+        "  - id: hen\n    prompt: badge\n    variables: {subject: a red hen}\n"
     )
     pytester.runpytest_subprocess("--promptlib", "-n", "2", "-p", "no:cacheprovider")
 

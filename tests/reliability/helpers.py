@@ -55,7 +55,7 @@ def run_eval(invoke: Callable[..., Result], *args: str) -> dict[str, Any]:
     """``promptlib eval --json``: results.json as printed (exit 1: cases without goldens are `new`)."""
     result = invoke("eval", "--json", *args)
     assert result.exit_code in (0, 1), result.output
-    data: dict[str, Any] = json.loads(result.stdout[result.stdout.index("{\n"):])
+    data: dict[str, Any] = json.loads(result.stdout[result.stdout.index("{\n") :])
     return data
 
 
@@ -88,8 +88,14 @@ class WatchingTransport(httpx.AsyncBaseTransport):
             raise
         wait = response.headers.get("retry-after-ms")
         self.attempts.append(
-            Attempt(prompt, sent, time.time(), response.status_code, response.headers.get("x-request-id"),
-                    float(wait) if wait else None)
+            Attempt(
+                prompt,
+                sent,
+                time.time(),
+                response.status_code,
+                response.headers.get("x-request-id"),
+                float(wait) if wait else None,
+            )
         )
         return response
 

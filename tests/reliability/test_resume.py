@@ -51,18 +51,26 @@ def make_project(root: Path, url: str) -> Project:
     project = Project(root)
     project.write("promptlib.yaml", CONFIG.format(url=url), dedent=False)
     project.write_template("icons/tile", TEMPLATE)
-    cases = "".join(f"  - {{id: c{i:02d}, prompt: icons/tile, variables: {{subject: object number {i}}}}}\n"
-                    for i in range(CASES))
-    project.write("evals/tiles.yaml", "samples: 1\npolicy: {min_matches: 1, max_samples: 1}\ncases:\n" + cases,
-                  dedent=False)
+    cases = "".join(
+        f"  - {{id: c{i:02d}, prompt: icons/tile, variables: {{subject: object number {i}}}}}\n" for i in range(CASES)
+    )
+    project.write(
+        "evals/tiles.yaml", "samples: 1\npolicy: {min_matches: 1, max_samples: 1}\ncases:\n" + cases, dedent=False
+    )
     project.lock()
     return project
 
 
 def start_eval(root: Path) -> subprocess.Popen[str]:
     env = dict(os.environ, AZURE_OPENAI_API_KEY=KEY, CI="1")
-    return subprocess.Popen([sys.executable, "-m", "promptlib.cli", "eval"], cwd=root, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "promptlib.cli", "eval"],
+        cwd=root,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def cache_entries(root: Path) -> list[Path]:
@@ -99,8 +107,10 @@ def test_a_killed_run_resumes_sending_only_what_had_not_finished(tmp_path: Path)
     results = load_results(find_run(project.root / ".promptlib" / "runs", None))
     assert results["counts"]["new"] == CASES, results["counts"]
     totals = results["totals"]
-    print(f"seed {seed}: killed after {kill_after} finished; {first_sent} sent, {cached} cached; "
-          f"re-run sent {len(second)}, {totals['cache_hits']} cache hits")
+    print(
+        f"seed {seed}: killed after {kill_after} finished; {first_sent} sent, {cached} cached; "
+        f"re-run sent {len(second)}, {totals['cache_hits']} cache hits"
+    )
     assert len(second) == CASES - cached, f"seed {seed}"
     assert totals["requests"] == CASES - cached and totals["cache_hits"] == cached
     assert all(r.status == 200 for r in second)

@@ -65,8 +65,15 @@ MODES = (("eval",), ("-v", "eval", "--refresh"), ("--debug", "eval", "--refresh"
 
 def promptlib(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, AZURE_OPENAI_API_KEY=MARKER, CI="1")
-    return subprocess.run([sys.executable, "-c", LAUNCH, *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", LAUNCH, *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("path", list(PATHS))

@@ -93,9 +93,21 @@ def ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CiJob:
 
 
 def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True,
-                          env={"GIT_AUTHOR_NAME": "base", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "base",
-                               "GIT_COMMITTER_EMAIL": "b@x", "PATH": "/usr/bin:/bin", "HOME": str(root)})
+    done = subprocess.run(
+        ["git", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "GIT_AUTHOR_NAME": "base",
+            "GIT_AUTHOR_EMAIL": "b@x",
+            "GIT_COMMITTER_NAME": "base",
+            "GIT_COMMITTER_EMAIL": "b@x",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+        },
+    )
     return done.stdout
 
 

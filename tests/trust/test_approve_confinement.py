@@ -25,8 +25,11 @@ PADLOCK, CRANE = "brand/icon-padlock", "brand/logo-crane-symbol"
 def snapshot(root: Path) -> dict[str, str]:
     """Every file under the project and its parent folder (outside writes would show here), by content."""
     base = root.parent
-    return {p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in base.rglob("*") if p.is_file() and ".promptlib" not in p.parts and ".git" not in p.parts}
+    return {
+        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in base.rglob("*")
+        if p.is_file() and ".promptlib" not in p.parts and ".git" not in p.parts
+    }
 
 
 def downloaded_run(pr: Path, tmp_path: Path) -> Path:
@@ -56,6 +59,7 @@ def refused(pr: Path, *args: str, code: int = 2) -> str:
 
 def huge_png(width: int, height: int) -> bytes:
     """A valid PNG header claiming width x height (the pixels are never needed: the cap reads the header)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 

@@ -49,8 +49,12 @@ def test_a_suite_named_to_forge_output_is_refused(pr: Path, ci: CiJob, name: str
 def test_hostile_values_in_messages_stay_text_in_every_sink(pr: Path, ci: CiJob) -> None:
     """A variable value echoed in an error: one line in the log, escaped in summary.md, inert in report.html."""
     payload = "x\n::error::forged\x1b]0;owned\x07 <img src=//attacker.example/p.png> | ![i](//a.example/i.png)"
-    write(pr, "evals/odd.yaml", "cases:\n  - id: lamp\n    prompt: icons/feature-icon\n"
-                                f"    variables: {{subject: a lamp, accent: {payload!r}}}\n".replace("'", '"'))
+    write(
+        pr,
+        "evals/odd.yaml",
+        "cases:\n  - id: lamp\n    prompt: icons/feature-icon\n"
+        f"    variables: {{subject: a lamp, accent: {payload!r}}}\n".replace("'", '"'),
+    )
 
     run = promptlib(pr, "eval", "odd")
 

@@ -35,8 +35,11 @@ def edit_manifest(root: Path, change: object, key: str = PADLOCK) -> None:
 
 def test_widened_thresholds_are_caught_by_check_and_eval(pr: Path) -> None:
     """Thresholds of 64 would let any image pass 3/3; both the PR's check and its eval see through it."""
-    write(pr, "prompts/icons/feature-icon.yaml", (pr / "prompts/icons/feature-icon.yaml").read_text().replace(
-        "version: ", "version: 1", 1))  # a "changed" template whose look the gate should judge
+    write(
+        pr,
+        "prompts/icons/feature-icon.yaml",
+        (pr / "prompts/icons/feature-icon.yaml").read_text().replace("version: ", "version: 1", 1),
+    )  # a "changed" template whose look the gate should judge
     edit_manifest(pr, lambda d: d["calibration"]["thresholds"].update(phash=64, dhash=64, whash=64))
 
     check, run = promptlib(pr, "check"), promptlib(pr, "eval", PADLOCK)
@@ -50,6 +53,7 @@ def test_widened_thresholds_are_caught_by_check_and_eval(pr: Path) -> None:
 
 def test_forged_golden_hashes_are_caught(pr: Path) -> None:
     """Spreading the recorded hashes would widen calibration "honestly"; the hashes must be the images'."""
+
     def forge(data: dict) -> None:
         data["goldens"][0]["hashes"]["phash"] = "f" * 16
 

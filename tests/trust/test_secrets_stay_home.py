@@ -46,8 +46,14 @@ def assert_nothing_leaked(root: Path, ci: CiJob, *outputs: str) -> None:
 
 
 def azure(endpoint: str, **extra: object) -> dict[str, object]:
-    return {"kind": "azure-openai", "endpoint": endpoint, "deployment": "images", "model": "gpt-image-2",
-            "auth": {"type": "api-key", "env": "AZURE_OPENAI_API_KEY"}, **extra}
+    return {
+        "kind": "azure-openai",
+        "endpoint": endpoint,
+        "deployment": "images",
+        "model": "gpt-image-2",
+        "auth": {"type": "api-key", "env": "AZURE_OPENAI_API_KEY"},
+        **extra,
+    }
 
 
 def test_a_token_in_the_endpoint_path_is_refused_at_load(pr: Path, ci: CiJob, foreign_host: Listener) -> None:
@@ -58,8 +64,10 @@ def test_a_token_in_the_endpoint_path_is_refused_at_load(pr: Path, ci: CiJob, fo
 
     for result in (check, run):
         assert result.exit_code == 2
-        assert result.output == (f"error: promptlib.yaml:{line + 2}: deployments.local.endpoint: ${{env:NAME}} must "
-                                 "be the whole value (`endpoint: ${env:NAME}`), never part of a URL\n")
+        assert result.output == (
+            f"error: promptlib.yaml:{line + 2}: deployments.local.endpoint: ${{env:NAME}} must "
+            "be the whole value (`endpoint: ${env:NAME}`), never part of a URL\n"
+        )
     assert foreign_host.received == []
     assert set((pr / ".promptlib/runs").iterdir()) == runs_before  # no run was even started
     assert_nothing_leaked(pr, ci, check.output, run.output)
@@ -110,15 +118,21 @@ def test_an_endpoint_read_from_the_key_variable_is_never_echoed(pr: Path, ci: Ci
 
 def test_an_entra_token_for_another_audience_is_never_requested(pr: Path, ci: CiJob, foreign_host: Listener) -> None:
     """An Azure Resource Manager token would let the PR act on the subscription."""
-    redefine_local(pr, **azure("https://contoso.openai.azure.com",
-                               auth={"type": "entra", "scope": "https://management.azure.com/.default"}))
+    redefine_local(
+        pr,
+        **azure(
+            "https://contoso.openai.azure.com", auth={"type": "entra", "scope": "https://management.azure.com/.default"}
+        ),
+    )
     line = line_of(pr, "auth:")
 
     check, run = promptlib(pr, "check"), promptlib(pr, "eval")
 
     assert check.exit_code == 1
-    expected = (f"promptlib.yaml:{line}: deployment 'local': Entra scope 'https://management.azure.com/.default' is "
-                "not an Azure OpenAI audience")
+    expected = (
+        f"promptlib.yaml:{line}: deployment 'local': Entra scope 'https://management.azure.com/.default' is "
+        "not an Azure OpenAI audience"
+    )
     assert expected in check.output
     assert (run.exit_code, run.output.startswith(f"error: {expected}")) == (2, True)
     assert foreign_host.received == []
@@ -127,8 +141,12 @@ def test_an_entra_token_for_another_audience_is_never_requested(pr: Path, ci: Ci
 def test_an_edit_case_cannot_upload_the_git_config(pr: Path, ci: CiJob) -> None:
     """`image: .git/config` would upload the checkout's credentials as an "image" to whatever endpoint runs."""
     (pr / ".git/config").write_text('[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n')
-    write(pr, "evals/steal.yaml", "cases:\n  - id: upload\n    prompt: edits/replace-background\n"
-                                  "    variables: {image: .git/config, mask: assets/edit/product-mask.png}\n")
+    write(
+        pr,
+        "evals/steal.yaml",
+        "cases:\n  - id: upload\n    prompt: edits/replace-background\n"
+        "    variables: {image: .git/config, mask: assets/edit/product-mask.png}\n",
+    )
     with running_emulator(EmulatorConfig(api_key=AZURE_KEY)) as url:
         app_url = url
         redefine_local(pr, **azure(app_url))
@@ -136,8 +154,10 @@ def test_an_edit_case_cannot_upload_the_git_config(pr: Path, ci: CiJob) -> None:
         run = promptlib(pr, "eval", "steal")
 
     assert check.exit_code == 1
-    assert ("evals/steal.yaml:2: case upload: edits/replace-background: image 'image' path '.git/config' is inside "
-            ".git/ or .promptlib/") in check.output
+    assert (
+        "evals/steal.yaml:2: case upload: edits/replace-background: image 'image' path '.git/config' is inside "
+        ".git/ or .promptlib/"
+    ) in check.output
     assert run.exit_code == 1
     assert "steal/upload: edits/replace-background: image 'image' path '.git/config' is inside .git/" in run.output
 
@@ -145,8 +165,12 @@ def test_an_edit_case_cannot_upload_the_git_config(pr: Path, ci: CiJob) -> None:
 def test_an_edit_input_must_be_a_real_image(pr: Path, ci: CiJob) -> None:
     """Any project file that is not a PNG/JPEG/WEBP is refused before upload, whatever its name."""
     write(pr, "assets/notes.png", "[credentials]\ntoken = abc\n")
-    write(pr, "evals/steal.yaml", "cases:\n  - id: upload\n    prompt: edits/replace-background\n"
-                                  "    variables: {image: assets/notes.png, mask: assets/edit/product-mask.png}\n")
+    write(
+        pr,
+        "evals/steal.yaml",
+        "cases:\n  - id: upload\n    prompt: edits/replace-background\n"
+        "    variables: {image: assets/notes.png, mask: assets/edit/product-mask.png}\n",
+    )
 
     check = promptlib(pr, "check")
 
@@ -168,8 +192,9 @@ def test_the_served_emulator_on_loopback_still_works(pr: Path, ci: CiJob) -> Non
     assert "error:" not in run.output
 
 
-def test_an_allow_listed_gateway_is_reached(pr: Path, ci: CiJob, foreign_host: Listener,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_allow_listed_gateway_is_reached(
+    pr: Path, ci: CiJob, foreign_host: Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The CI environment (never the repository) vouches for a gateway; requests then go to it. This is also
     the proof that the listener would have seen the other attacks' requests."""
     monkeypatch.setenv("PROMPTLIB_ALLOWED_HOSTS", "apim.contoso.example")
@@ -205,8 +230,10 @@ def test_ci_can_pin_the_deployments_to_the_base_branch(
 
     check, run = promptlib(pr, "check"), promptlib(pr, "eval", "brand/icon-padlock")
 
-    note = ("note: deployments come from main's promptlib.yaml (PROMPTLIB_TRUSTED_CONFIG); this change's edits to "
-            "them take effect once merged")
+    note = (
+        "note: deployments come from main's promptlib.yaml (PROMPTLIB_TRUSTED_CONFIG); this change's edits to "
+        "them take effect once merged"
+    )
     assert check.exit_code == 0 and note in check.output
     assert run.exit_code == 0 and note in run.output
     assert foreign_host.received == []
