@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptlib.config._settings import Settings, load_settings
+from promptlib.core._hints import did_you_mean
 from promptlib.exceptions import TemplateNotFound, TemplateSecurityError, VersionMismatch
 from promptlib.prompts._compiler import TemplateCompiler
 from promptlib.prompts._rendered import RenderedPrompt
@@ -230,6 +230,5 @@ def discover(prompts_dir: Path) -> dict[str, Path]:
 
 
 def _not_found_message(template_id: str, paths: dict[str, Path]) -> str:
-    close = difflib.get_close_matches(template_id, list(paths), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else "; `promptlib list` shows the ids"
+    hint = f"; {did_you_mean(template_id, paths) or '`promptlib list` shows the ids'}"
     return f"no template {template_id!r} under prompts/{hint}"

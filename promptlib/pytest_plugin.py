@@ -159,7 +159,7 @@ class EvalSession:
         _include_evals_dir(config, library.settings.evals_dir)
         return cls(config, library, selected, options)
 
-    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> SuiteCollector | None:
         """https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_collect_file"""
         if file_path.suffix != ".yaml":
             return None
@@ -172,7 +172,7 @@ class EvalSession:
         name = suite_name(resolved.relative_to(evals_dir).as_posix())
         if name is None or suite_name_problem(name) is not None:  # misnamed ones: `promptlib check` reports them
             return None
-        return SuiteFile.from_parent(parent, path=file_path, suite=name, evals=self)
+        return SuiteCollector.from_parent(parent, path=file_path, suite=name, evals=self)
 
     def suite_of(self, suite: str, path: Path) -> SuiteCases:
         """The suite as eval reads it: its runnable cases (the selected ones) and its own problems."""
@@ -264,7 +264,7 @@ class EvalSession:
         self.library.close()
 
 
-class SuiteFile(pytest.File):
+class SuiteCollector(pytest.File):
     """One ``evals/<suite>.yaml``: collects an item per (selected) case."""
 
     def __init__(self, *, suite: str, evals: EvalSession, **kwargs: Any) -> None:

@@ -246,7 +246,7 @@ def _approve_logo(project: Project) -> None:
     from PIL import Image, ImageDraw
 
     from promptlib.evals._runner import golden_store
-    from promptlib.goldens._store import ApprovalSource, Candidate, TemplateRef
+    from promptlib.goldens._manifest import ApprovalSource, Candidate, TemplateRef
 
     library = project.library()
     template = library.get(LOGO_ID)

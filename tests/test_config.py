@@ -8,7 +8,7 @@ from project_helpers import Project
 from promptlib import ConfigError, MissingEnvironmentVariable, ProjectNotFound, Settings, UnknownDeployment
 from promptlib.config._settings import (
     DEFAULT_SCOPE,
-    ApiKeyAuth,
+    ApiKeyAuthConfig,
     AzureOpenAIDeployment,
     EmulatorDeployment,
     EntraAuth,
@@ -38,7 +38,7 @@ def test_settings_from_the_fixture(project: Project) -> None:
     dev = settings.deployment("dev")
     assert isinstance(dev, AzureOpenAIDeployment)
     assert dev.endpoint == "${env:AZURE_OPENAI_ENDPOINT}"  # kept as written until used
-    assert dev.auth == ApiKeyAuth(type="api-key", env="AZURE_OPENAI_API_KEY")
+    assert dev.auth == ApiKeyAuthConfig(type="api-key", env="AZURE_OPENAI_API_KEY")
     assert (dev.api_version, dev.api_style, dev.max_concurrency) == ("2025-04-01-preview", "deployments", 4)
 
 
@@ -151,7 +151,7 @@ def test_openai_key_is_referenced_by_variable_name(project: Project) -> None:
     """An OpenAI deployment reads its key from OPENAI_API_KEY unless told another variable name."""
     project.write("promptlib.yaml", "deployments:\n  oa: {kind: openai, model: gpt-image-1}\n")
     deployment = load_settings().deployment("oa")
-    assert deployment.auth == ApiKeyAuth(type="api-key", env="OPENAI_API_KEY")  # type: ignore[union-attr]
+    assert deployment.auth == ApiKeyAuthConfig(type="api-key", env="OPENAI_API_KEY")  # type: ignore[union-attr]
 
 
 def test_entra_and_v1_style(project: Project) -> None:

@@ -25,7 +25,8 @@ from promptlib.core import _atomic
 from promptlib.exceptions import GoldenError
 from promptlib.goldens._compare import compare_sample
 from promptlib.goldens._hashing import HASH_SPEC_ID, fingerprint, spec
-from promptlib.goldens._store import MANIFEST, SCHEMA, ApprovalSource, Candidate, GoldenStore, TemplateRef
+from promptlib.goldens._manifest import MANIFEST, SCHEMA, ApprovalSource, Candidate, TemplateRef
+from promptlib.goldens._store import GoldenStore
 
 SOURCE = ApprovalSource(
     template=TemplateRef(id="icons/feature-icon", version=2, content_hash="c" * 64),

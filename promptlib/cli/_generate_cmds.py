@@ -9,6 +9,7 @@ import click
 
 from promptlib.cli._base import State, cli, echo, echo_json, pass_state
 from promptlib.cli._values import render_from_options, with_var_options
+from promptlib.core._clock import utc_today
 from promptlib.exceptions import UsageError
 
 if TYPE_CHECKING:
@@ -81,7 +82,6 @@ def models(name: str | None, as_json: bool) -> None:
       promptlib models gpt-image-2
       promptlib models --json
     """
-    import datetime
 
     from promptlib.cli._models import format_model, format_table, model_json, table_json
     from promptlib.config._settings import load_settings
@@ -92,7 +92,7 @@ def models(name: str | None, as_json: bool) -> None:
         table: ModelTable = load_settings().models
     except ProjectNotFound:
         table = shipped_table()
-    today = datetime.datetime.now(datetime.UTC).date()
+    today = utc_today()
     if as_json:
         spec = table.get(name) if name else None
         if name and spec is None:

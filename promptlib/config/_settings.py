@@ -52,7 +52,7 @@ def _env_references(field: str | None, value: object) -> None:
         raise ValueError("${env:NAME} is read only as the whole value of endpoint or base_url; write the value here")
 
 
-class ApiKeyAuth(BaseModel):
+class ApiKeyAuthConfig(BaseModel):
     """Key read from an environment variable at call time; never written in the file."""
 
     model_config = _STRICT
@@ -68,7 +68,7 @@ class EntraAuth(BaseModel):
     scope: str = DEFAULT_SCOPE
 
 
-Auth = Annotated[ApiKeyAuth | EntraAuth, Field(discriminator="type")]
+Auth = Annotated[ApiKeyAuthConfig | EntraAuth, Field(discriminator="type")]
 
 
 class Prices(BaseModel):
@@ -199,7 +199,7 @@ class OpenAIDeployment(_Limits):
     kind: Literal["openai"]
     base_url: str = "https://api.openai.com/v1"
     model: Model
-    auth: ApiKeyAuth = ApiKeyAuth(type="api-key", env="OPENAI_API_KEY")
+    auth: ApiKeyAuthConfig = ApiKeyAuthConfig(type="api-key", env="OPENAI_API_KEY")
 
 
 DeploymentConfig = Annotated[EmulatorDeployment | AzureOpenAIDeployment | OpenAIDeployment, Field(discriminator="kind")]

@@ -6,8 +6,7 @@ from urllib.parse import quote
 
 from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
 from promptlib.client._endpoint import Endpoint
-from promptlib.config._settings import ApiKeyAuth as ApiKeyAuthConfig
-from promptlib.config._settings import AzureOpenAIDeployment, Settings
+from promptlib.config._settings import ApiKeyAuthConfig, AzureOpenAIDeployment, Settings
 from promptlib.config._trust import TrustPolicy
 from promptlib.deployments.urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
 from promptlib.exceptions import ConfigError, UntrustedEndpoint

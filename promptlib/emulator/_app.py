@@ -28,7 +28,7 @@ from starlette.routing import Route
 from promptlib.emulator._config import EmulatorConfig
 from promptlib.emulator._errors import ApiError, invalid_request, moderation_blocked, not_found, unknown_parameter
 from promptlib.emulator._faults import FaultInjection, FaultPlan
-from promptlib.emulator._middleware import ApiKeyAuth, BodyLimits, RequestContext, record_of
+from promptlib.emulator._middleware import BodyLimits, RequestContext, RequireApiKey, record_of
 from promptlib.emulator._models import check_edit_inputs, check_model
 from promptlib.emulator._produce import Produced, produce_edits, produce_generations, request_key
 from promptlib.emulator._ratelimit import RateLimit, RateLimiter
@@ -37,7 +37,7 @@ from promptlib.emulator._safety import CONTENT_FILTER_CLEAR, PROMPT_FILTER_CLEAR
 from promptlib.emulator._streaming import event_stream_response, stream_events
 from promptlib.emulator._uploads import decode_inputs
 from promptlib.emulator._usage import usage
-from promptlib.emulator._validation import ImageParams, Operation, Surface, parse_params
+from promptlib.emulator._validation import ImageParams, ImagesRoute, Surface, parse_params
 from promptlib.emulator._variants import VariantSource
 from promptlib.models._pricing import token_counts
 from promptlib.models._table import shipped_table
@@ -48,7 +48,7 @@ _SURFACES: tuple[tuple[str, Surface], ...] = (
     ("/openai/v1", "azure-v1"),
     ("/v1", "openai"),
 )
-_OPERATIONS: tuple[Operation, ...] = ("generations", "edits")
+_OPERATIONS: tuple[ImagesRoute, ...] = ("generations", "edits")
 
 
 class EmulatorApp(Starlette):
@@ -66,7 +66,7 @@ class EmulatorApp(Starlette):
         ]
         layers = [Middleware(RequestContext, log=self.request_log), Middleware(BodyLimits), *middleware]
         if config.api_key is not None:
-            layers.append(Middleware(ApiKeyAuth, api_key=config.api_key))
+            layers.append(Middleware(RequireApiKey, api_key=config.api_key))
         super().__init__(routes=routes, middleware=layers, exception_handlers={HTTPException: _http_error})
 
     @property
@@ -74,7 +74,7 @@ class EmulatorApp(Starlette):
         """Every request received so far, oldest first (copies: later changes do not show through)."""
         return self.request_log.snapshot()
 
-    async def _handle(self, operation: Operation, surface: Surface, request: Request) -> Response:
+    async def _handle(self, operation: ImagesRoute, surface: Surface, request: Request) -> Response:
         record = record_of(request)
         record.operation = operation
         record.deployment = request.path_params.get("deployment")
@@ -104,7 +104,7 @@ class EmulatorApp(Starlette):
         return JSONResponse(_body(params, produced, used, annotated=surface != "openai"))
 
     def _produce(
-        self, operation: Operation, params: ImageParams, uploads: list[bytes], mask: bytes | None, samples: list[int]
+        self, operation: ImagesRoute, params: ImageParams, uploads: list[bytes], mask: bytes | None, samples: list[int]
     ) -> tuple[Produced, list[tuple[int, int]]]:
         if operation == "generations":
             return produce_generations(params, samples, self.config.variance), []
@@ -149,7 +149,7 @@ def _check_api_version(version: str | None, surface: Surface) -> None:
         )
 
 
-async def _read_body(request: Request, operation: Operation) -> tuple[dict[str, object], list[bytes], bytes | None]:
+async def _read_body(request: Request, operation: ImagesRoute) -> tuple[dict[str, object], list[bytes], bytes | None]:
     """Form fields, image uploads and mask: JSON for generations, multipart/form-data for edits."""
     if operation == "generations":
         try:

@@ -233,7 +233,7 @@ def throttled(wait_ms: int, message: str | None = None) -> JSONResponse:
     """Azure's 429: the envelope, `retry-after-ms` (exact) and `Retry-After` (whole seconds, rounded up)."""
     seconds = max(1, math.ceil(wait_ms / 1000))
     text = message or (
-        "Requests to the Images_Generations Operation under Azure OpenAI API have exceeded call rate limit of "
+        "Requests to the Images_Generations ImagesRoute under Azure OpenAI API have exceeded call rate limit of "
         f"your current pricing tier. Please retry after {seconds} second{'s' if seconds != 1 else ''}."
     )
     return JSONResponse(

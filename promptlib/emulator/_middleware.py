@@ -69,7 +69,7 @@ class RequestContext:
         await self.app(scope, receive, send_with_id)
 
 
-class ApiKeyAuth:
+class RequireApiKey:
     """Require the configured key as `api-key: <key>` or `Authorization: Bearer <key>`; else Azure's 401."""
 
     def __init__(self, app: ASGIApp, api_key: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from promptlib.emulator._errors import ApiError, invalid_request
-from promptlib.emulator._validation import ImageParams, Operation, Surface
+from promptlib.emulator._validation import ImageParams, ImagesRoute, Surface
 from promptlib.models._capabilities import Provider
 from promptlib.models._parameters import parse_size
 from promptlib.models._rules import rule_violation
@@ -42,7 +42,7 @@ def _refuse(name: str, value: str, allowed: Sequence[str]) -> ApiError:
 
 
 def check_model(
-    params: ImageParams, fields: Mapping[str, object], operation: Operation, surface: Surface, spec: ModelSpec | None
+    params: ImageParams, fields: Mapping[str, object], operation: ImagesRoute, surface: Surface, spec: ModelSpec | None
 ) -> None:
     """Raise the service's 400 for the first thing `spec`'s model does not accept."""
     provider: Provider = "openai" if surface == "openai" else "azure"

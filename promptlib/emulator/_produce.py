@@ -20,7 +20,7 @@ from promptlib.emulator._edits import has_transparency, render_edit
 from promptlib.emulator._layout import Variation
 from promptlib.emulator._synthesis import ImageSpec, OutputFormat, encode, render
 from promptlib.emulator._uploads import EditInputs
-from promptlib.emulator._validation import ImageParams, Operation
+from promptlib.emulator._validation import ImageParams, ImagesRoute
 
 #: What `size: auto` means for generations (an edit's `auto` is its first image's size).
 DEFAULT_SIZE = (1024, 1024)
@@ -38,7 +38,7 @@ class Produced:
     preview: Image.Image | None = field(default=None, repr=False)  # the first image, for its partial images
 
 
-def request_key(operation: Operation, params: ImageParams, uploads: Sequence[bytes]) -> str:
+def request_key(operation: ImagesRoute, params: ImageParams, uploads: Sequence[bytes]) -> str:
     """Identity of a request's content: samples are counted per key, so equal requests share a sequence."""
     content = {
         "operation": operation,

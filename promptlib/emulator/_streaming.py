@@ -20,9 +20,9 @@ import anyio.to_thread
 from starlette.responses import StreamingResponse
 
 from promptlib.emulator._produce import Produced, encoded_partial
-from promptlib.emulator._validation import ImageParams, Operation
+from promptlib.emulator._validation import ImageParams, ImagesRoute
 
-_PREFIX: dict[Operation, str] = {"generations": "image_generation", "edits": "image_edit"}
+_PREFIX: dict[ImagesRoute, str] = {"generations": "image_generation", "edits": "image_edit"}
 
 
 def sse(event: dict[str, object]) -> bytes:
@@ -31,7 +31,7 @@ def sse(event: dict[str, object]) -> bytes:
 
 
 async def stream_events(
-    operation: Operation, params: ImageParams, produced: Produced, usage: dict[str, object]
+    operation: ImagesRoute, params: ImageParams, produced: Produced, usage: dict[str, object]
 ) -> AsyncIterator[dict[str, object]]:
     """The partial-image events, coarsest first, each encoded as its turn comes; then the completed event."""
     prefix = _PREFIX[operation]

@@ -17,7 +17,7 @@ from promptlib.emulator._errors import ApiError, invalid_request, unknown_parame
 from promptlib.emulator._synthesis import Quality
 from promptlib.models._parameters import SIZE_PATTERN
 
-Operation = Literal["generations", "edits"]
+ImagesRoute = Literal["generations", "edits"]
 #: deployments: /openai/deployments/{d}/…; azure-v1: /openai/v1/…; openai: /v1/… (OpenAI's public shape).
 Surface = Literal["deployments", "azure-v1", "openai"]
 
@@ -31,7 +31,7 @@ COMMON_FIELDS = frozenset(
 )  # fmt: skip
 _DRAWN_QUALITIES: dict[str, Quality] = {"low": "low", "medium": "medium", "high": "high"}
 _SIZE = re.compile(SIZE_PATTERN)
-FIELDS: dict[Operation, frozenset[str]] = {
+FIELDS: dict[ImagesRoute, frozenset[str]] = {
     "generations": COMMON_FIELDS | {"moderation"},
     "edits": COMMON_FIELDS | {"input_fidelity"},
 }
@@ -64,7 +64,7 @@ class ImageParams:
         return _DRAWN_QUALITIES.get(self.quality, "high")
 
 
-def parse_params(fields: Mapping[str, object], operation: Operation, surface: Surface) -> ImageParams:
+def parse_params(fields: Mapping[str, object], operation: ImagesRoute, surface: Surface) -> ImageParams:
     """Validate `fields` for `operation` on `surface`; raise `ApiError` (400) on the first problem."""
     for name in fields:
         if name not in FIELDS[operation]:

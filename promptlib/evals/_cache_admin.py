@@ -15,10 +15,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from promptlib.core._clock import utc_from_timestamp
 from promptlib.evals._cache import CACHE_SCHEMA, META
 
 _SHARD = re.compile(r"^[0-9a-f]{2}$")
@@ -93,7 +93,7 @@ def _verify(entry: Entry) -> None:
 def _iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_from_timestamp(timestamp)
 
 
 def cache_stats(root: Path) -> dict[str, Any]:

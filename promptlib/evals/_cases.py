@@ -8,13 +8,13 @@ an error, and every other case still runs.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from promptlib._library import Library
+from promptlib.core._hints import did_you_mean
 from promptlib.core._problems import Problem, problems_of
 from promptlib.evals._suites import (
     Case,
@@ -206,8 +206,8 @@ def _match(selector: str, suites: dict[str, SuiteCases]) -> tuple[str, list[Eval
 
 
 def _hint(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(name, known)
+    return f"{hint} " if hint else ""
 
 
 def approvable_cases(library: Library) -> dict[str, ProjectCase]:

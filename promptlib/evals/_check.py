@@ -15,6 +15,7 @@ from typing import Any
 from promptlib._library import Library
 from promptlib.config._settings import CONFIG_FILE
 from promptlib.core._bounded import ReadRefused, read_text
+from promptlib.core._clock import utc_today
 from promptlib.core._problems import Problem, problems_of
 from promptlib.evals._cases import UNREADABLE, SuiteCases, read_suite
 from promptlib.evals._suites import discover_suites, misnamed_suites, suite_name, suite_name_problem
@@ -57,7 +58,7 @@ def check_project(library: Library, today: datetime.date | None = None) -> Check
     _check_deployments(library, report)
     loaded = _check_templates(library, report)
     report.problems.extend(model_problems(library, loaded))
-    today = today or datetime.datetime.now(datetime.UTC).date()
+    today = today or utc_today()
     report.warnings.extend(model_warnings(library.settings, library, today) + deprecation_warnings(loaded))
     _check_partials(library, report)
     _check_lock(library, loaded, report)
@@ -87,7 +88,7 @@ def _check_goldens(library: Library, report: CheckReport) -> None:
     `promptlib goldens prune`)."""
     from promptlib.evals._golden_listing import existing_cases
     from promptlib.evals._runner import golden_store
-    from promptlib.goldens._store import MANIFEST, calibration_mismatch
+    from promptlib.goldens._manifest import MANIFEST, calibration_mismatch
 
     store = golden_store(library)
     try:

@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +25,7 @@ from promptlib.client._client import ImagesClient
 from promptlib.client._limits import CallTally, RetryBudget, call_tally, retry_budget
 from promptlib.client._requests import ImageRequest
 from promptlib.client._results import GeneratedImage, GenerationResult
+from promptlib.core._clock import utc_now
 from promptlib.core._image_files import ImageRefused, header
 from promptlib.core._redact import redact
 from promptlib.core._safe_text import shell_command
@@ -40,7 +40,8 @@ from promptlib.exceptions import ContentBlocked, GoldenError, PromptlibError
 from promptlib.goldens._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
 from promptlib.goldens._fingerprints import FingerprintCache
 from promptlib.goldens._hashing import ImageFingerprint, fingerprint, spec
-from promptlib.goldens._store import MANIFEST, CaseManifest, GoldenStore, calibration_mismatch, check_golden_sizes
+from promptlib.goldens._manifest import MANIFEST, CaseManifest, calibration_mismatch
+from promptlib.goldens._store import GoldenStore, check_golden_sizes
 from promptlib.prompts._rendered import RenderedPrompt
 
 CacheMode = Literal["use", "refresh", "off"]
@@ -172,7 +173,7 @@ async def run_cases(
 
     return RunResult(
         run_id=run.run_id,
-        created_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        created_at=utc_now(),
         deployments=sorted({r.deployment for r in results if r.deployment}),
         full_run=full_run,
         hash_spec=spec(),

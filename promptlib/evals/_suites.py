@@ -20,7 +20,7 @@ _CASE_ID = NAME_PATTERN
 GOLDENS_DIR = "goldens"
 
 
-class Policy(BaseModel):
+class SuitePolicy(BaseModel):
     """m-of-K: a case passes when ``min_matches`` samples match, topping up to ``max_samples``."""
 
     model_config = _STRICT
@@ -77,7 +77,7 @@ class SuiteFile(BaseModel):
 
     deployment: str | None = Field(None, description="Default deployment; --deployment overrides.")
     samples: int = Field(3, ge=1, le=10, description="K: images drawn per case.")
-    policy: Policy = Field(default_factory=Policy)
+    policy: SuitePolicy = Field(default_factory=SuitePolicy)
     always: list[str] = Field(default_factory=list, description="Case ids run even when unchanged.")
     cases: list[Entry] = Field(min_length=1)
 

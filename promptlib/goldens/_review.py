@@ -21,7 +21,8 @@ from promptlib.core._safe_text import one_line
 from promptlib.exceptions import UsageError
 from promptlib.goldens._compare import NOT_APPROVED_BY_DEFAULT, nearly_identical, verdict_of
 from promptlib.goldens._hashing import fingerprint
-from promptlib.goldens._store import ApprovalSource, Candidate, CaseManifest, GoldenStore, TemplateRef
+from promptlib.goldens._manifest import ApprovalSource, Candidate, CaseManifest, TemplateRef
+from promptlib.goldens._store import GoldenStore
 
 
 def reviewer_name(explicit: str | None) -> str:

@@ -13,122 +13,32 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from promptlib.core._atomic import atomic_write_bytes, atomic_write_text
-from promptlib.core._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, parse_json, read_bytes
+from promptlib.core._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, read_bytes
+from promptlib.core._clock import utc_now
 from promptlib.core._image_files import ImageRefused, header
 from promptlib.core._names import SEGMENT
 from promptlib.core._safe_text import one_line
 from promptlib.exceptions import GoldenError
-from promptlib.goldens._compare import Calibration, calibrate
+from promptlib.goldens._compare import calibrate
 from promptlib.goldens._fingerprints import FingerprintCache
 from promptlib.goldens._hashing import ALGORITHMS, HASH_SPEC_ID, ImageFingerprint, fingerprint, parse_hex, spec
-
-MANIFEST = "case.json"
-SCHEMA = "promptlib-golden-case/1"
-_EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class GoldenEntry(_Model):
-    file: str = Field(pattern=r"^g-[0-9a-f]{12}\.(png|jpg|webp)$")  # a name in the case directory, never a path
-    sha256: str
-    width: int
-    height: int
-    mode: str
-    format: str
-    hashes: dict[str, str]
-    approved_by: str
-    approved_at: str
-    source_run: str | None = None
-    sample: int | None = None
-
-
-class RejectedEntry(_Model):
-    sha256: str
-    hashes: dict[str, str]
-    reason: str
-    by: str
-    at: str
-    source_run: str | None = None
-
-
-class TemplateRef(_Model):
-    id: str
-    version: int
-    content_hash: str
-
-
-class CaseManifest(_Model):
-    """``case.json``: reviewed in the PR diff, so every field is plain and sorted."""
-
-    schema_: str = Field(SCHEMA, alias="schema")
-    suite: str
-    case: str
-    template: TemplateRef
-    operation: str
-    prompt: str
-    parameters: dict[str, Any]
-    request_hash: str
-    deployment: str
-    model: str
-    hash_spec: dict[str, Any]
-    calibration: dict[str, Any]
-    goldens: list[GoldenEntry]
-    rejected: list[RejectedEntry] = Field(default_factory=list)
-
-    def golden_hashes(self) -> list[tuple[str, dict[str, int]]]:
-        return [(g.sha256, parse_hex(g.hashes)) for g in self.goldens]
-
-    def rejected_hashes(self) -> list[tuple[str, dict[str, int], str]]:
-        return [(r.sha256, parse_hex(r.hashes), r.reason) for r in self.rejected]
-
-    def calibration_value(self) -> Calibration:
-        data = self.calibration
-        return Calibration(
-            thresholds={k: int(v) for k, v in data["thresholds"].items()},
-            sensitivity=data["sensitivity"],
-            loo_nn_max=data.get("loo_nn_max", {}),
-            cross_case_p5=data.get("cross_case_p5", {}),
-            cross_source=data.get("cross_source", "natural-images"),
-            goldens=int(data.get("goldens", len(self.goldens))),
-        )
-
-
-@dataclass(frozen=True)
-class ApprovalSource:
-    """What the approved samples were generated from (recorded in the manifest)."""
-
-    template: TemplateRef
-    operation: str
-    prompt: str
-    parameters: dict[str, Any]
-    request_hash: str
-    deployment: str
-    model: str
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One image to approve, with where it came from."""
-
-    data: bytes
-    source_run: str | None = None
-    sample: int | None = None
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from promptlib.goldens._manifest import (
+    MANIFEST,
+    ApprovalSource,
+    Candidate,
+    CaseManifest,
+    GoldenEntry,
+    RejectedEntry,
+    check_manifest_values,
+    entry_for,
+    golden_fingerprint,
+    read_manifest,
+)
 
 
 class GoldenStore:
@@ -211,7 +121,7 @@ class GoldenStore:
             if self.case_dir(suite, case).is_dir() and any(self.case_dir(suite, case).glob("g-*")):
                 raise GoldenError(f"golden images without a {MANIFEST}; re-approve the case", path=path.parent)
             return None
-        manifest = _read_manifest(path, self.read_file(path, TEXT_LIMIT))
+        manifest = read_manifest(path, self.read_file(path, TEXT_LIMIT))
         # The directory is the case: a manifest copied or renamed from another case must not write back there.
         manifest.suite, manifest.case = suite, case
         if manifest.hash_spec.get("id") != HASH_SPEC_ID:
@@ -226,7 +136,7 @@ class GoldenStore:
                     f"{MANIFEST} lists no goldens, so nothing can match; re-approve the case or delete its directory",
                     path=path,
                 )
-            _check_values(manifest, path)
+            check_manifest_values(manifest, path)
             for golden in manifest.goldens:
                 _verify_golden(self, path.parent / golden.file, golden)
         return manifest
@@ -259,7 +169,7 @@ class GoldenStore:
             entries = list(previous.goldens) if previous and not replace else []
             case_dir = self.case_dir(suite, case)
             for candidate in candidates:
-                entry = _entry_for(candidate, approved_by)
+                entry = entry_for(candidate, approved_by)
                 if any(e.sha256 == entry.sha256 for e in entries):
                     continue
                 atomic_write_bytes(case_dir / entry.file, candidate.data)
@@ -283,11 +193,13 @@ class GoldenStore:
                     f"{suite}/{case} has no goldens yet; approve good samples first, then reject bad ones",
                     path=self.case_dir(suite, case),
                 )
-            fp = _fingerprint(data)
+            fp = golden_fingerprint(data)
             if any(r.sha256 == fp.sha256 for r in manifest.rejected):
                 return manifest
             manifest.rejected.append(
-                RejectedEntry(sha256=fp.sha256, hashes=fp.hex(), reason=reason, by=by, at=_now(), source_run=source_run)
+                RejectedEntry(
+                    sha256=fp.sha256, hashes=fp.hex(), reason=reason, by=by, at=utc_now(), source_run=source_run
+                )
             )
             manifest.goldens = [g for g in manifest.goldens if g.sha256 != fp.sha256]
             if not manifest.goldens:
@@ -383,45 +295,6 @@ class GoldenStore:
                 image.unlink()
 
 
-def _read_manifest(path: Path, data: bytes) -> CaseManifest:
-    try:
-        raw = parse_json(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise GoldenError(f"cannot read the manifest: {exc}", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise GoldenError(
-            f"the manifest is not valid JSON ({exc.msg}); restore it from git", path=path, line=exc.lineno
-        ) from None
-    except ReadRefused as exc:
-        raise GoldenError(f"the manifest {exc}; restore it from git", path=path) from None
-    try:
-        return CaseManifest.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = f"the manifest is invalid at {where}: {first['msg']}; restore it from git"
-        raise GoldenError(message, path=path) from None
-
-
-def _check_values(manifest: CaseManifest, path: Path) -> None:
-    """Values the comparison relies on: every hash present and hex, thresholds that are numbers."""
-    try:
-        manifest.calibration_value()
-        entries: list[tuple[str, dict[str, str]]] = [(g.sha256, g.hashes) for g in manifest.goldens]
-        entries += [(r.sha256, r.hashes) for r in manifest.rejected]
-        for sha256, hashes in entries:
-            missing = [alg for alg in ALGORITHMS if alg not in hashes]
-            if missing:
-                raise ValueError(f"{sha256[:12]} has no {', '.join(missing)} hash")
-            parse_hex(hashes)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise GoldenError(
-            f"the manifest has an unusable calibration or hash ({detail}); restore it from git or re-approve the case",
-            path=path,
-        ) from None
-
-
 def _verify_golden(store: GoldenStore, path: Path, entry: GoldenEntry) -> None:
     try:
         data = store.read_file(path, IMAGE_LIMIT)
@@ -455,29 +328,6 @@ def _verify_golden(store: GoldenStore, path: Path, entry: GoldenEntry) -> None:
         )
 
 
-def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]]) -> str | None:
-    """Why the manifest's calibration is not the one its goldens give, or None.
-
-    Calibration is a function of the goldens' hashes (verified against the images) and the other cases'
-    goldens, so it is recomputed rather than trusted: a pull request cannot widen a case's thresholds.
-    """
-    expected = calibrate([hashes for _, hashes in manifest.golden_hashes()], list(others)).to_dict()
-    if expected == manifest.calibration:
-        return None
-
-    def shown(calibration: dict[str, Any]) -> str:
-        thresholds = calibration.get("thresholds")
-        if not isinstance(thresholds, dict):
-            return "none"
-        return ", ".join(f"{alg} {one_line(thresholds.get(alg))}" for alg in ("phash", "dhash", "whash"))
-
-    return (
-        f"case.json's calibration is not what its goldens give (thresholds {shown(manifest.calibration)} "
-        f"recorded, {shown(expected)} computed); thresholds are calibrated, never edited: restore case.json "
-        "from git, or re-approve the case"
-    )
-
-
 def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str | None) -> None:
     """Goldens of another size than the case asks for (``expect.size`` or the template's size) are an error."""
     if not expected:
@@ -489,31 +339,6 @@ def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str
                 "from a run at the new size",
                 path=store.image_path(manifest.suite, manifest.case, golden),
             )
-
-
-def _fingerprint(data: bytes) -> ImageFingerprint:
-    try:
-        return fingerprint(data)
-    except ValueError as exc:
-        raise GoldenError(f"cannot approve: {exc}") from None
-
-
-def _entry_for(candidate: Candidate, approved_by: str) -> GoldenEntry:
-    fp = _fingerprint(candidate.data)
-    ext = _EXTENSIONS.get(fp.format, "png")
-    return GoldenEntry(
-        file=f"g-{fp.sha256[:12]}.{ext}",
-        sha256=fp.sha256,
-        width=fp.width,
-        height=fp.height,
-        mode=fp.mode,
-        format=fp.format,
-        hashes=fp.hex(),
-        approved_by=approved_by,
-        approved_at=_now(),
-        source_run=candidate.source_run,
-        sample=candidate.sample,
-    )
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:

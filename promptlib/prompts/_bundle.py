@@ -40,13 +40,14 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptlib.core._atomic import atomic_write_text
 from promptlib.core._bounded import ReadRefused, parse_json
+from promptlib.core._clock import utc_now
 from promptlib.core._git import Git, GitPartials
+from promptlib.core._hints import did_you_mean
 from promptlib.core._yaml import parse_yaml
 from promptlib.exceptions import BundleError, PromptlibError, TemplateNotFound, UsageError, VersionMismatch
 from promptlib.prompts._compiler import TemplateCompiler
@@ -136,7 +137,7 @@ def build_bundle(library: TemplateCatalog, *, history: bool = False) -> tuple[di
         "format": BUNDLE_FORMAT,
         "format_version": BUNDLE_FORMAT_VERSION,
         "promptlib_version": package_version("promptlib"),
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": utc_now(),
         "git_commit": git.head() if git else None,
         "git_dirty": git.dirty(library.prompts_dir) if git else None,
         "history": history,
@@ -316,10 +317,8 @@ class Bundle:
         check_id(template_id)
         held = self._entries.get(template_id)
         if held is None:
-            import difflib
-
-            close = difflib.get_close_matches(template_id, list(self._entries), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(template_id, self._entries)
+            hint = f"; {hint}" if hint else ""
             raise TemplateNotFound(f"no template {template_id!r} in this bundle{hint}", path=self.path)
         number = self.current_version(template_id) if version is None else version
         entry = held.get(number)

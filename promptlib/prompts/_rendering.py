@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +11,7 @@ from jinja2 import Template
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
 from promptlib.core._bounded import ReadRefused, read_bytes
+from promptlib.core._hints import did_you_mean
 from promptlib.core._image_files import edit_input_problems
 from promptlib.exceptions import RenderError, ResourceLimitExceeded, TemplateSecurityError, VariableError
 from promptlib.prompts._rendered import InputImage, RenderedPrompt
@@ -66,8 +66,9 @@ def check_values(
     unknown = sorted(set(values) - set(template.variables))
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, list(template.variables), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; it declares: {', '.join(template.variables) or 'none'}"
+        hint = (
+            f"; {did_you_mean(name, template.variables) or 'it declares: ' + (', '.join(template.variables) or 'none')}"
+        )
         raise VariableError(f"{template.id} has no variable {name!r}{hint}")
     checked: dict[str, Any] = {}
     for name, spec in template.variables.items():

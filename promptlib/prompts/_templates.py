@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from promptlib.core._bounded import ReadRefused, read_text
+from promptlib.core._hints import did_you_mean
 from promptlib.core._names import PATH
 from promptlib.core._problems import Problem, raise_problems, validate_document
 from promptlib.core._yaml import YamlDocument, parse_yaml
@@ -204,8 +204,7 @@ def _check_variables_used(spec: TemplateFile, compiled: Compiled, doc: YamlDocum
     for name in sorted(compiled.used_variables - declared):
         # its own line in a block template (a flow scalar's lines are not the file's); a partial's use: template:
         used_at = compiled.use_lines.get(name) if offset is not None else None
-        close = difflib.get_close_matches(name, sorted(declared), n=1)
-        hint = f" did you mean {close[0]!r}?" if close else ""
+        hint = f" {did_you_mean(name, sorted(declared))}".rstrip()
         problems.append(
             Problem(doc.path, used_at or line, f"variable {name!r} is used but not declared under variables:{hint}")
         )

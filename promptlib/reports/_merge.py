@@ -17,12 +17,12 @@ import json
 import shutil
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from promptlib.core._atomic import atomic_write_text
+from promptlib.core._clock import utc_now
 from promptlib.evals._results import CaseResult, RunResult
 from promptlib.evals._run_dir import RunDirectory
 from promptlib.exceptions import UsageError
@@ -65,7 +65,7 @@ def merge_runs(
     data = _merged_results(run, loaded, {key: case for key, (_, case) in cases.items()}, project)
     atomic_write_text(run.path / RESULTS, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     atomic_write_text(run.path / SUMMARY, summary_markdown(data))
-    from promptlib._report_html import render_report_html
+    from promptlib.reports._html import render_report_html
 
     atomic_write_text(run.path / REPORT, render_report_html(data))
     return Merged(run=run, data=data, sources=[path for path, _ in loaded])
@@ -169,7 +169,7 @@ def _merged_results(
         unused = sorted(set(project.goldens) - set(project.cases))
     result = RunResult(
         run_id=run.run_id,
-        created_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        created_at=utc_now(),
         deployments=sorted({d for _, results in loaded for d in results.get("deployments") or []}),
         full_run=full_run,
         hash_spec=loaded[0][1].get("hash_spec") or {},

@@ -124,7 +124,7 @@ def _row(case: dict[str, Any]) -> str:
 
 def write_reports(run: RunDirectory, result: RunResult) -> dict[str, Any]:
     """results.json, summary.md and report.html into the run directory; returns the results dict."""
-    from promptlib._report_html import render_report_html
+    from promptlib.reports._html import render_report_html
 
     data = result.to_dict()
     atomic_write_text(run.path / RESULTS, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

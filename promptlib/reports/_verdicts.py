@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from promptlib.goldens._compare import MATCHED
+
 #: Names written before the rename → the name shown now.
 OLD_NAMES = {
     "exact": "identical",
@@ -27,7 +29,6 @@ MEANINGS = {
     "blank": "blank or a single colour: nothing usable was drawn",
     "unchecked": "not judged by hashes (no goldens yet, or a low-sensitivity case)",
 }
-MATCHED = frozenset({"identical", "near-identical", "match"})
 #: The verdicts, as results.json may spell them (old or new), that count as a match.
 MATCHED_AS_WRITTEN = MATCHED | {old for old, new in OLD_NAMES.items() if new in MATCHED}
 _CLASSES = {"miss": "bad", "looks-rejected": "bad", "blank": "degenerate"}
