@@ -6,15 +6,14 @@ import pytest
 from project_helpers import Project
 
 from promptlib import ConfigError, MissingEnvironmentVariable, ProjectNotFound, Settings, UnknownDeployment
-from promptlib.config._settings import (
+from promptlib.config._deployment_entries import (
     DEFAULT_SCOPE,
     ApiKeyAuthConfig,
     AzureOpenAIDeployment,
     EmulatorDeployment,
     EntraAuth,
-    find_config,
-    load_settings,
 )
+from promptlib.config._settings import find_config, load_settings
 from promptlib.core._redact import redact
 
 

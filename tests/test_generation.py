@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from promptlib import Library
 from promptlib.client._results import GenerationResult
-from promptlib.config._settings import EmulatorDeployment
+from promptlib.config._deployment_entries import EmulatorDeployment
 from promptlib.deployments.emulator import emulator_app
 from promptlib.emulator import EmulatorConfig, create_app, running_emulator
 from promptlib.exceptions import ContentBlocked, UnknownDeployment

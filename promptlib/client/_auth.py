@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import httpx
 
-from promptlib.config._settings import DEFAULT_SCOPE
+from promptlib.config._deployment_entries import DEFAULT_SCOPE
 from promptlib.core._redact import register_secret
 from promptlib.exceptions import ConfigError
 

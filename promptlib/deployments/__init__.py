@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from promptlib.client._endpoint import Endpoint
-from promptlib.config._settings import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment, Settings
+from promptlib.config._deployment_entries import AzureOpenAIDeployment, EmulatorDeployment, OpenAIDeployment
+from promptlib.config._settings import Settings
 from promptlib.deployments.azure_openai import azure_endpoint, check_azure
 from promptlib.deployments.emulator import emulator_endpoint
 from promptlib.deployments.openai import check_openai, openai_endpoint

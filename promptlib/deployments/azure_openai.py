@@ -6,7 +6,8 @@ from urllib.parse import quote
 
 from promptlib.client._auth import ApiKeyAuth, EntraTokenAuth
 from promptlib.client._endpoint import Endpoint
-from promptlib.config._settings import ApiKeyAuthConfig, AzureOpenAIDeployment, Settings
+from promptlib.config._deployment_entries import ApiKeyAuthConfig, AzureOpenAIDeployment
+from promptlib.config._settings import Settings
 from promptlib.config._trust import TrustPolicy
 from promptlib.deployments.urls import ApiStyle, EndpointShapeError, UnderstoodEndpoint, understand_endpoint
 from promptlib.exceptions import ConfigError, UntrustedEndpoint

@@ -10,7 +10,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from promptlib.client._endpoint import Endpoint
-from promptlib.config._settings import DEFAULT_API_VERSION, EmulatorDeployment
+from promptlib.config._deployment_entries import DEFAULT_API_VERSION, EmulatorDeployment
 
 if TYPE_CHECKING:
     from promptlib.models._table import ModelSpec

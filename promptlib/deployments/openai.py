@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from promptlib.client._auth import ApiKeyAuth
 from promptlib.client._endpoint import Endpoint
-from promptlib.config._settings import OpenAIDeployment, Settings
+from promptlib.config._deployment_entries import OpenAIDeployment
+from promptlib.config._settings import Settings
 from promptlib.config._trust import TrustPolicy
 from promptlib.deployments.urls import EndpointShapeError, understand_base_url
 from promptlib.exceptions import ConfigError, UntrustedEndpoint

@@ -13,7 +13,7 @@ from click.testing import Result
 
 from promptlib._library import Library
 from promptlib.client._client import RetryPolicy
-from promptlib.config._settings import EmulatorDeployment
+from promptlib.config._deployment_entries import EmulatorDeployment
 from promptlib.emulator import EmulatorConfig, FaultConfig, create_app, running_emulator
 from promptlib.prompts._lock import update_lock
 
