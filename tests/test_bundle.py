@@ -11,7 +11,8 @@ from project_helpers import HERO_ID, LOGO_ID, Project
 
 import promptlib
 from promptlib import BundleError, Library, TemplateNotFound, TemplateSecurityError, VersionMismatch
-from promptlib.prompts._bundle import checksum, write_bundle
+from promptlib.git._bundle_build import write_bundle
+from promptlib.prompts._bundle import checksum
 from promptlib.prompts._compiler import TemplateCompiler
 
 REPO = Path(__file__).resolve().parents[1]

@@ -170,7 +170,7 @@ def lock(ctx: click.Context, state: State) -> None:
 @pass_state
 def bundle(state: State, output: Path, history: bool) -> None:
     """Write every template (and with --history every released version) to one JSON file for apps."""
-    from promptlib.prompts._bundle import write_bundle
+    from promptlib.git._bundle_build import write_bundle
 
     summary = write_bundle(state.library, output, history=history)
     for note in summary.notes:
