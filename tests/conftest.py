@@ -10,14 +10,21 @@ the helpers on :class:`Project` and look at what the library or CLI then says.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import stamina
 from click.testing import CliRunner, Result
 from project_helpers import CONFIG, HERO, HERO_ID, LOGO, LOGO_ID, PALETTE, SUITE, TONE, Project
 
 from promptlib.cli import cli
+
+if TYPE_CHECKING:
+    from promptlib.client._client import ImagesClient
+    from promptlib.client._requests import ImageRequest
+    from promptlib.client._results import GenerationResult
 
 ENV_PREFIXES = ("PROMPTLIB_", "AZURE_", "OPENAI_")
 
@@ -60,3 +67,34 @@ def invoke() -> Callable[..., Result]:
         return result
 
     return run
+
+
+@pytest.fixture
+def real_retries() -> Iterator[None]:
+    """Retries and their waits as in production, whatever another conftest set for stamina (modules that time
+    the client's back-off use it: `pytestmark = pytest.mark.usefixtures("real_retries")`)."""
+    was_active, was_testing = stamina.is_active(), stamina.is_testing()
+    stamina.set_active(True)
+    stamina.set_testing(False)
+    yield
+    stamina.set_active(was_active)
+    stamina.set_testing(was_testing)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["sync", "async"])
+def send(request: pytest.FixtureRequest) -> Callable[[ImagesClient, ImageRequest], Awaitable[GenerationResult]]:
+    """`await send(client, request)`: `generate` in a worker thread, or `agenerate` on the loop (both paths)."""
+
+    async def go(client: ImagesClient, image_request: ImageRequest) -> GenerationResult:
+        if request.param == "sync":
+            import anyio.to_thread
+
+            return await anyio.to_thread.run_sync(client.generate, image_request)
+        return await client.agenerate(image_request)
+
+    return go

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from e2e.helpers import promptlib, single_line_error
-from test_diff import ADDED_LINE, INCLUDERS, PARTIAL, build_git_example, edit_partial
+from git.test_diff import ADDED_LINE, INCLUDERS, PARTIAL, build_git_example, edit_partial
 
 
 @pytest.fixture(scope="module")

@@ -14,19 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for deployments.helpers
-
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     API_VERSION,
     azure_yaml,
-    fixture_clean_environment,
-    fixture_real_retries,
     image_of,
     make_project,
 )
 
 from promptlib import Library
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 KEY = "SERVE-KEY-7f3a9c21"
 GENERATIONS = f"/openai/deployments/images/images/generations?api-version={API_VERSION}"

@@ -18,23 +18,21 @@ from pathlib import Path
 import pytest
 import stamina
 from click.testing import CliRunner
+from deployments.helpers import (
+    GENERATE_TEMPLATE,
+    WIDE_JPEG_TEMPLATE,
+    azure_yaml,
+    make_project,
+)
 from PIL import Image
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for deployments.helpers
-
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
-    GENERATE_TEMPLATE,
-    WIDE_JPEG_TEMPLATE,
-    azure_yaml,
-    fixture_clean_environment,
-    fixture_real_retries,
-    make_project,
-)
-
 from promptlib.cli import cli
 from promptlib.emulator import EmulatorApp, EmulatorConfig, create_app, running_emulator
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 MARKER = "MARKER-KEY-123456"
 WRONG = "WRONG-KEY-654321"

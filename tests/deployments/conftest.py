@@ -1,5 +1,8 @@
-"""Fixtures for tests/deployments: a clean environment, real retry timing, asyncio for anyio tests, send."""
+"""tests/deployments time retries and back-off as production does."""
 
-from .helpers import fixture_anyio_backend, fixture_clean_environment, fixture_real_retries, fixture_send
+import pytest
 
-__all__ = ["fixture_anyio_backend", "fixture_clean_environment", "fixture_real_retries", "fixture_send"]
+
+@pytest.fixture(autouse=True)
+def _production_retries(real_retries: None) -> None:
+    """Every test here sees stamina's real waits (see `real_retries` in tests/conftest.py)."""

@@ -1,8 +1,8 @@
 """Shared by the deployments-layer tests: throwaway projects, PNG inputs, a recording MockTransport, fixtures.
 
 Imported as ``deployments.helpers`` (tests/ is on sys.path for the top-level test modules; the CLI tests add
-it). A test module brings the fixtures in by importing the ``fixture_*`` functions, which pytest then finds in
-the module: ``clean_environment`` and ``real_retries`` are autouse, ``anyio_backend`` and ``send`` on request.
+it). Its fixtures (``real_retries``, ``anyio_backend``, ``send``) live in tests/conftest.py; a module that times
+the client's back-off asks for production retries with ``pytestmark = pytest.mark.usefixtures("real_retries")``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import json
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import stamina
 from PIL import Image
 
 from promptlib import deployments
@@ -89,42 +88,7 @@ def clear_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(autouse=True, name="clean_environment")
-def fixture_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_env(monkeypatch)
-
-
-@pytest.fixture(autouse=True, name="real_retries")
-def fixture_real_retries() -> Iterator[None]:
-    """Retries and their waits as in production, whatever another conftest set for stamina."""
-    was_active, was_testing = stamina.is_active(), stamina.is_testing()
-    stamina.set_active(True)
-    stamina.set_testing(False)
-    yield
-    stamina.set_active(was_active)
-    stamina.set_testing(was_testing)
-
-
-@pytest.fixture(name="anyio_backend")
-def fixture_anyio_backend() -> str:
-    return "asyncio"
-
-
 Send = Callable[[ImagesClient, ImageRequest], Awaitable[GenerationResult]]
-
-
-@pytest.fixture(params=["sync", "async"], name="send")
-def fixture_send(request: pytest.FixtureRequest) -> Send:
-    """``await send(client, request)``: ``generate`` in a worker thread, or ``agenerate`` on the loop."""
-
-    async def go(client: ImagesClient, image_request: ImageRequest) -> GenerationResult:
-        if request.param == "sync":
-            import anyio.to_thread
-
-            return await anyio.to_thread.run_sync(client.generate, image_request)
-        return await client.agenerate(image_request)
-
-    return go
 
 
 def make_project(

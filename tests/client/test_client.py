@@ -17,7 +17,7 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     API_VERSION,
     EDIT_TEMPLATE,
     FAST,
@@ -27,10 +27,6 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
     client_for,
     endpoint_from_yaml,
     error_body,
-    fixture_anyio_backend,
-    fixture_clean_environment,
-    fixture_real_retries,
-    fixture_send,
     make_project,
     ok_body,
     png,
@@ -44,6 +40,9 @@ from promptlib.config._settings import load_settings
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.exceptions import ExecutionError, RateLimited, UsageError
 from promptlib.prompts._rendered import InputImage
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 KEY = "test-key-0123456789"
 #: What a GPT Image request may carry (reference §2–§3); response_format and style are never among them.

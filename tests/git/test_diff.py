@@ -17,7 +17,7 @@ from promptlib._library import Library
 from promptlib.exceptions import UsageError
 from promptlib.git._diff import diff_library
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PARTS = ("promptlib.yaml", "prompts", "evals", "assets")
 PARTIAL = "seasonal/mood.j2"
 ADDED_LINE = "Extra soft window light."

@@ -20,7 +20,7 @@ import yaml
 
 from promptlib.cli import cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "prompts.yml"
 README = REPO / "README.md"
 

@@ -15,7 +15,7 @@ from promptlib.git._bundle_build import write_bundle
 from promptlib.prompts._bundle import checksum
 from promptlib.prompts._compiler import TemplateCompiler
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _bundle(library: Library, out: Path) -> dict[str, Any]:

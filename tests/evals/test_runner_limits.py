@@ -11,7 +11,7 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     FAST,
     Recorder,
     Send,
@@ -19,8 +19,6 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
     client_for,
     endpoint_from_yaml,
     error_body,
-    fixture_anyio_backend,
-    fixture_send,
     ok_body,
     request_for,
 )
@@ -98,7 +96,10 @@ async def test_threads_and_tasks_share_one_deployments_pacing(tmp_path: Path) ->
 
     arrivals = sorted(seen.at for seen in recorder.seen)
     assert len(arrivals) == 6
-    assert min(b - a for a, b in pairwise(arrivals)) >= 0.09
+    # Slots are 0.1 s apart; a loaded machine may wake one sender late, so allow scheduling jitter per gap while
+    # the whole span still shows five paced intervals (unpaced, all six would arrive within milliseconds).
+    assert min(b - a for a, b in pairwise(arrivals)) >= 0.05
+    assert arrivals[-1] - arrivals[0] >= 0.45
 
 
 def test_without_requests_per_minute_nothing_is_paced(tmp_path: Path) -> None:

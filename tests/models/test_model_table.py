@@ -17,7 +17,7 @@ from promptlib.models._parameters import ImageParameters
 from promptlib.models._rules import parameter_problems, size_problem, stream_problems
 from promptlib.models._table import ModelTableError, shipped_table
 
-TABLE_FILE = Path(__file__).resolve().parents[1] / "promptlib" / "models" / "models.yaml"
+TABLE_FILE = Path(__file__).resolve().parents[2] / "promptlib" / "models" / "models.yaml"
 #: openai 3.57 `types/image_model.py`, less the retired DALL·E models (not GPT Image models).
 SDK_MODELS = (
     "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     EDIT_TEMPLATE,
     azure_yaml,
-    fixture_clean_environment,
     make_project,
     png,
 )

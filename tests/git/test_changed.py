@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from e2e.helpers import latest_run, promptlib, reset_emulators, single_line_error
-from test_diff import ADDED_LINE, INCLUDERS, build_git_example, edit_partial, git
 
+from git.test_diff import ADDED_LINE, INCLUDERS, build_git_example, edit_partial, git
 from promptlib._library import Library
 from promptlib.deployments import emulator as emulator_deployment
 from promptlib.evals._cases import select_cases

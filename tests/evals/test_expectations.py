@@ -16,7 +16,7 @@ from promptlib.evals._suites import Expect
 from promptlib.models._parameters import ImageParameters
 from promptlib.prompts._rendered import InputImage
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "edit"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "edit"
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import anyio
 import pytest
-from deployments.helpers import fixture_anyio_backend  # noqa: F401  (a fixture: imported, pytest finds it)
 
 from promptlib import Library
 from promptlib.client._client import ImagesClient

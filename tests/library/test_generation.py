@@ -11,14 +11,11 @@ from pathlib import Path
 
 import anyio
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     EDIT_TEMPLATE,
     GENERATE_TEMPLATE,
     WIDE_JPEG_TEMPLATE,
     azure_yaml,
-    fixture_anyio_backend,
-    fixture_clean_environment,
-    fixture_real_retries,
     image_of,
     make_project,
 )
@@ -34,6 +31,9 @@ from promptlib.emulator import EmulatorConfig, create_app, running_emulator
 from promptlib.exceptions import ContentBlocked, UnknownDeployment
 from promptlib.models._pricing import cost_usd, model_price
 from promptlib.models._table import shipped_table
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 KEY = "gen-key-0123456789"
 

@@ -11,7 +11,7 @@ from click.testing import Result
 
 from promptlib.cli._schema import json_schemas, schema_text
 
-REPO_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 KINDS = ("template", "suite", "config", "models", "results")
 #: Files people write are read strictly; results.json is written by promptlib and keeps a newer version's fields.
 AUTHORED = ("template", "suite", "config", "models")

@@ -19,17 +19,13 @@ import httpx
 import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     FAST,
     Recorder,
     Send,
     azure_yaml,
     endpoint_from_yaml,
     error_body,
-    fixture_anyio_backend,
-    fixture_clean_environment,
-    fixture_real_retries,
-    fixture_send,
     make_project,
     ok_body,
     request_for,
@@ -43,6 +39,9 @@ from promptlib.core._redact import redact
 from promptlib.deployments import Endpoint, endpoint_for
 from promptlib.emulator import EmulatorConfig, running_emulator
 from promptlib.exceptions import AuthenticationFailed, ConfigError, MissingEnvironmentVariable
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
 ENTRA = "{type: entra}"

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import anyio
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     EDIT_TEMPLATE,
     GENERATE_TEMPLATE,
     azure_yaml,
-    fixture_clean_environment,
-    fixture_real_retries,
     make_project,
     png,
 )
@@ -26,6 +24,9 @@ from promptlib import ContentBlocked, ExecutionError, GenerationResult, Library,
 from promptlib.client._streaming import _Reader
 from promptlib.emulator import EmulatorApp, EmulatorConfig, FaultConfig, create_app, running_emulator
 from promptlib.evals._cache import ResultCache
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 KEY = "stream-key-5f1e"
 BANNER = GENERATE_TEMPLATE.replace("size: 1024x1024", "size: 2048x1152")

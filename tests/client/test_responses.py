@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: imported, pytest finds them)
+from deployments.helpers import (
     FAST,
     Recorder,
     Send,
@@ -22,10 +22,6 @@ from deployments.helpers import (  # noqa: F401  (fixture_* are fixtures: import
     client_for,
     endpoint_from_yaml,
     error_body,
-    fixture_anyio_backend,
-    fixture_clean_environment,
-    fixture_real_retries,
-    fixture_send,
     ok_body,
     png,
     request_for,
@@ -36,6 +32,9 @@ from promptlib.client._client import ImagesClient
 from promptlib.client._responses import retry_after_seconds
 from promptlib.exceptions import AuthenticationFailed, ContentBlocked, ExecutionError, RateLimited
 from promptlib.models._pricing import Usage
+
+#: Retries and their waits as in production: these tests time the client's own back-off.
+pytestmark = pytest.mark.usefixtures("real_retries")
 
 KEY = "resp-key-0123456789"
 MODERATION_MESSAGE = (
