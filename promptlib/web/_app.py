@@ -49,6 +49,7 @@ class WebContext:
     guard: WriteGuard
     environment: jinja2.Environment
     nav: list[Page]
+    budget_usd: float = 1.0  # what generations on paid deployments may spend while this server runs
     state: dict[str, Any] = field(default_factory=dict)  # per-feature state (runs in flight), keyed by feature
 
     def fresh_library(self) -> Library:
@@ -101,9 +102,11 @@ def create_app(
     policy: AccessPolicy | None = None,
     pages: Sequence[Page] = (),
     library: Library | None = None,
+    budget_usd: float = 1.0,
 ) -> Starlette:
     """The app for the project at `project_dir` (found upward, like every command); `pages` adds pages after
-    the built-in ones. `policy` defaults to loopback without a token (what `promptlib playground` does)."""
+    the built-in ones. `policy` defaults to loopback without a token (what `promptlib playground` does);
+    `budget_usd` caps what generations on paid deployments may cost while the server runs."""
     from promptlib.web._pages import builtin_pages, extra_pages
 
     library = library or Library.load(Path(project_dir))
@@ -116,6 +119,7 @@ def create_app(
         guard=WriteGuard(library.settings.root),
         environment=_environment([p.templates for p in every if p.templates is not None]),
         nav=[p for p in every if p.label],
+        budget_usd=budget_usd,
     )
     routes: list[BaseRoute] = [route for p in every for route in p.routes]
     app = Starlette(

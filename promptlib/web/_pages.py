@@ -11,9 +11,9 @@ from promptlib.web._app import Page
 
 def builtin_pages() -> list[Page]:
     """The Playground's pages, in navigation order."""
-    from promptlib.web import _templates_page
+    from promptlib.web import _history, _play, _templates_page
 
-    return [_templates_page.page()]
+    return [_templates_page.page(), _play.page(), _history.page()]
 
 
 def extra_pages() -> list[Page]:
