@@ -157,8 +157,7 @@ async def generate(request: Request) -> Response:
     task = asyncio.get_running_loop().create_task(generation.run_all())
     web.state.setdefault("tasks", set()).add(task)
     task.add_done_callback(web.state["tasks"].discard)
-    return web.page(request, "variant.html.j2", {"run_id": generation.live.run_id, "state": state, "card": None,
-                                                 "label": form.get("label") or ""})  # fmt: skip
+    return web.page(request, "variant.html.j2", {"run_id": generation.live.run_id, "state": state})
 
 
 def _budget(web: WebContext) -> dict[str, float]:

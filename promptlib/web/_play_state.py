@@ -49,6 +49,7 @@ class PlayState:
     deployment: str = ""
     samples: int = DEFAULT_SAMPLES
     case: str = ""  # the eval case whose goldens judge the samples
+    label: str = ""  # the variant's name, as the author typed it
 
     def to_json(self) -> dict[str, Any]:
         """The state as kept in a run directory (image bytes are kept as the run's input files instead)."""
@@ -61,6 +62,7 @@ class PlayState:
             "deployment": self.deployment,
             "samples": self.samples,
             "case": self.case,
+            "label": self.label,
         }
 
 
@@ -97,6 +99,7 @@ async def state_from_form(form: FormData, template: PromptTemplate) -> PlayState
         file_sha256=_text_field(form, "file_sha256"),
         deployment=_text_field(form, "deployment"),
         case=_text_field(form, "case"),
+        label=_text_field(form, "label")[:40],
     )
     try:
         state.samples = max(1, min(10, int(_text_field(form, "samples") or DEFAULT_SAMPLES)))
