@@ -62,13 +62,13 @@ def command_to_page(root: Path, browser: object | None) -> tuple[float, float | 
         assert process.stdout is not None
         url = re.search(r"http://\S+", process.stdout.readline()).group(0)  # type: ignore[union-attr]
         with httpx.Client() as http:
-            http.get(f"{url}play/{HERO}").raise_for_status()
+            http.get(f"{url}play/{HERO}?example=kettle-studio").raise_for_status()
             http.get(f"{url}static/htmx.min.js").raise_for_status()
         served = time.perf_counter() - started
         shown = None
         if browser is not None:
             page = browser.new_page()  # type: ignore[attr-defined]
-            page.goto(f"{url}play/{HERO}")
+            page.goto(f"{url}play/{HERO}?example=kettle-studio")
             page.wait_for_function("() => window.htmx !== undefined && !!document.querySelector('#rendered-prompt')")
             shown = time.perf_counter() - started
             page.close()

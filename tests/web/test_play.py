@@ -199,3 +199,22 @@ def test_a_template_whose_text_holds_script_renders_it_as_text(own_project) -> N
     assert "<script>alert(2)</script>" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
     typed = {"template_id": "hostile", "template_text": "<script>alert(3)</script>"}
     assert "<script>alert" not in client.post("/actions/render", data=typed).text
+
+
+def test_a_variant_runs_again_as_it_was_and_reopens_in_the_form(client: TestClient, play_form, events) -> None:
+    form = play_form(EDIT, example="mug-on-sand")
+    mask = io.BytesIO()
+    painted = Image.new("RGBA", (1024, 1024), (0, 0, 0, 255))
+    painted.paste((0, 0, 0, 0), (0, 700, 1024, 1024))
+    painted.save(mask, "PNG")
+    first = _run_id(client.post("/actions/generate", data=form.with_(samples="1", label="warm", param__quality="low"),
+                                files={"upload__mask": ("m.png", mask.getvalue(), "image/png")}).text)  # fmt: skip
+    events(client, first)
+    again = _run_id(client.post(f"/runs/{first}/rerun").text)
+    assert again != first
+    events(client, again)
+    card = client.get(f"/runs/{again}/card").text
+    assert "warm ·" in card and "% unchanged outside the mask" in card  # the uploaded mask went again
+    reopened = client.get(f"/play/{EDIT}?from={first}").text
+    assert re.search(r'<option value="low" selected>low</option>', reopened)  # the parameter chosen then
+    assert client.post("/runs/../rerun").status_code == 404
