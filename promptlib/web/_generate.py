@@ -21,6 +21,7 @@ from promptlib.web._play_state import Outcome, PlayState, build
 from promptlib.web._runs import Generation, LiveRun, cases_of, state_from_run
 
 LIVE = "live-runs"
+KEEP_FINISHED = 50
 
 
 def _budget(web: WebContext) -> dict[str, float]:
@@ -48,6 +49,8 @@ def _start(
     cases = {c.key: c for c in cases_of(web.fresh_library(), state.template_id)}
     generation = Generation(web.library, state, outcome.rendered, cases.get(state.case))
     live: dict[str, LiveRun] = web.state.setdefault(LIVE, {})
+    for finished in [run_id for run_id, run in live.items() if run.done][:-KEEP_FINISHED]:
+        del live[finished]  # a page that reconnects later reads the run from disk (its card), not the events
     live[generation.live.run_id] = generation.live
     task = asyncio.get_running_loop().create_task(generation.run_all())
     tasks: set[asyncio.Task[None]] = web.state.setdefault("tasks", set())  # held: the loop keeps weak references

@@ -136,7 +136,7 @@ async def run_card(request: Request) -> Response:
     card = load_card(web, request.path_params["run_id"])
     if card is None:
         return web.error(request, "no such playground run", 404)
-    return web.page(request, "variant_card.html.j2", {"card": card})
+    return web.page(request, "variant_card.html.j2", {"card": card, "comparable": True})
 
 
 def load_card(web: WebContext, run_id: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from promptlib.evals._expectations import PIXEL_TOLERANCE, unchanged_outside_mas
 from promptlib.evals._results import CaseResult, RunResult, SampleResult
 from promptlib.evals._run_dir import RunDirectory, place
 from promptlib.evals._runner import golden_store
-from promptlib.exceptions import PromptlibError
+from promptlib.exceptions import GoldenError, PromptlibError
 from promptlib.goldens._compare import MATCHED, SampleComparison, compare_sample
 from promptlib.goldens._hashing import VOTING, distance, fingerprint, parse_hex
 from promptlib.goldens._store import CaseManifest, calibration_mismatch
@@ -111,7 +111,7 @@ class Generation:
         store = golden_store(self.library)
         manifest = store.load(self.case.suite, self.case.id)
         if manifest is not None and calibration_mismatch(manifest, store.others(self.case.suite, self.case.id)):
-            raise PromptlibError(f"the goldens of {self.case.key} are not calibrated as their images say; run check")
+            raise GoldenError(f"the goldens of {self.case.key} are not calibrated as their images say; run check")
         self.manifest = manifest
         if manifest is not None:
             calibration = manifest.calibration_value()

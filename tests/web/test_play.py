@@ -34,8 +34,10 @@ def test_the_templates_page_lists_every_template_and_filters_as_you_type(
     rows = client.get("/?q=brand-studio hero", headers={"hx-request": "true"}).text
     assert HERO in rows and "social/wide-banner" not in rows and "<html" not in rows
     assert "/goldens/marketing/kettle-studio/g-" in page  # goldens as thumbnails
-    thumbnail = re.search(r'src="(/goldens/marketing/kettle-studio/[^"]+)"', page).group(1)
-    assert client.get(thumbnail).headers["content-type"] == "image/jpeg"
+    thumbnail = html.unescape(re.search(r'src="(/goldens/marketing/kettle-studio/[^"]+)"', page).group(1))
+    small = client.get(thumbnail)
+    assert small.headers["content-type"] == "image/png" and max(Image.open(io.BytesIO(small.content)).size) == 80
+    assert client.get(thumbnail.split("?")[0]).headers["content-type"] == "image/jpeg"  # the golden itself
     assert client.get("/goldens/marketing/kettle-studio/..%2f..%2fbrand.yaml").status_code == 404
 
 
