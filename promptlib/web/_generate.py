@@ -35,6 +35,8 @@ def _start(
     """The variant row following the new run, or the cost to confirm first (`again`: the URL that confirms)."""
     if outcome.rendered is None:
         return web.error(request, "fix the problems shown under the editor first", 422)
+    if outcome.warnings:  # what `check` would report: the deployment's model refuses these parameters
+        return web.error(request, "; ".join(outcome.warnings), 422)
     try:
         client, first = web.library.clients.request_for(outcome.rendered, state.deployment or None)
     except PromptlibError as exc:

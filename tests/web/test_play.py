@@ -220,3 +220,12 @@ def test_a_variant_runs_again_as_it_was_and_reopens_in_the_form(client: TestClie
     reopened = client.get(f"/play/{EDIT}?from={first}").text
     assert re.search(r'<option value="low" selected>low</option>', reopened)  # the parameter chosen then
     assert client.post("/runs/../rerun").status_code == 404
+
+
+def test_a_size_the_model_refuses_is_shown_and_not_sent(client: TestClient, play_form) -> None:
+    form = play_form(HERO, example="kettle-studio").with_(param__size="1000x1000")
+    shown = client.post("/actions/render", data=form).text
+    assert "parameters.size: 1000x1000 is not a size gpt-image-2 accepts" in shown
+    refused = client.post("/actions/generate", data=form)
+    assert refused.status_code == 422 and "data-run" not in refused.text
+    assert client.post("/actions/render", data=form | {"param__size": "2048x1152"}).text.count("problem") == 0
