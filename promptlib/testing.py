@@ -40,6 +40,7 @@ __all__ = [
     "fast_retries",
     "offline",
     "serve_emulator",
+    "without_ocr",
 ]
 
 DEFAULT_KEY_ENV = "PROMPTLIB_EMULATOR_API_KEY"
@@ -141,6 +142,31 @@ def client_options(*, retry: RetryPolicy | None = None, transport: Any = None) -
         yield
     finally:
         CLIENT_OPTIONS.reset(token)
+
+
+@contextmanager
+def without_ocr() -> Iterator[None]:
+    """Within this block promptlib behaves as without the `promptlib[ocr]` extra: importing its engine fails.
+
+    For testing what users without the extra see (a case that expects text is an error, `eval` exits 2 with
+    the install command) without uninstalling anything.
+    """
+    import sys
+
+    from promptlib.text._ocr import ENGINE_MODULE, replace_reader
+
+    absent = object()
+    saved_module = sys.modules.get(ENGINE_MODULE, absent)
+    saved_reader = replace_reader(None)
+    sys.modules[ENGINE_MODULE] = None  # type: ignore[assignment]  # import machinery: "import halted"
+    try:
+        yield
+    finally:
+        if saved_module is absent:
+            sys.modules.pop(ENGINE_MODULE, None)
+        else:
+            sys.modules[ENGINE_MODULE] = saved_module  # type: ignore[assignment]
+        replace_reader(saved_reader)
 
 
 @contextmanager

@@ -151,6 +151,9 @@ def eval_command(
     if dry_run:
         _print_plan(library, cases, options, as_json)
         return
+    from promptlib.evals._text_check import require_reader
+
+    require_reader(cases)
     callback, progress = _progress_printer(len(cases))
     if progress is not None:
         with progress:

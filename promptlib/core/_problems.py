@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -86,9 +86,11 @@ def _present_location(loc: tuple[Any, ...], doc: YamlDocument, names_key: bool) 
     """Drop union tags and other parts of pydantic's location that are not in the file."""
     kept: list[str | int] = []
     data: Any = doc.data
-    for part in loc:
+    for position, part in enumerate(loc):
         in_mapping = isinstance(data, dict) and part in data
         in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if in_mapping and position < len(loc) - 1 and not isinstance(data[part], dict | list):
+            continue  # a union's tag that happens to be a key here too (`from_examples`), not a step into it
         if in_mapping or in_list:
             data = data[part]
             kept.append(part)
@@ -107,20 +109,27 @@ def _message(err: Any, loc: Location, doc: YamlDocument, model: type[BaseModel])
     return message.removeprefix("Value error, ")
 
 
-def _model_at(model: type[BaseModel], loc: Location) -> type[BaseModel] | None:
-    """The model whose fields apply at ``loc`` (None where a union or mapping makes it unclear)."""
-    current: type[BaseModel] | None = model
+def _model_at(model: type[BaseModel], loc: Location) -> list[type[BaseModel]]:
+    """The models whose fields may apply at ``loc``, through lists, unions and their tags (empty: unclear)."""
+    current = [model]
     for part in loc:
-        field = current.model_fields.get(str(part)) if current is not None else None
-        annotation = field.annotation if field is not None else None
-        current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        fields = [m.model_fields[str(part)] for m in current if str(part) in m.model_fields]
+        inner = [found for f in fields for found in _models_in(f.annotation)]
+        if inner:
+            current = inner
+        # else: a list index or a union's tag (even one named like a plain field, `from_examples`): same models
     return current
 
 
-def _did_you_mean(name: str, model: type[BaseModel] | None) -> str:
-    if model is None:
-        return ""
-    close = difflib.get_close_matches(name, list(model.model_fields), n=1)
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds: itself, or inside list[...], X | Y, Annotated[...]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _did_you_mean(name: str, models: list[type[BaseModel]]) -> str:
+    close = difflib.get_close_matches(name, [field for m in models for field in m.model_fields], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

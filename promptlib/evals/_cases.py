@@ -93,6 +93,11 @@ def read_suite(library: Library, name: str, path: Path) -> SuiteCases:
     claims: dict[str, list[int | None]] = {}
     for index, entry in enumerate(suite.cases):
         line = doc.line_of(("cases", index))
+        text_line = doc.line_of(("cases", index, "expect", "text_from"))
+        problem = _text_from_problem(library, entry, path, text_line)
+        if problem is not None:
+            found.problems.append(problem)
+            continue
         for case in _entry_cases(library, name, path, suite, entry, line, found.problems):
             claims.setdefault(case.id, []).append(line)
             found.cases.append(case)
@@ -109,6 +114,37 @@ def read_suite(library: Library, name: str, path: Path) -> SuiteCases:
             )
             found.cases = [case for case in found.cases if case.id != case_id]
     return found
+
+
+def _text_from_problem(library: Library, entry: Any, path: Path, line: int | None) -> Problem | None:
+    """`expect.text_from` may name only the template's text-like variables (a typo would check nothing)."""
+    names = entry.expect.text_from
+    template_id = entry.prompt if isinstance(entry, Case) else entry.from_examples
+    what = f"case {entry.id}" if isinstance(entry, Case) else f"from_examples {template_id}"
+    if not names:
+        return None
+    try:
+        variables = library.get(template_id).variables
+    except PromptlibError:
+        return None  # the template's own problem (or a from_examples typo) is reported where it is
+    for variable in names:
+        spec = variables.get(variable)
+        if spec is None:
+            declared = ", ".join(variables) or "none"
+            hint = _hint(variable, list(variables))
+            message = f"{what}: expect.text_from: {template_id} has no variable {variable!r}; {hint}"
+            return Problem(path, line, f"{message}it declares: {declared}")
+        if spec.type not in TEXT_VARIABLE_TYPES:
+            message = (
+                f"{what}: expect.text_from: {variable!r} is a {spec.type} variable of {template_id}; text_from takes "
+                f"{', '.join(TEXT_VARIABLE_TYPES)} variables (list the text under expect.text instead)"
+            )
+            return Problem(path, line, message)
+    return None
+
+
+#: Variables whose value is printable text.
+TEXT_VARIABLE_TYPES = ("string", "enum", "integer", "number")
 
 
 def _entry_cases(

@@ -33,6 +33,44 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+Point = tuple[float, float]
+
+
+class TextLineRead(_Result):
+    """One line of text OCR read in a sample, with its outline (corners in image pixels, clockwise from top-left)."""
+
+    text: str = Field(max_length=1000)
+    box: list[Point] = Field(max_length=8)
+    score: float = Field(description="The engine's confidence in the line, 0-1.")
+
+
+class TextCheck(_Result):
+    """One expected text on one sample: what was looked for, whether it was found, and what was read where."""
+
+    expected: list[str] = Field(max_length=20, description="The alternatives (any one will do).")
+    min_similarity: float
+    found: bool
+    best: str = Field(description="The alternative closest to what was read.")
+    similarity: float
+    read: str = Field("", description="What was read where the text is best matched ('' when nothing similar).")
+    boxes: list[list[Point]] = Field(
+        default_factory=list, max_length=500, description="Outlines of the lines `read` came from, in image pixels."
+    )
+    message: str = Field("", description="\"text '20% off' not found; read '2O% of'\" or \"... found as ...\".")
+
+
+class SampleText(_Result):
+    """What OCR read in one sample and how each expected text fared: the data a page draws the boxes from."""
+
+    engine: str
+    lines: list[TextLineRead] = Field(default_factory=list, max_length=500)
+    checks: list[TextCheck] = Field(default_factory=list, max_length=20)
+
+    @property
+    def shows_all(self) -> bool:
+        return all(check.found for check in self.checks)
+
+
 class SampleResult(_Result):
     """One sample: its file in the run, its fingerprint, and how it compared with the goldens."""
 
@@ -57,6 +95,16 @@ class SampleResult(_Result):
     outside_mask: dict[str, float] | None = Field(
         None, description='Edits: the share of pixels outside the mask that stayed put, {"unchanged", "tolerance"}.'
     )
+    text: SampleText | None = Field(None, description="Cases that expect text: what OCR read, and each check.")
+
+
+class CaseText(_Result):
+    """A case's text verdict: every expected text must be found in `needed` of its samples (its m of K)."""
+
+    expected: list[list[str]] = Field(default_factory=list, description="Each expected text's alternatives.")
+    showing: int = Field(0, description="Samples in which every expected text was found.")
+    needed: int = 1
+    misses: list[str] = Field(default_factory=list, description="One line per missed text: what was read instead.")
 
 
 class CaseResult(_Result):
@@ -96,6 +144,7 @@ class CaseResult(_Result):
     inputs: list[dict[str, Any]] = Field(default_factory=list, description="An edit's image(s) and mask, in the run.")
     suite_path: str | None = Field(None, description="The suite file, relative to the project.")
     line: int | None = Field(None, description="The line of the case's entry in the suite file.")
+    text: CaseText | None = Field(None, description="Cases that expect text: how many samples showed all of it.")
 
     @property
     def key(self) -> str:

@@ -36,6 +36,7 @@ from promptlib.evals._expectations import PIXEL_TOLERANCE, expectation_failures,
 from promptlib.evals._results import CaseResult, RunResult, SampleResult
 from promptlib.evals._run_dir import RunDirectory, place
 from promptlib.evals._suites import GOLDENS_DIR
+from promptlib.evals._text_check import TextReading, case_texts, sample_text, text_failure, text_verdict
 from promptlib.exceptions import ContentBlocked, GoldenError, PromptlibError
 from promptlib.goldens._compare import MATCHED, Calibration, Policy, SampleComparison, compare_sample
 from promptlib.goldens._fingerprints import FingerprintCache
@@ -86,6 +87,7 @@ class _Context:
         )
         # Hashing is CPU-bound: one worker per core, not anyio's default of 40 threads fighting for 2 cores.
         self.cpu = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
+        self.text = TextReading(library.settings.state_dir, memo=options.cache != "off", limiter=self.cpu)
         self._golden_hashes: dict[tuple[str, str], list[dict[str, int]]] | None = None
         self.cache_error: OSError | None = None
         self._own_clients: dict[str, ImagesClient] = {}
@@ -202,6 +204,7 @@ class _CaseRun:
             policy = Policy(samples=k, min_matches=min(policy.min_matches, k), max_samples=max(policy.max_samples, k))
         self.policy = policy
         self.filtered: list[str] = []  # notes on images the output filter removed from otherwise good answers
+        self.texts: list[Any] = []  # TextExpectation: what every sample must show (`expect.text`, `text_from`)
         self.result = CaseResult(
             suite=case.suite,
             case=case.id,
@@ -231,6 +234,9 @@ class _CaseRun:
         result.operation, result.prompt = rendered.operation, rendered.prompt
         result.parameters = rendered.parameters.to_wire()
         result.inputs = self._copy_inputs(rendered)
+        self.texts = case_texts(case.expect, rendered.variables)
+        if self.texts:
+            self.ctx.text.reader()  # OcrUnavailable (the case is an error, saying how to install) before any spend
         settings = self.ctx.library.settings
         name = settings.deployment_name(self.ctx.options.deployment, case.deployment or rendered.deployment)
         client = self.ctx.client(name)
@@ -313,6 +319,14 @@ class _CaseRun:
             path = self.ctx.run.sample_path(self.case.suite, self.case.id, index, image.extension)
             fp, unchanged = await self.ctx.sample_fingerprint(image, path, request)
             self._record(index, path, image, fp, request, manifest, calibration, generation.cached, unchanged)
+            if self.texts:
+                await self._read_text(index, image)
+
+    async def _read_text(self, index: int, image: GeneratedImage) -> None:
+        """OCR one sample (off the event loop, cached by sha256) and record what it read against the texts."""
+        reading = await self.ctx.text.read(image)
+        sample = next(s for s in self.result.samples if s.index == index)
+        sample.text = sample_text(self.texts, reading)
 
     async def _fetch(self, client: ImagesClient, request: ImageRequest) -> GenerationResult:
         cache, mode, result = self.ctx.cache, self.ctx.options.cache, self.result
@@ -459,8 +473,13 @@ class _CaseRun:
         degenerate = [s for s in result.samples if s.verdict == "blank"]
         rejected = [s for s in result.samples if s.verdict == "looks-rejected"]
         failures = sorted({f for s in result.samples for f in s.failures})
+        if self.texts:
+            result.text = text_verdict(self.texts, result.samples, self.policy.min_matches)
+            failures += [failure] if (failure := text_failure(result.text)) else []
         result.warnings = sorted({s.note for s in result.samples if s.note.startswith("palette drift")}
                                  | set(self.filtered))  # fmt: skip
+        if result.text is not None and text_failure(result.text) is None:
+            result.warnings += result.text.misses  # within m of K, but a reviewer should see what was misread
         changed = result.changed_since_approval
         suffix = ""
         if changed and changed["from_version"] != changed["to_version"]:

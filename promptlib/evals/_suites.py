@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from promptlib.core._bounded import ReadRefused, read_text
 from promptlib.core._names import NAME_PATTERN, SEGMENT
@@ -14,6 +14,7 @@ from promptlib.core._safe_text import one_line
 from promptlib.core._yaml import YamlDocument, parse_yaml
 from promptlib.exceptions import TemplateValidationError
 from promptlib.models._parameters import SizeText
+from promptlib.text._match import DEFAULT_MIN_SIMILARITY, normalise
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _CASE_ID = NAME_PATTERN
@@ -28,6 +29,49 @@ class SuitePolicy(BaseModel):
     max_samples: int = Field(5, ge=1, le=32)
 
 
+MAX_TEXTS = 20
+MAX_TEXT_CHARS = 200
+
+
+def _printable(text: str) -> str:
+    if not normalise(text):
+        raise ValueError("a text to look for needs something besides whitespace")
+    return text
+
+
+ExpectedText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_printable)]
+
+
+class TextEntry(BaseModel):
+    """One text the image must show, with options: `{text: "20% off", min_similarity: 0.9}` or `{any_of: [...]}`."""
+
+    model_config = _STRICT
+    text: ExpectedText | None = None
+    any_of: list[ExpectedText] | None = Field(None, min_length=1, max_length=MAX_TEXTS, description="Any one will do.")
+    min_similarity: float = Field(
+        DEFAULT_MIN_SIMILARITY, gt=0, le=1, description="1 - weighted edit distance / length needed to count as found."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TextEntry:
+        if (self.text is None) == (self.any_of is None):
+            raise ValueError("give either text or any_of (not both)")
+        return self
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        return (self.text,) if self.text is not None else tuple(self.any_of or ())
+
+
+def _text_kind(entry: Any) -> str:
+    return "string" if isinstance(entry, str) else "entry"
+
+
+TextSpec = Annotated[
+    Annotated[ExpectedText, Tag("string")] | Annotated[TextEntry, Tag("entry")], Discriminator(_text_kind)
+]
+
+
 class Expect(BaseModel):
     """Checks beyond goldens; every field optional."""
 
@@ -37,6 +81,23 @@ class Expect(BaseModel):
     format: Literal["png", "jpeg", "webp"] | None = None
     transparent: bool | None = None
     unchanged_outside_mask: bool | None = Field(None, description="Edits: pixels outside the mask stay put.")
+    text: list[TextSpec] = Field(
+        default_factory=list,
+        max_length=MAX_TEXTS,
+        description="Text each image must show legibly (read by OCR, `promptlib[ocr]`): a string, or "
+        "{text, min_similarity} or {any_of, min_similarity}.",
+    )
+    text_from: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_TEXTS,
+        description="Template variables whose values each image must show (e.g. [headline]); an empty value asks "
+        "for nothing.",
+    )
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether checking this needs the OCR reader (text_from may still resolve to nothing)."""
+        return bool(self.text or self.text_from)
 
 
 class Case(BaseModel):

@@ -12,6 +12,7 @@ tilted a little) and reports a confidence per character, which the matcher uses 
 
 from __future__ import annotations
 
+import importlib
 import io
 import threading
 from importlib import metadata
@@ -23,11 +24,15 @@ from promptlib.text._reading import Reading, TextLine, in_reading_order
 INSTALL_HINT = "pip install 'promptlib[ocr]'"
 #: The distribution the extra installs; its version is part of `engine`, so a new engine rereads images.
 ENGINE_DISTRIBUTION = "rapidocr"
+#: The module the engine is imported from (`promptlib.testing.without_ocr` makes importing it fail).
+ENGINE_MODULE = "rapidocr"
 _SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical"}
 
 
 class OcrUnavailable(PromptlibError):
     """Text cannot be read: the OCR extra is not installed, or its engine failed to load."""
+
+    exit_code = 2  # the environment lacks a part, as with a missing setting: nothing was checked
 
 
 class TextReader(Protocol):
@@ -51,12 +56,20 @@ def text_reader() -> TextReader:
         return _reader
 
 
+def replace_reader(reader: TextReader | None) -> TextReader | None:
+    """Make `reader` the process's reader (None: load one on next use); returns the one it replaces."""
+    global _reader
+    with _lock:
+        previous, _reader = _reader, reader
+        return previous
+
+
 class RapidOcrReader:
     """`TextReader` over RapidOCR; one engine per process, used by one thread at a time."""
 
     def __init__(self) -> None:
         try:
-            from rapidocr import RapidOCR
+            RapidOCR = importlib.import_module(ENGINE_MODULE).RapidOCR
         except ImportError as error:
             raise OcrUnavailable(f"reading text in images needs the OCR extra: {INSTALL_HINT} ({error})") from None
         version = metadata.version(ENGINE_DISTRIBUTION)
