@@ -15,6 +15,7 @@ from promptlib.reports import _display as fmt
 from promptlib.reports._diffs import Piece, TemplateDiff, template_diff, word_pieces
 from promptlib.reports._links import approve_command, reject_command
 from promptlib.reports._samples import Context, SampleView, Thumb, sample_view, thumb
+from promptlib.reports._text_view import case_text_fact, case_text_misses
 
 Href = Callable[[object], str | None]
 APPROVABLE = frozenset({"failed", "new"})
@@ -43,6 +44,8 @@ class Facts:
     thresholds: str
     sensitivity: str
     requests: str
+    text: str = ""  # "'20% off': 2 sample(s) show all of it (2 needed)"
+    text_misses: tuple[str, ...] = ()  # a line per text some sample missed, with what was read instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +194,8 @@ def _facts(case: Mapping[str, Any], cost_note: str) -> Facts:
         thresholds=fmt.thresholds(thresholds) if drawn and isinstance(thresholds, Mapping) and thresholds else "",
         sensitivity=fmt.text(case.get("sensitivity")) if drawn else "",
         requests=_requests(case, cost_note),
+        text=case_text_fact(case.get("text")),
+        text_misses=case_text_misses(case.get("text")),
     )
 
 

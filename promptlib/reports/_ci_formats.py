@@ -60,6 +60,7 @@ def eval_annotations(results: Mapping[str, Any]) -> Iterable[str]:
     for case in results.get("cases") or []:
         level = _CASE_LEVEL.get(str(case.get("status")))
         if level is None:
+            yield from _text_annotations(case)
             continue
         yield github_annotation(
             level,
@@ -67,6 +68,20 @@ def eval_annotations(results: Mapping[str, Any]) -> Iterable[str]:
             file=case.get("suite_path"),
             line=case.get("line"),
             title=f"promptlib eval {case['key']}",
+        )
+
+
+def _text_annotations(case: Mapping[str, Any]) -> Iterable[str]:
+    """A case that passed although some samples missed their text (within m of K): a warning per missed text."""
+    text = case.get("text")
+    misses = text.get("misses") if isinstance(text, Mapping) else None
+    for miss in misses if isinstance(misses, list) else []:
+        yield github_annotation(
+            "warning",
+            f"{case.get('status')}, but {miss}",
+            file=case.get("suite_path"),
+            line=case.get("line"),
+            title=f"promptlib eval {case.get('key')}",
         )
 
 

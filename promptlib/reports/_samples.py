@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from promptlib.reports import _display as fmt
+from promptlib.reports._text_view import SampleTextView, sample_text_view
 from promptlib.reports._verdicts import Verdict, verdict
 
 Href = Callable[[object], str | None]
@@ -59,6 +60,7 @@ class SampleView:
     distances: DistanceTable | None
     note: str
     failures: list[str]
+    text: SampleTextView | None = None  # what OCR read, for a case that expects text
 
 
 def thumb(path: object, alt: str, width: object, height: object, href: Href, placeholder: str = "") -> Thumb:
@@ -101,6 +103,7 @@ def sample_view(
         distances=_distances(sample.get("distances"), thresholds, sample.get("votes"), context),
         note=fmt.text(sample.get("note")),
         failures=[fmt.text(f) for f in sample.get("failures") or []],
+        text=sample_text_view(sample.get("text"), sample.get("width"), sample.get("height")),
     )
 
 

@@ -101,6 +101,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
         lines += [_row(case) for case in (attention + changed)[:MAX_ROWS]]
         if len(attention) + len(changed) > MAX_ROWS:
             lines.append(f"| | … {len(attention) + len(changed) - MAX_ROWS} more in report.html | | | |")
+    misread = [(case["key"], miss) for case in results["cases"] for miss in text_misses(case)]
+    if misread:
+        lines += ["", "Text not found where a case asks for it (what OCR read instead):", ""]
+        lines += [f"- {code_span(key)}: {markdown(miss)}" for key, miss in misread[:MAX_ROWS]]
     if results.get("unused_goldens"):
         unused = ", ".join(code_span(key) for key in results["unused_goldens"])
         lines += ["", f"Unused goldens (no such case): {unused}. Remove them with `promptlib goldens prune`."]
@@ -110,6 +114,13 @@ def summary_markdown(results: dict[str, Any]) -> str:
         command = shell_command("promptlib", "approve", run_id, *words).replace("```", "")
         lines += ["", "After reviewing report.html, accept the new images with:", "", f"```\n{command}\n```"]
     return "\n".join(lines) + "\n"
+
+
+def text_misses(case: dict[str, Any]) -> list[str]:
+    """The case's missed texts (`text.misses` in results.json), each with what was read instead."""
+    text = case.get("text")
+    misses = text.get("misses") if isinstance(text, dict) else None
+    return [str(miss) for miss in misses] if isinstance(misses, list) else []
 
 
 def _row(case: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@ Built from the real dataclasses (``RunResult.to_dict()``), so the tests break wh
 from what the report reads. `build_run` covers every case status, every sample verdict (under the names older runs
 wrote), low sensitivity, a template changed since approval, unused goldens and a prompt full of HTML.
 `build_edit_run` covers what newer runs add: an edit's input image and mask, the share of pixels kept outside the
-mask, today's verdict names, costs estimated by the emulator, suite problems and run warnings.
+mask, today's verdict names, costs estimated by the emulator, suite problems, run warnings and text read by OCR
+(expected text found in one sample, misread in another, with boxes).
 
 ``python tests/browser/report_fixture.py DIR`` writes both demo runs and their report.html into DIR, for a look.
 """
@@ -470,6 +471,24 @@ def _edit_inputs(run: Path, key: str) -> list[dict[str, Any]]:
     ]
 
 
+def _text(found: bool) -> dict[str, Any]:
+    """What OCR read in a sample that should say "20% off" (boxes in the sample's 96x96 pixels)."""
+    read = "20% off" if found else "2O% of"
+    box = [[10.0, 8.0], [70.0, 9.0], [70.0, 24.0], [10.0, 23.0]]
+    message = f"text '20% off' or '20 % off' {'found as' if found else 'not found; read'} '{read}'"
+    return {
+        "engine": "rapidocr 3.10.0 PP-OCRv6 small (no cls)",
+        "lines": [
+            {"text": read, "box": box, "score": 0.97},
+            {"text": "Acme lamps", "box": [[8, 70], [88, 70], [88, 86], [8, 86]], "score": 0.91},
+        ],
+        "checks": [
+            {"expected": ["20% off", "20 % off"], "min_similarity": 0.95, "found": found, "best": "20% off",
+             "similarity": 1.0 if found else 0.71, "read": read, "boxes": [box], "message": message}
+        ],
+    }  # fmt: skip
+
+
 def build_edit_run(run: Path) -> dict[str, Any]:
     """Write the images of a 3-case emulator run with edits and return its results dict (with newer fields)."""
     key = "brand/edit-mug"
@@ -595,6 +614,11 @@ def build_edit_run(run: Path) -> dict[str, Any]:
                 case["samples"], kept if case["status"] == "passed" else [0.999, 0.912], strict=False
             ):
                 sample["outside_mask"] = {"unchanged": fraction, "tolerance": 8}
+    lamp_data = next(case for case in data["cases"] if case["case"] == "edit-lamp")
+    miss = "text '20% off' or '20 % off' not found; read '2O% of' (sample #1 of 2)"
+    lamp_data["text"] = {"expected": [["20% off", "20 % off"]], "showing": 1, "needed": 2, "misses": [miss]}
+    for sample, found in zip(lamp_data["samples"], (True, False), strict=False):
+        sample["text"] = _text(found)
     return data
 
 
