@@ -1,8 +1,12 @@
-"""The reader and matcher on the generated test set: floors well below `benchmarks/bench_text.py`'s figures.
+"""The reader and matcher on a stratified sixth of the generated test set; `benchmarks/bench_text.py` reads all of it.
 
-Accuracy is deterministic for a given engine build, so these hold on a loaded machine; the floors leave room
-for another CPU's floating point to flip a borderline reading. Time is never asserted here. Every second
-image of the set is read (47 of 94, about a minute on two idle cores); the benchmark reads them all.
+OCR costs about a second per 1024² image, so the whole set (94 images) is the benchmark's job; this test reads
+six chosen to cover what could break: Pillow-drawn text in two faces on busy backgrounds (two strings on a
+square image, one on a wide one, one tilted), an emulator plate on a wide image, and one image of each
+near-miss the engine can tell apart ("20% of", "30% off"). Every image also carries decoys, near-misses of
+its own strings, so false accepts are measured on all six. Accuracy is deterministic for a given engine build:
+the floors sit below what rapidocr 3.10 (PP-OCRv6 small) measured here, to leave room for another CPU's
+floating point to flip a borderline reading. Time is never asserted.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import io
 import pytest
 import textset
 
-#: On this half of the set rapidocr 3.10 (PP-OCRv6 small) measured 0.90 recall and 0.01 one-letter decoys.
-RECALL_FLOOR = 0.7
-DECOY_CEILING = 0.05
+SAMPLED = ("pillow-02", "pillow-13", "pillow-24", "emulator-01", "near-miss-08", "near-miss-20")
+#: On these rapidocr 3.10 found every legible string and accepted no decoy and no near-miss.
+RECALL_FLOOR = 0.75
+DECOY_CEILING = 0.1
 #: "2O% off" is left out: PP-OCRv6 reads a printed 2O% as 20% in every face, so no matcher can refuse it.
-NEAR_MISS_CEILING = {"20% of": 0.1, "30% off": 0.1}
+NEAR_MISS_CEILING = {"20% of": 0.0, "30% off": 0.0}
 
 
 def test_the_reader_finds_legible_text_and_refuses_near_misses(text_samples: list[textset.TextSample]) -> None:
@@ -24,8 +29,10 @@ def test_the_reader_finds_legible_text_and_refuses_near_misses(text_samples: lis
     from promptlib.text._ocr import text_reader
 
     reader = text_reader()
+    chosen = [sample for sample in text_samples if sample.name in SAMPLED]
+    assert [sample.name for sample in chosen] == list(SAMPLED)
     pairs = []
-    for sample in text_samples[::2]:
+    for sample in chosen:
         buffer = io.BytesIO()
         sample.draw().save(buffer, "PNG", compress_level=1)
         pairs.append((sample, reader.read(buffer.getvalue())))
