@@ -123,7 +123,7 @@ def text_failure(verdict: CaseText) -> str | None:
     """The case's failure when too few samples show the text, e.g. "text '20% off' not found; read '2O% of' …"."""
     if verdict.showing >= verdict.needed or not verdict.misses:
         return None
-    return "; ".join(verdict.misses) + f"; {verdict.showing} of the samples show all the text, {verdict.needed} needed"
+    return "; ".join(verdict.misses) + f"; {verdict.showing} sample(s) show all the text, {verdict.needed} needed"
 
 
 def _numbers(indices: list[int]) -> str:

@@ -109,14 +109,15 @@ def _candidates(
             f"{target.suite}/{target.case} has no samples in this run ({one_line(case.get('status'))}: "
             f"{one_line(case.get('message'))})"
         )
-    left_out = {i: s for i, s in available.items() if verdict_of(s.get("verdict")) in NOT_APPROVED_BY_DEFAULT}
+    left_out = {i: _why_not(s) for i, s in available.items() if verdict_of(s.get("verdict")) in NOT_APPROVED_BY_DEFAULT}
+    left_out |= {i: why for i, s in available.items() if i not in left_out and (why := _missed_text(s))}
     indices = list(samples) or [i for i in available if i not in left_out]
     if not samples and skipped is not None:
-        skipped += [f"sample {i}: {one_line(s.get('note') or s.get('verdict'))}" for i, s in left_out.items()]
+        skipped += [f"sample {i}: {why}" for i, why in left_out.items()]
     if not indices:
         raise UsageError(
-            f"every sample of {target.suite}/{target.case} in this run is blank or looks like a rejected "
-            "image; pick one with --sample N, or `promptlib unreject` a rejection made by mistake"
+            f"every sample of {target.suite}/{target.case} in this run is blank, looks like a rejected image or "
+            "misses its expected text; pick one with --sample N, or `promptlib unreject` a rejection made by mistake"
         )
     candidates = []
     for index in indices:
@@ -127,6 +128,20 @@ def _candidates(
         data = _sample_bytes(run_path, available[index], index, target)
         candidates.append(Candidate(data=data, source_run=str(results.get("run_id")), sample=index))
     return candidates
+
+
+def _why_not(sample: dict[str, Any]) -> str:
+    return one_line(sample.get("note") or sample.get("verdict"))
+
+
+def _missed_text(sample: dict[str, Any]) -> str | None:
+    """Why a sample whose expected text OCR did not find should not become a golden (None when it showed it)."""
+    text = sample.get("text")
+    checks = text.get("checks") if isinstance(text, dict) else None
+    for check in checks if isinstance(checks, list) else []:
+        if isinstance(check, dict) and check.get("found") is False:
+            return one_line(check.get("message") or "its expected text was not found")
+    return None
 
 
 def _sample_bytes(run_path: Path, sample: dict[str, Any], index: int, target: ProjectCase) -> bytes:

@@ -93,8 +93,10 @@ def test_a_case_whose_images_match_the_goldens_but_whose_text_is_misprinted_fail
     assert result.exit_code == 1 and case["status"] == "failed"
     assert case["samples"][0]["verdict"] in ("identical", "near-identical", "match")
     assert case["message"].startswith("text '20% off' or '20 % off' not found; read '")
-    assert "sample #0 of 1" in case["message"] and "0 of the samples show all the text, 1 needed" in case["message"]
+    assert "sample #0 of 1" in case["message"] and "0 sample(s) show all the text, 1 needed" in case["message"]
     assert "text '20% off'" in result.output
+    refused = invoke("approve", str(tmp_path / "run"), "--case", "text/kettle-tagline")
+    assert refused.exit_code == 2 and "misses its expected text" in refused.output, "a misprint never becomes a golden"
 
 
 def test_no_cache_writes_no_reading(text_project: Project, invoke: Invoke, counting_reader: CountingReader) -> None:
