@@ -9,7 +9,7 @@ loses nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -53,7 +53,7 @@ class TextCheck(_Result):
     best: str = Field(description="The alternative closest to what was read.")
     similarity: float
     read: str = Field("", description="What was read where the text is best matched ('' when nothing similar).")
-    boxes: list[list[Point]] = Field(
+    boxes: list[Annotated[list[Point], Field(max_length=8)]] = Field(
         default_factory=list, max_length=500, description="Outlines of the lines `read` came from, in image pixels."
     )
     message: str = Field("", description="\"text '20% off' not found; read '2O% of'\" or \"... found as ...\".")

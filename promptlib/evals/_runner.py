@@ -236,7 +236,7 @@ class _CaseRun:
         result.inputs = self._copy_inputs(rendered)
         self.texts = case_texts(case.expect, rendered.variables)
         if self.texts:
-            self.ctx.text.reader()  # OcrUnavailable (the case is an error, saying how to install) before any spend
+            self.ctx.text.reader()  # OcrUnavailable (an error saying how to install it) before anything is sent
         settings = self.ctx.library.settings
         name = settings.deployment_name(self.ctx.options.deployment, case.deployment or rendered.deployment)
         client = self.ctx.client(name)

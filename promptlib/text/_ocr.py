@@ -48,7 +48,8 @@ _reader: TextReader | None = None
 
 
 def text_reader() -> TextReader:
-    """The process's reader, loaded on first use (a few hundred ms); `OcrUnavailable` without the extra."""
+    """The process's reader; `OcrUnavailable` without the extra. Cheap: the engine's models load on the first
+    read (a second or two), so a run whose readings are all cached never loads them."""
     global _reader
     with _lock:
         if _reader is None:
@@ -65,27 +66,37 @@ def replace_reader(reader: TextReader | None) -> TextReader | None:
 
 
 class RapidOcrReader:
-    """`TextReader` over RapidOCR; one engine per process, used by one thread at a time."""
+    """`TextReader` over RapidOCR; one engine per process (loaded on the first read), used by one thread at a time."""
 
     def __init__(self) -> None:
         try:
-            RapidOCR = importlib.import_module(ENGINE_MODULE).RapidOCR
+            self._engine_class = importlib.import_module(ENGINE_MODULE).RapidOCR
         except ImportError as error:
             raise OcrUnavailable(f"reading text in images needs the OCR extra: {INSTALL_HINT} ({error})") from None
         version = metadata.version(ENGINE_DISTRIBUTION)
         self.engine = f"rapidocr {version} PP-OCRv6 small (no cls)"
-        try:
-            self._engine = RapidOCR(params=dict(_SETTINGS))
-        except Exception as error:  # the engine's own config/model errors have no common base class
-            raise OcrUnavailable(f"the OCR engine failed to load ({type(error).__name__}: {error}); "
-                                 f"reinstall it with {INSTALL_HINT}") from None  # fmt: skip
+        self._engine: Any = None
         self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the engine's models are in memory (they load on the first read)."""
+        return self._engine is not None
+
+    def _loaded(self) -> Any:
+        if self._engine is None:
+            try:
+                self._engine = self._engine_class(params=dict(_SETTINGS))
+            except Exception as error:  # the engine's own config/model errors have no common base class
+                raise OcrUnavailable(f"the OCR engine failed to load ({type(error).__name__}: {error}); "
+                                     f"reinstall it with {INSTALL_HINT}") from None  # fmt: skip
+        return self._engine
 
     def read(self, data: bytes) -> Reading:
         """Every line of text in the image `data`; `ValueError` when `data` is not a readable image."""
         pixels = _decode_rgb(data)
         with self._lock:  # a PIL image, not an array: RapidOCR takes arrays as OpenCV's BGR
-            result: Any = self._engine(pixels, return_word_box=True, return_single_char_box=True)
+            result: Any = self._loaded()(pixels, return_word_box=True, return_single_char_box=True)
         lines = _lines(result) if result.txts is not None else []
         return Reading(self.engine, pixels.width, pixels.height, in_reading_order(lines))
 

@@ -72,6 +72,17 @@ def test_the_text_a_case_asks_for_is_read_once_per_sample_with_its_boxes(
     assert _case(_results(tmp_path / "again"), "text/kettle-tagline")["text"]["showing"] == 1
 
 
+def test_a_run_whose_readings_are_all_cached_never_loads_the_engine(text_project: Project, invoke: Invoke) -> None:
+    invoke("eval", "text/kettle")
+    fresh = _ocr.RapidOcrReader()
+    previous = _ocr.replace_reader(fresh)
+    try:
+        assert invoke("eval", "text/kettle").exit_code == 1  # new: no goldens, the text was found
+    finally:
+        _ocr.replace_reader(previous)
+    assert not fresh.loaded
+
+
 def test_text_from_takes_each_examples_own_value_and_an_empty_one_asks_for_nothing(
     text_project: Project, invoke: Invoke, tmp_path: Path
 ) -> None:
