@@ -55,3 +55,9 @@ def test_eval_refuses_only_the_entry_whose_text_from_names_no_variable(text_proj
     assert "text/kettle-tagline" in result.output and "text/kettle " not in result.output
     problem = "evals/text.yaml:11: from_examples shop/tile: expect.text_from: shop/tile has no variable 'headline'"
     assert any(line.startswith(problem) for line in invoke("check").output.splitlines())
+
+
+def test_a_misspelt_field_of_a_from_examples_entry_is_named_as_written(text_project: Project, invoke: Invoke) -> None:
+    text_project.edit("evals/text.yaml", "expect: {text_from: [tagline]}", "expect: {text_fro: [tagline]}")
+    problem = "evals/text.yaml:11: cases[shop/tile].expect.text_fro: unknown field (did you mean 'text_from'?)"
+    assert problem in invoke("check").output.splitlines()  # not blamed on `from_examples`, the entry's tag
