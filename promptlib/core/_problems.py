@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from promptlib.core._hints import did_you_mean
 from promptlib.core._yaml import Location, YamlDocument
 from promptlib.exceptions import PromptlibError
 
@@ -129,8 +129,8 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _did_you_mean(name: str, models: list[type[BaseModel]]) -> str:
-    close = difflib.get_close_matches(name, [field for m in models for field in m.model_fields], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, [field for m in models for field in m.model_fields])
+    return f" ({hint})" if hint else ""
 
 
 def raise_problems(error: type[PromptlibError], problems: list[Problem]) -> Any:
