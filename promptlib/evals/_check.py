@@ -19,6 +19,7 @@ from promptlib.core._clock import utc_today
 from promptlib.core._problems import Problem, problems_of
 from promptlib.evals._cases import UNREADABLE, SuiteCases, read_suite
 from promptlib.evals._suites import discover_suites, misnamed_suites, suite_name, suite_name_problem
+from promptlib.evals._text_check import text_reader_warnings
 from promptlib.exceptions import PromptlibError
 from promptlib.prompts._lock import LockEntry, compare, lock_path, read_lock, version_line
 from promptlib.prompts._templates import PromptTemplate
@@ -259,9 +260,13 @@ def _check_suites(library: Library, report: CheckReport, broken: set[str]) -> No
                 report.problems.append(Problem(path, None, "suite files must end in .yaml; rename it"))
     for name, path in misnamed_suites(settings.evals_dir).items():
         report.problems.append(Problem(path, None, suite_name_problem(name) or ""))
+    reading_text = []
     for name, path in discover_suites(settings.evals_dir).items():
         report.suites += 1
-        report.problems.extend(_suite_problems(library, read_suite(library, name, path), broken))
+        found = read_suite(library, name, path)
+        report.problems.extend(_suite_problems(library, found, broken))
+        reading_text += [case for case in found.cases if case.expect.reads_text]
+    report.warnings.extend(text_reader_warnings(reading_text))
 
 
 def _suite_problems(library: Library, found: SuiteCases, broken: set[str]) -> list[Problem]:

@@ -18,6 +18,7 @@ import anyio
 import anyio.to_thread
 
 from promptlib.client._results import GeneratedImage
+from promptlib.core._problems import Problem
 from promptlib.evals._results import CaseText, SampleResult, SampleText, TextCheck, TextLineRead
 from promptlib.evals._suites import Expect
 from promptlib.exceptions import UsageError
@@ -46,14 +47,31 @@ def case_texts(expect: Expect, variables: Mapping[str, Any]) -> list[TextExpecta
 
 def require_reader(cases: Sequence[Any]) -> None:
     """Before a run: when a selected case expects text, the OCR extra must be there (else exit 2, one line)."""
-    needing = [case.key for case in cases if case.expect.reads_text]
-    if not needing:
-        return
+    missing = _missing_reader([case for case in cases if case.expect.reads_text])
+    if missing is not None:
+        raise UsageError(missing)
+
+
+def text_reader_warnings(cases: Sequence[Any]) -> list[Problem]:
+    """For `check`: one warning, at the first case that expects text, when the OCR extra is not installed."""
+    missing = _missing_reader(cases)
+    if missing is None:
+        return []
+    first = cases[0]
+    return [Problem(first.path or Path("."), first.line, f"{missing}; `promptlib eval` refuses to run them without it")]
+
+
+def _missing_reader(cases: Sequence[Any]) -> str | None:
+    """Why the text of `cases` (those that expect some) cannot be read, or None when it can (or none does)."""
+    if not cases:
+        return None
     try:
         text_reader()
     except OcrUnavailable as exc:
-        which = f"case {needing[0]} expects" if len(needing) == 1 else f"{len(needing)} cases ({needing[0]}, …) expect"
-        raise UsageError(f"{which} text in the images; {exc.message}") from None
+        keys = [case.key for case in cases]
+        which = f"case {keys[0]} expects" if len(keys) == 1 else f"{len(keys)} cases ({keys[0]}, …) expect"
+        return f"{which} text in the images; {exc.message}"
+    return None
 
 
 class TextReading:

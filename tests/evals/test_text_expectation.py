@@ -126,6 +126,19 @@ def test_without_the_ocr_extra_eval_says_how_to_install_it_and_exits_2(text_proj
     assert not (text_project.root / ".promptlib" / "runs").exists(), "nothing was drawn"
 
 
+def test_without_the_ocr_extra_check_warns_at_the_first_case_that_expects_text(
+    text_project: Project, invoke: Invoke
+) -> None:
+    with without_ocr():
+        result = invoke("check")
+    assert result.exit_code == 0, result.output  # a warning: the project itself is fine
+    assert (
+        "warning: evals/text.yaml:5: 3 cases (text/kettle-tagline, …) expect text in the images; reading text in "
+        "images needs the OCR extra: pip install 'promptlib[ocr]'"
+    ) in result.output
+    assert "warning" not in invoke("check").output, "with the extra there is nothing to say"
+
+
 def test_without_the_ocr_extra_a_case_that_expects_text_is_an_error_never_a_pass(
     text_project: Project, invoke: Invoke, tmp_path: Path
 ) -> None:
