@@ -1,4 +1,4 @@
-"""Fixtures for the `text` expectation in runs: a project whose suite asks for a tagline, and OCR-less runs."""
+"""Fixtures for the `text` expectation in runs: a project whose suite asks for text, a misprinting emulator."""
 
 from __future__ import annotations
 
