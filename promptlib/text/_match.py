@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from promptlib.text._reading import Quad, Reading
 
 DEFAULT_MIN_SIMILARITY = 0.95
+#: Below this a best run is no reading of the text (two thirds of it wrong): "no similar text read", not "read 'Pour'".
+QUOTABLE_SIMILARITY = 1 / 3
 #: Below this confidence an engine's character may stand for any character it is commonly confused with.
 UNSURE = 0.9
 LIGHT_PUNCTUATION = frozenset(".,'\":;!-")
@@ -84,7 +86,7 @@ class TextMatch:
         """One line for a verdict: "text '20% off' not found; read '2O% of'" (or "found (0.95)")."""
         if self.found:
             return f"{self.expectation.describe()} found as '{self.read}' ({self.similarity:.2f})"
-        read = f"read '{self.read}'" if self.read else "no similar text read"
+        read = f"read '{self.read}'" if self.read and self.similarity >= QUOTABLE_SIMILARITY else "no similar text read"
         return f"{self.expectation.describe()} not found; {read}"
 
 

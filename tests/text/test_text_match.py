@@ -39,6 +39,7 @@ NOT_FOUND = [
         "text 'Free shipping over $50' not found; read 'Free shiping over $50'",
     ),
     ("20% off", [], "text '20% off' not found; no similar text read"),
+    ("Contoso", ["Pour slower."], "text 'Contoso' not found; no similar text read"),  # not "read 'Pour'"
 ]
 
 
