@@ -13,6 +13,14 @@ import pytest
 from .project import PLAIN_TEST, approve_all, copy_project, write_project
 
 
+@pytest.fixture(autouse=True)
+def _users_plugins_only(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest runs these tests start are a user's: without our test-only plugins. pytest-playwright keeps its
+    soft-assertion scope in a module global, so a run nested in one of its tests would trip over the outer scope.
+    (Set after `pytester` starts: it clears PYTEST_ADDOPTS.)"""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:playwright")
+
+
 @pytest.fixture(scope="session")
 def approved_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once per session (per xdist worker): running the emulator and approving takes a second."""
