@@ -49,6 +49,7 @@ _EXAMPLES = {
         "promptlib approve --all-new",
         "promptlib approve --case brand/logo --sample 0 --sample 2",
         "promptlib approve path/to/downloaded-run --case brand/logo",
+        "promptlib approve path/to/downloaded-run --from approvals.json --dry-run",
     ],
     "eval": [
         "promptlib eval",
