@@ -1,0 +1,22 @@
+"""What the review specifications share: the template change that makes the icon cases fail, and their keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from e2e.helpers import approved_brand, bump_version, clone, edit, lock, promptlib
+
+ICON = "prompts/icons/feature-icon.yaml"
+SUBJECT_LINE = "A single app feature icon of {{ subject }}, in a strict flat house style."
+NEW_SUBJECT_LINE = "A glossy product photograph of {{ subject }} resting on a wooden desk, in warm sunset light."
+PADLOCK, PLANE = "brand/icon-padlock", "brand/icon-paper-plane-teal"
+
+
+def regress(root: Path, base: Path) -> None:
+    """The approved example project with the icon template rewritten (version bumped, locked) and evaluated."""
+    clone(approved_brand(base), root)
+    edit(root, ICON, SUBJECT_LINE, NEW_SUBJECT_LINE)
+    bump_version(root, "icons/feature-icon")
+    lock(root)
+    result = promptlib(root, "eval", "brand")
+    assert result.exit_code == 1, result.output
