@@ -20,3 +20,16 @@ def regress(root: Path, base: Path) -> None:
     lock(root)
     result = promptlib(root, "eval", "brand")
     assert result.exit_code == 1, result.output
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
