@@ -16,6 +16,7 @@ from promptlib.cli import (  # noqa: F401 - imported for the commands they regis
     _project_cmds,
     _report_cmds,
     _review_cmds,
+    _web_cmds,
 )
 from promptlib.cli._base import cli, echo
 from promptlib.cli._values import render_from_options
@@ -36,6 +37,7 @@ _SHORT_HELP = {
     "init": "Scaffold promptlib.yaml, prompts/ and evals/.",
     "list": "List the templates.",
     "lock": "Pin each template's content hash in prompts.lock.",
+    "playground": "Try templates in the browser and save the winner.",
     "reject": "Record a known-bad sample of a case.",
     "runs": "Prune old run directories.",
     "render": "Render a template's prompt text.",
@@ -72,6 +74,7 @@ _EXAMPLES = {
     ],
     "calibrate": ["promptlib calibrate brand/logo-crane-symbol --samples 8"],
     "init": ["promptlib init", "promptlib init path/to/repo"],
+    "playground": ["promptlib playground", "promptlib playground --no-browser --port 0"],
 }
 
 
