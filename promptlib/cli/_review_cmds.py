@@ -146,6 +146,38 @@ def unreject(state: State, case_key: str, prefixes: tuple[str, ...], every: bool
 
 
 @cli.command()
+@click.argument("run", required=False)
+@click.option("--port", default=8090, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; anything but loopback needs --token.")  # fmt: skip
+@click.option("--token", envvar="PROMPTLIB_PLAYGROUND_TOKEN", default=None, metavar="TOKEN",
+              help="Secret the browser must present (URL ?token=, then a cookie).")  # fmt: skip
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@pass_state
+def review(state: State, run: str | None, port: int, host: str, token: str | None, no_browser: bool) -> None:
+    """Review a run (default: the latest; a downloaded CI run directory works too) in the browser."""
+    from promptlib.review._runs import open_run
+    from promptlib.web import access_policy, create_app
+    from promptlib.web._review_page import review_state
+    from promptlib.web._server import serve
+
+    chosen = open_run(state.library, run)  # refused here, in one line, exactly as approve refuses it
+    policy = access_policy(host, port, token, ())
+    app = create_app(state.library.settings.root, policy=policy, library=state.library)
+    review_state(app.state.web).run = str(chosen.path)
+
+    def ready(bound: int) -> None:
+        url = access_policy(host, bound, token, ()).url("/review")
+        echo(f"promptlib review of {chosen.run_id}: {url}  (Ctrl-C stops it)")
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    serve(app, host, port, ready)
+
+
+@cli.command()
 @click.argument("target", metavar="SUITE/CASE")
 @click.option("--samples", type=click.IntRange(2, 10), default=8, show_default=True, help="Fresh samples to draw.")
 @click.option("-d", "--deployment", metavar="NAME")
