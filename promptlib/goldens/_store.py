@@ -142,6 +142,13 @@ class GoldenStore:
     def fingerprint_of(self, data: bytes, sha256: str) -> ImageFingerprint:
         return self.fingerprints.fingerprint(data, sha256) if self.fingerprints is not None else fingerprint(data)
 
+    def _fingerprint(self, data: bytes) -> ImageFingerprint:
+        """An image about to be approved or rejected, hashed once per content (eval already hashed its samples)."""
+        try:
+            return self.fingerprint_of(data, hashlib.sha256(data).hexdigest())
+        except ValueError as exc:
+            raise GoldenError(f"cannot approve: {exc}") from None
+
     def golden_hashes(
         self, *, strict: bool = True, skip: tuple[str, str] | None = None
     ) -> dict[tuple[str, str], list[dict[str, int]]]:
@@ -259,7 +266,7 @@ class GoldenStore:
             entries = list(previous.goldens) if previous and not replace else []
             case_dir = self.case_dir(suite, case)
             for candidate in candidates:
-                entry = _entry_for(candidate, approved_by)
+                entry = _entry_for(candidate, approved_by, self._fingerprint(candidate.data))
                 if any(e.sha256 == entry.sha256 for e in entries):
                     continue
                 atomic_write_bytes(case_dir / entry.file, candidate.data)
@@ -283,7 +290,7 @@ class GoldenStore:
                     f"{suite}/{case} has no goldens yet; approve good samples first, then reject bad ones",
                     path=self.case_dir(suite, case),
                 )
-            fp = _fingerprint(data)
+            fp = self._fingerprint(data)
             if any(r.sha256 == fp.sha256 for r in manifest.rejected):
                 return manifest
             manifest.rejected.append(
@@ -491,15 +498,7 @@ def check_golden_sizes(store: GoldenStore, manifest: CaseManifest, expected: str
             )
 
 
-def _fingerprint(data: bytes) -> ImageFingerprint:
-    try:
-        return fingerprint(data)
-    except ValueError as exc:
-        raise GoldenError(f"cannot approve: {exc}") from None
-
-
-def _entry_for(candidate: Candidate, approved_by: str) -> GoldenEntry:
-    fp = _fingerprint(candidate.data)
+def _entry_for(candidate: Candidate, approved_by: str, fp: ImageFingerprint) -> GoldenEntry:
     ext = _EXTENSIONS.get(fp.format, "png")
     return GoldenEntry(
         file=f"g-{fp.sha256[:12]}.{ext}",

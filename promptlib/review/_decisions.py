@@ -7,7 +7,7 @@ sample must be the image the case expects, and writes stay under evals/goldens/.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from promptlib.exceptions import UsageError
 from promptlib.goldens._review import (
     ApprovalPlan,
     Approved,
+    ProjectCase,
     RejectionPlan,
     approve_from_run,
     reject_from_run,
@@ -55,27 +56,39 @@ def approve(
     all_new: bool = False,
     add: bool = False,
     by: str,
+    known: Mapping[str, ProjectCase] | None = None,
 ) -> Outcome:
-    """`promptlib approve`: samples of the run become the goldens of the project's cases."""
+    """`promptlib approve`: samples of the run become the goldens of the project's cases (`known`: the
+    project's `approvable_cases`, when the caller already holds them for the files as they are on disk)."""
     store = golden_store(library)
+    known = known if known is not None else approvable_cases(library)
     with _Watch(library, store) as watch:
         approved = approve_from_run(
-            store, run.path, run.results, known=approvable_cases(library), cases=cases, samples=samples,
+            store, run.path, run.results, known=known, cases=cases, samples=samples,
             all_new=all_new, by=by, add=add,
         )  # fmt: skip
     return Outcome(approved, None, [], watch.written)
 
 
 def reject(
-    library: Library, run: ReviewRun, *, case_key: str, sample: int, reason: str, by: str, force: bool = False
+    library: Library,
+    run: ReviewRun,
+    *,
+    case_key: str,
+    sample: int,
+    reason: str,
+    by: str,
+    force: bool = False,
+    known: Mapping[str, ProjectCase] | None = None,
 ) -> Outcome:
     """`promptlib reject`: record a known-bad sample, so later look-alikes fail with `reason`."""
     if not reason.strip():
         raise UsageError("a rejection needs a reason (it is shown when a look-alike fails)")
     store = golden_store(library)
+    known = known if known is not None else approvable_cases(library)
     with _Watch(library, store) as watch:
         manifest = reject_from_run(
-            store, run.path, run.results, known=approvable_cases(library), case_key=case_key, sample=sample,
+            store, run.path, run.results, known=known, case_key=case_key, sample=sample,
             reason=reason, by=by, force=force,
         )  # fmt: skip
     return Outcome([], manifest, [], watch.written)
@@ -90,14 +103,16 @@ def unreject(library: Library, case_key: str, prefixes: Sequence[str], *, every:
     return Outcome([], None, removed, watch.written)
 
 
-def rejected_images(library: Library, case_key: str) -> list[RejectedEntry]:
-    suite, case = project_case(library, case_key)
+def rejected_images(
+    library: Library, case_key: str, known: Mapping[str, ProjectCase] | None = None
+) -> list[RejectedEntry]:
+    suite, case = project_case(library, case_key, known)
     manifest = golden_store(library).load(suite, case, verify=False)
     return list(manifest.rejected) if manifest is not None else []
 
 
-def project_case(library: Library, case_key: str) -> tuple[str, str]:
-    target = approvable_cases(library).get(case_key)
+def project_case(library: Library, case_key: str, known: Mapping[str, ProjectCase] | None = None) -> tuple[str, str]:
+    target = (known if known is not None else approvable_cases(library)).get(case_key)
     if target is None:
         raise UsageError(f"{case_key!r} is not a case of this project's suites")
     return target.suite, target.case

@@ -20,6 +20,7 @@ from promptlib.evals._cases import approvable_cases
 from promptlib.evals._runner import golden_store
 from promptlib.exceptions import PromptlibError
 from promptlib.goldens._hashing import distance
+from promptlib.goldens._review import ProjectCase
 from promptlib.reports._runs import RESULTS, load_results
 
 #: How many of the newest local runs the history looks at.
@@ -57,9 +58,14 @@ class History:
         return text + (f", median sample spread pHash {spread:g}" if spread is not None else "")
 
 
-def golden_drift(library: Library, key: str, case: Mapping[str, Any] | None = None) -> list[str]:
+def golden_drift(
+    library: Library,
+    key: str,
+    case: Mapping[str, Any] | None = None,
+    known: Mapping[str, ProjectCase] | None = None,
+) -> list[str]:
     """Why the case's goldens may no longer mean what they did: older template version, another model."""
-    target = approvable_cases(library).get(key)
+    target = (known if known is not None else approvable_cases(library)).get(key)
     if target is None:
         return []
     try:
@@ -85,15 +91,29 @@ def case_history(runs_root: Path, key: str, *, limit: int = HISTORY_RUNS) -> His
     """The case in each of the newest `limit` run directories kept under `runs_root` (unreadable ones skipped)."""
     points = []
     for run in _runs(runs_root)[-limit:]:
-        try:
-            results = load_results(run)
-        except PromptlibError:
-            continue
-        for case in results["cases"]:
-            if case.get("key") == key:
-                points.append(_point(results, case))
-                break
+        found = _points(run).get(key)
+        if found is not None:
+            points.append(found)
     return History(sorted(points, key=lambda p: p.created_at))
+
+
+_MEMO: dict[tuple[str, int, int, int], dict[str, RunPoint]] = {}
+_MEMO_SIZE = 4 * HISTORY_RUNS
+
+
+def _points(run: Path) -> dict[str, RunPoint]:
+    """Every case's point in one run, read once per version of its results.json (runs are rarely rewritten)."""
+    try:
+        info = (run / RESULTS).stat()
+        held = (str(run), info.st_ino, info.st_size, info.st_mtime_ns)
+        if held not in _MEMO:
+            results = load_results(run)
+            if len(_MEMO) >= _MEMO_SIZE:
+                _MEMO.pop(next(iter(_MEMO)))
+            _MEMO[held] = {str(case.get("key")): _point(results, case) for case in results["cases"]}
+        return _MEMO[held]
+    except (PromptlibError, OSError):
+        return {}
 
 
 def _runs(runs_root: Path) -> list[Path]:

@@ -7,6 +7,7 @@ bytes), builds the golden set the approval would leave (replaced, or added to) a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from promptlib._library import Library
 from promptlib.evals._cases import approvable_cases
 from promptlib.evals._runner import golden_store
 from promptlib.goldens._compare import Calibration, calibrate
-from promptlib.goldens._hashing import VOTING, fingerprint
+from promptlib.goldens._hashing import VOTING
 from promptlib.goldens._review import plan_approvals
 from promptlib.review._runs import ReviewRun
 
@@ -53,7 +54,7 @@ def what_if(library: Library, run: ReviewRun, key: str, *, samples: Sequence[int
     seen = {sha for sha, _ in kept}
     goldens = [hashes for _, hashes in kept]
     for candidate in plan.candidates:
-        fp = fingerprint(candidate.data)
+        fp = store.fingerprint_of(candidate.data, hashlib.sha256(candidate.data).hexdigest())
         if fp.sha256 not in seen:
             seen.add(fp.sha256)
             goldens.append(fp.hashes)

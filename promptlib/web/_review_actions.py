@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,9 +16,10 @@ from promptlib.exceptions import PromptlibError, UsageError
 from promptlib.goldens._review import reviewer_name
 from promptlib.review import _decisions
 from promptlib.review._decisions import Outcome
+from promptlib.review._queue import Queue, build_queue
 from promptlib.review._whatif import what_if
 from promptlib.web._app import WebContext, context
-from promptlib.web._review_page import current_run, render_workspace, review_state
+from promptlib.web._review_page import current_run, project_cases, render_workspace, review_state
 
 
 def _samples(form: FormData) -> list[int]:
@@ -38,19 +40,31 @@ def _problem(request: Request, web: WebContext, key: str | None, exc: PromptlibE
     return render_workspace(request, web, key, {"kind": "problem", "title": str(exc), "written": []}, 400)
 
 
+def _reviewer(web: WebContext) -> str:
+    """git's user.name (else the login), asked once per server: it is the same person all session."""
+    state = review_state(web)
+    if state.reviewer is None:
+        state.reviewer = reviewer_name(None)
+    return state.reviewer
+
+
 def _remember(web: WebContext, run_id: str, key: str, what: str) -> None:
     review_state(web).decided.setdefault(run_id, {})[key] = what
 
 
 async def approve(request: Request) -> Response:
-    web, form = context(request), await request.form()
+    return await run_in_threadpool(_approve, request, context(request), await request.form())
+
+
+def _approve(request: Request, web: WebContext, form: FormData) -> Response:
     key = str(form.get("key", ""))
     add = form.get("add") == "on"
     try:
         run = current_run(web)
         outcome = _decisions.approve(
-            web.fresh_library(), run, cases=[key], samples=_samples(form), add=add, by=reviewer_name(None)
-        )
+            web.library, run, cases=[key], samples=_samples(form), add=add, by=_reviewer(web),
+            known=project_cases(web),
+        )  # fmt: skip
     except PromptlibError as exc:
         return _problem(request, web, key, exc)
     (approved,) = outcome.approved
@@ -64,12 +78,15 @@ async def approve(request: Request) -> Response:
 
 
 async def approve_group(request: Request) -> Response:
+    return await run_in_threadpool(_approve_group, request, context(request), await request.form())
+
+
+def _approve_group(request: Request, web: WebContext, form: FormData) -> Response:
     """Approve every case of a look-alike group (each with the samples approve would take), in one go."""
-    web, form = context(request), await request.form()
     keys = [str(k) for k in form.getlist("key")]
     try:
         run = current_run(web)
-        outcome = _decisions.approve(web.fresh_library(), run, cases=keys, by=reviewer_name(None))
+        outcome = _decisions.approve(web.library, run, cases=keys, by=_reviewer(web), known=project_cases(web))
     except PromptlibError as exc:
         return _problem(request, web, keys[0] if keys else None, exc)
     for item in outcome.approved:
@@ -79,7 +96,10 @@ async def approve_group(request: Request) -> Response:
 
 
 async def reject(request: Request) -> Response:
-    web, form = context(request), await request.form()
+    return await run_in_threadpool(_reject, request, context(request), await request.form())
+
+
+def _reject(request: Request, web: WebContext, form: FormData) -> Response:
     key = str(form.get("key", ""))
     reason = str(form.get("reason", ""))
     samples = _samples(form)
@@ -88,8 +108,9 @@ async def reject(request: Request) -> Response:
         if len(samples) != 1:
             raise UsageError("choose the one sample to reject")
         outcome = _decisions.reject(
-            web.fresh_library(), run, case_key=key, sample=samples[0], reason=reason, by=reviewer_name(None)
-        )
+            web.library, run, case_key=key, sample=samples[0], reason=reason, by=_reviewer(web),
+            known=project_cases(web),
+        )  # fmt: skip
     except PromptlibError as exc:
         return _problem(request, web, key, exc)
     _remember(web, run.run_id, key, f"rejected sample {samples[0]}")
@@ -98,7 +119,10 @@ async def reject(request: Request) -> Response:
 
 
 async def unreject(request: Request) -> Response:
-    web, form = context(request), await request.form()
+    return await run_in_threadpool(_unreject, request, context(request), await request.form())
+
+
+def _unreject(request: Request, web: WebContext, form: FormData) -> Response:
     key = str(form.get("key", ""))
     sha = str(form.get("sha", ""))
     try:
@@ -110,6 +134,10 @@ async def unreject(request: Request) -> Response:
 
 
 async def what_if_fragment(request: Request) -> Response:
+    return await run_in_threadpool(_what_if_fragment, request)
+
+
+def _what_if_fragment(request: Request) -> Response:
     """The case's calibration now and after the approval the form describes; nothing is written."""
     web = context(request)
     key = request.query_params.get("key", "")
@@ -123,6 +151,6 @@ async def what_if_fragment(request: Request) -> Response:
 
 
 def _next(web: WebContext, run: Any, key: str) -> str | None:
-    from promptlib.review._queue import build_queue
-
-    return build_queue(run.results["cases"]).next_after(key)
+    """The case after `key` in the queue the reviewer sees."""
+    queue: Queue = review_state(web).cache.derive("queue", lambda r: build_queue(r.results["cases"]))
+    return queue.next_after(key)

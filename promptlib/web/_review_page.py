@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from promptlib.core._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
 from promptlib.core._image_files import ImageRefused
+from promptlib.evals._cases import approvable_cases
 from promptlib.exceptions import PromptlibError
+from promptlib.goldens._review import ProjectCase
 from promptlib.reports._cards import LOW_SENSITIVITY_SENTENCE
 from promptlib.reports._execute import runs_root
 from promptlib.reports._links import relative_href
@@ -30,8 +33,8 @@ from promptlib.review._case import case_review, find_case
 from promptlib.review._drift import case_history, golden_drift
 from promptlib.review._heatmap import heatmap
 from promptlib.review._lookalikes import lookalike_groups
-from promptlib.review._queue import build_queue
-from promptlib.review._runs import ReviewRun, open_run
+from promptlib.review._queue import Queue, build_queue
+from promptlib.review._runs import ReviewRun, RunCache
 from promptlib.web._app import Page, WebContext, context
 
 STATE = "review"
@@ -44,6 +47,29 @@ class ReviewState:
 
     run: str | None = None
     decided: dict[str, dict[str, str]] = field(default_factory=dict)  # run id -> case key -> what was done
+    cache: RunCache = field(default_factory=RunCache)
+    reviewer: str | None = None
+    known: tuple[tuple[tuple[str, int, int], ...], dict[str, ProjectCase]] | None = None
+
+
+def project_cases(web: WebContext) -> dict[str, ProjectCase]:
+    """The checked-out project's cases (`approvable_cases`), recomputed only when a template, partial, suite or
+    promptlib.yaml changed on disk: compiling every template on each keypress would cost more than the page."""
+    state = review_state(web)
+    held = _project_signature(web.root)
+    if state.known is None or state.known[0] != held:
+        state.known = (held, approvable_cases(web.fresh_library()))
+    return state.known[1]
+
+
+def _project_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    found = []
+    for folder, pattern in ((root / "prompts", "*"), (root / "evals", "*.yaml"), (root, "promptlib.yaml")):
+        for path in sorted(folder.rglob(pattern) if folder != root else folder.glob(pattern)):
+            if path.is_file():
+                info = path.stat()
+                found.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(found)
 
 
 def review_state(web: WebContext) -> ReviewState:
@@ -54,7 +80,8 @@ def review_state(web: WebContext) -> ReviewState:
 
 
 def current_run(web: WebContext) -> ReviewRun:
-    return open_run(web.fresh_library(), review_state(web).run)
+    """The run under review, re-read only when its results.json changed on disk."""
+    return review_state(web).cache.open(web.library, review_state(web).run)
 
 
 def file_href(path: object) -> str | None:
@@ -65,7 +92,8 @@ def file_href(path: object) -> str | None:
 
 def workspace_values(web: WebContext, run: ReviewRun, key: str | None, *, show_passed: bool) -> dict[str, Any]:
     """Everything the workspace (queue and case panel) prints."""
-    queue = build_queue(run.results["cases"])
+    cache = review_state(web).cache
+    queue: Queue = cache.derive("queue", lambda r: build_queue(r.results["cases"]))
     chosen = key if key and find_case(run.results, key) is not None else queue.next_after(None, include_passed=True)
     decided = review_state(web).decided.get(run.run_id, {})
     return {
@@ -73,7 +101,7 @@ def workspace_values(web: WebContext, run: ReviewRun, key: str | None, *, show_p
         "queue": queue,
         "groups": queue.groups(include_passed=show_passed),
         "show_passed": show_passed,
-        "lookalikes": lookalike_groups(run.results["cases"]),
+        "lookalikes": cache.derive("lookalikes", lambda r: lookalike_groups(r.results["cases"])),
         "decided": decided,
         "selected": chosen,
         "case": _case_values(web, run, chosen) if chosen else None,
@@ -86,15 +114,16 @@ def _case_values(web: WebContext, run: ReviewRun, key: str) -> dict[str, Any] | 
     case = find_case(run.results, key)
     if review is None or case is None:
         return None
-    library = web.fresh_library()
+    library = web.library
+    known = project_cases(web)
     try:
-        rejected = _decisions.rejected_images(library, key)
+        rejected = _decisions.rejected_images(library, key, known)
     except PromptlibError:
         rejected = []  # a case the checked-out suites no longer define: its decisions will say so
     return {
         "review": review,
         "raw_samples": [s for s in case.get("samples") or [] if isinstance(s, Mapping)],
-        "drift": golden_drift(library, key, case),
+        "drift": golden_drift(library, key, case, known),
         "history": case_history(runs_root(library), key),
         "rejected": rejected,
         "compare": _compare_sources(case),
@@ -135,10 +164,16 @@ def render_workspace(request: Request, web: WebContext, key: str | None, message
 
 
 async def review(request: Request) -> Response:
-    return render_workspace(request, context(request), request.query_params.get("case"))
+    # Rendering reads files and compiles nothing twice, but it is CPU work: off the event loop, so the page's
+    # static files and images are served meanwhile.
+    return await run_in_threadpool(render_workspace, request, context(request), request.query_params.get("case"))
 
 
 async def run_file(request: Request) -> Response:
+    return await run_in_threadpool(_run_file, request)
+
+
+def _run_file(request: Request) -> Response:
     """An image of the run under review, read confined to its directory, bounded, never through a link."""
     web = context(request)
     relative = str(request.path_params["path"])
@@ -157,6 +192,10 @@ async def run_file(request: Request) -> Response:
 
 
 async def heatmap_image(request: Request) -> Response:
+    return await run_in_threadpool(_heatmap_image, request)
+
+
+def _heatmap_image(request: Request) -> Response:
     """The difference heatmap of two images of the run (`a` and `b`, run-relative), computed with Pillow."""
     web = context(request)
     names = [request.query_params.get(k, "") for k in ("a", "b")]

@@ -35,6 +35,11 @@
     if (blinkTimer) { clearInterval(blinkTimer); blinkTimer = null; }
     var b = el("rv-b");
     if (b) { b.style.visibility = ""; }
+    var heat = el("rv-heat");
+    if (mode === "heatmap" && heat && heat.getAttribute("data-src") &&
+        heat.getAttribute("src") !== heat.getAttribute("data-src")) {
+      heat.src = heat.getAttribute("data-src");  // computed on the server, so only asked for when shown
+    }
     if (mode === "blink" && b) {
       blinkTimer = setInterval(function () {
         b.style.visibility = b.style.visibility === "hidden" ? "" : "hidden";
@@ -68,7 +73,10 @@
     if (!a || !radio) { return; }
     a.src = radio.getAttribute("data-sample");
     if (b) { b.src = radio.getAttribute("data-golden") || "/static/blank.png"; }
-    if (heat) { heat.src = radio.getAttribute("data-heatmap") || "/static/blank.png"; }
+    if (heat) {
+      heat.setAttribute("data-src", radio.getAttribute("data-heatmap") || "");
+      heat.src = view.mode === "heatmap" && heat.getAttribute("data-src") ? heat.getAttribute("data-src") : "/static/blank.png";
+    }
     if (label) { label.textContent = radio.value; }
     var reject = el("rv-reject-sample");
     if (reject) { reject.value = radio.value; }
@@ -101,7 +109,16 @@
 
   document.addEventListener("click", function (e) {
     var button = e.target.closest ? e.target.closest("#rv-compare .compare-modes button") : null;
-    if (button) { setMode(button.getAttribute("data-mode")); }
+    if (button) { setMode(button.getAttribute("data-mode")); return; }
+    // Queue links are plain links (they work without JS); with it, one delegated handler swaps the workspace,
+    // so a 200-case queue gives htmx nothing to process on load.
+    var link = e.target.closest ? e.target.closest(".queue a.q-item") : null;
+    if (link && window.htmx && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.button === 0) {
+      e.preventDefault();
+      window.htmx.ajax("GET", link.getAttribute("href"), { target: "#review", swap: "outerHTML" }).then(function () {
+        try { history.pushState(null, "", link.getAttribute("href")); } catch (err) { /* the page still works */ }
+      });
+    }
   });
   document.addEventListener("change", function (e) {
     if (e.target.name === "rv-compare") { pick(e.target); }
@@ -124,4 +141,5 @@
   });
   document.addEventListener("pointerup", function () { drag = null; });
   document.body.addEventListener("htmx:afterSwap", restore);
+  window.addEventListener("popstate", function () { location.reload(); });  // back to a case: show that case
 })();
