@@ -121,3 +121,13 @@ def test_a_cross_site_decision_is_refused(review_client: TestClient, regressed: 
     before = goldens(regressed)
     answer = review_client.post("/review/approve", data={"key": PADLOCK}, headers={"sec-fetch-site": "cross-site"})
     assert answer.status_code == 403 and goldens(regressed) == before
+
+
+def test_a_look_alike_group_is_approved_together_each_still_listed(review_client: TestClient, regressed: Path) -> None:
+    answer = review_client.post("/review/approve-group", data={"key": [PADLOCK, PLANE]}, headers=HTMX)
+    assert answer.status_code == 200, answer.text
+    assert f"approved 2 look-alike cases: {PADLOCK}, {PLANE}" in answer.text
+    for key in (PADLOCK, PLANE):
+        assert manifest(regressed, key)["template"]["version"] == 2
+        decided = rf'data-key="{key}".*?<span class="decided">approved: 3 golden\(s\), with its group'
+        assert re.search(decided, answer.text)
