@@ -156,7 +156,9 @@ def render_workspace(request: Request, web: WebContext, key: str | None, message
     try:
         run = current_run(web)
     except PromptlibError as exc:
-        return web.error(request, str(exc), 400 if request.headers.get("hx-request") else 404)
+        if request.headers.get("hx-request"):
+            return web.error(request, str(exc), 400)
+        return web.page(request, "review_none.html.j2", {"message": str(exc)}, 404)
     show_passed = request.query_params.get("passed") == "1"
     values = workspace_values(web, run, key, show_passed=show_passed) | {"message": message}
     template = "review_workspace.html.j2" if request.headers.get("hx-request") else "review.html.j2"

@@ -131,3 +131,17 @@ def test_a_look_alike_group_is_approved_together_each_still_listed(review_client
         assert manifest(regressed, key)["template"]["version"] == 2
         decided = rf'data-key="{key}".*?<span class="decided">approved: 3 golden\(s\), with its group'
         assert re.search(decided, answer.text)
+
+
+def test_without_a_run_the_page_says_what_to_do(tmp_path: Path) -> None:
+    from promptlib._library import Library
+    from promptlib.web import access_policy, create_app
+
+    (tmp_path / "promptlib.yaml").write_text("deployments: {local: {kind: emulator}}\n")
+    library = Library.load(tmp_path)
+    app = create_app(tmp_path, policy=access_policy("127.0.0.1", 8090), library=library)
+    with TestClient(app, base_url="http://127.0.0.1:8090") as client:
+        page = client.get("/review")
+    library.close()
+    assert page.status_code == 404
+    assert "no runs yet under" in page.text and "run `promptlib eval` first" in page.text and "<nav" in page.text
