@@ -6,26 +6,22 @@ generation becomes a run directory (`_runs`), whose progress the page follows ov
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from promptlib.core._bounded import IMAGE_LIMIT, ReadRefused, read_bytes
-from promptlib.evals._budget import request_cost
 from promptlib.exceptions import PromptlibError
 from promptlib.prompts._variables import BooleanVariable, EnumVariable, ImageVariable
 from promptlib.web._app import Page, WebContext, context
 from promptlib.web._code import code_for
 from promptlib.web._parameters_form import parameter_form
 from promptlib.web._play_state import Outcome, PlayState, build, file_text, project_images, state_from_form
-from promptlib.web._runs import Generation, LiveRun, cases_of, playground_root, spread
-
-LIVE = "live-runs"
+from promptlib.web._runs import cases_of, playground_root, spread, state_from_run
 
 
 async def play_index(request: Request) -> Response:
@@ -39,22 +35,26 @@ async def play_page(request: Request) -> Response:
     template_id = request.path_params["template_id"]
     try:
         template = library.get(template_id)
-        text, sha = file_text(library, template_id)
+        _, sha = file_text(library, template_id)
+        example = request.query_params.get("example")
+        values = dict(template.example(example).variables) if example else {}
     except PromptlibError as exc:
         return web.error(request, str(exc), 404 if template_id not in library else 422)
-    example = request.query_params.get("example")
-    values = dict(template.example(example).variables) if example else {}
     for name, spec in template.variables.items():
         values.setdefault(name, spec.default_value())
     cases = cases_of(library, template_id)
     state = PlayState(template_id, template.spec.template, sha, deployment=library.settings.config.default_deployment,
                       samples=cases[0].policy.samples if cases else 3, case=cases[0].key if cases else "")  # fmt: skip
+    reopened = state_from_run(web.library, request.query_params.get("from", ""))
+    if reopened is not None and reopened.template_id == template.id:  # "load into the form" from a variant
+        state, values = replace(reopened, file_sha256=sha), {**values, **reopened.values}
     outcome = _render_initial(web, state, values)
     return web.page(request, "play.html.j2", {
         "template": template, "state": state, "values": values, "outcome": outcome, "cases": cases,
         "fields": _fields(template), "deployments": _deployments(web), "images": project_images(web.root),
-        "params": parameter_form(library.settings, state.deployment, template.operation, template.parameters, {}),
-        "code": code_for(web, state, outcome), "file_text": text,
+        "params": parameter_form(library.settings, state.deployment, template.operation, template.parameters,
+                                 state.parameters),
+        "code": code_for(web, state, outcome),
     })  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def _deployments(web: WebContext) -> list[dict[str, Any]]:
     ]
 
 
-async def _posted(request: Request) -> tuple[WebContext, PlayState, Outcome, dict[str, str]]:
+async def posted_state(request: Request) -> tuple[WebContext, PlayState, Outcome, dict[str, str]]:
     web = context(request)
     library = web.fresh_library()
     async with request.form(max_part_size=IMAGE_LIMIT) as form:  # closes uploads' temporary files
@@ -112,7 +112,7 @@ async def _posted(request: Request) -> tuple[WebContext, PlayState, Outcome, dic
 async def render_preview(request: Request) -> Response:
     """The rendered prompt, problems at their editor lines, and the code for what is on screen (< 50 ms)."""
     try:
-        web, state, outcome, _ = await _posted(request)
+        web, state, outcome, _ = await posted_state(request)
     except PromptlibError as exc:
         return context(request).error(request, str(exc), 422)
     return web.page(request, "play_rendered.html.j2", {"outcome": outcome, "code": code_for(web, state, outcome)})
@@ -121,7 +121,7 @@ async def render_preview(request: Request) -> Response:
 async def parameters(request: Request) -> Response:
     """The Parameters fieldset again, for the deployment just chosen (its model may take other values)."""
     try:
-        web, state, _, _ = await _posted(request)
+        web, state, _, _ = await posted_state(request)
         template = web.fresh_library().get(state.template_id)
     except PromptlibError as exc:
         return context(request).error(request, str(exc), 422)
@@ -130,71 +130,13 @@ async def parameters(request: Request) -> Response:
     return web.page(request, "play_parameters.html.j2", {"params": params, "template": template})
 
 
-async def generate(request: Request) -> Response:
-    """Start a generation (a new variant row); a paid deployment first shows its cost and needs a confirmation."""
-    try:
-        web, state, outcome, form = await _posted(request)
-    except PromptlibError as exc:
-        return context(request).error(request, str(exc), 422)
-    if outcome.rendered is None:
-        return web.error(request, "fix the problems shown under the editor first", 422)
-    confirmed = form.get("confirm_cost") == "yes"
-    budget = _budget(web)
-    try:
-        client, req = web.library.clients.request_for(outcome.rendered, state.deployment or None)
-    except PromptlibError as exc:
-        return web.error(request, str(exc), 422)
-    if web.library.settings.deployment(client.endpoint.name).kind != "emulator":
-        estimate = request_cost(req, web.library.settings.price(client.endpoint.name)) * state.samples
-        if not confirmed or estimate > budget["left"]:
-            return web.page(request, "play_cost.html.j2", {"estimate": estimate, "budget": budget,
-                                                           "deployment": client.endpoint.name})  # fmt: skip
-        budget["left"] -= estimate
-    cases = {c.key: c for c in cases_of(web.fresh_library(), state.template_id)}
-    generation = Generation(web.library, state, outcome.rendered, cases.get(state.case))
-    live: dict[str, LiveRun] = web.state.setdefault(LIVE, {})
-    live[generation.live.run_id] = generation.live
-    task = asyncio.get_running_loop().create_task(generation.run_all())
-    web.state.setdefault("tasks", set()).add(task)
-    task.add_done_callback(web.state["tasks"].discard)
-    return web.page(request, "variant.html.j2", {"run_id": generation.live.run_id, "state": state, "card": None,
-                                                 "label": form.get("label") or ""})  # fmt: skip
-
-
-def _budget(web: WebContext) -> dict[str, float]:
-    found: dict[str, float] = web.state.setdefault("budget", {"total": web.budget_usd, "left": web.budget_usd})
-    return found
-
-
-async def run_events(request: Request) -> Response:
-    """Server-sent events of a generation: every event so far, then each new one, until it is done."""
-    web = context(request)
-    live = web.state.get(LIVE, {}).get(request.path_params["run_id"])
-    if live is None:
-        return web.error(request, "no generation in flight with that id", 404)
-
-    async def events() -> AsyncIterator[bytes]:
-        sent = 0
-        while True:
-            while sent < len(live.events):
-                event = live.events[sent]
-                sent += 1
-                yield f"event: {event['event']}\ndata: {json.dumps(event)}\n\n".encode()
-            if live.done:
-                return
-            live.changed.clear()
-            await live.changed.wait()
-
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-store"})
-
-
 async def run_card(request: Request) -> Response:
     """A finished generation as a variant row: samples with verdicts, the spread, the would-pass line."""
     web = context(request)
     card = load_card(web, request.path_params["run_id"])
     if card is None:
         return web.error(request, "no such playground run", 404)
-    return web.page(request, "variant_card.html.j2", {"card": card})
+    return web.page(request, "variant_card.html.j2", {"card": card, "comparable": True})
 
 
 def load_card(web: WebContext, run_id: str) -> dict[str, Any] | None:
@@ -254,6 +196,7 @@ async def project_file(request: Request) -> Response:
 
 def page() -> Page:
     from promptlib.web._compare import heatmap
+    from promptlib.web._generate import generate, rerun, run_events
     from promptlib.web._save import save, save_preview
 
     return Page(
@@ -264,6 +207,7 @@ def page() -> Page:
             Route("/play/{template_id:path}", play_page),
             Route("/actions/render", render_preview, methods=["POST"]),
             Route("/actions/generate", generate, methods=["POST"]),
+            Route("/runs/{run_id}/rerun", rerun, methods=["POST"]),
             Route("/actions/parameters", parameters, methods=["POST"]),
             Route("/actions/save-preview", save_preview, methods=["POST"]),
             Route("/actions/save", save, methods=["POST"]),

@@ -8,7 +8,6 @@ as text and go through `PromptTemplate.render_layers`, the CLI's precedence (exa
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,9 +19,8 @@ from starlette.datastructures import FormData, UploadFile
 from promptlib._library import Library
 from promptlib.core._bounded import IMAGE_LIMIT, read_text
 from promptlib.core._problems import Problem, problems_of
-from promptlib.exceptions import PromptlibError, TemplateError
+from promptlib.exceptions import PromptlibError, TemplateError, UsageError
 from promptlib.models._capabilities import Provider
-from promptlib.models._parameters import ImageParameters
 from promptlib.models._rules import parameter_problems
 from promptlib.prompts._rendered import RenderedPrompt
 from promptlib.prompts._templates import PromptTemplate, template_from_text
@@ -49,6 +47,7 @@ class PlayState:
     deployment: str = ""
     samples: int = DEFAULT_SAMPLES
     case: str = ""  # the eval case whose goldens judge the samples
+    label: str = ""  # the variant's name, as the author typed it
 
     def to_json(self) -> dict[str, Any]:
         """The state as kept in a run directory (image bytes are kept as the run's input files instead)."""
@@ -61,6 +60,7 @@ class PlayState:
             "deployment": self.deployment,
             "samples": self.samples,
             "case": self.case,
+            "label": self.label,
         }
 
 
@@ -80,10 +80,6 @@ def file_text(library: Library, template_id: str) -> tuple[str, str]:
     return read_text(path, within=library.settings.root), sha256_of(path)
 
 
-def template_text_of(template: PromptTemplate) -> str:
-    return template.spec.template
-
-
 def _text_field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -97,6 +93,7 @@ async def state_from_form(form: FormData, template: PromptTemplate) -> PlayState
         file_sha256=_text_field(form, "file_sha256"),
         deployment=_text_field(form, "deployment"),
         case=_text_field(form, "case"),
+        label=_text_field(form, "label")[:40],
     )
     try:
         state.samples = max(1, min(10, int(_text_field(form, "samples") or DEFAULT_SAMPLES)))
@@ -107,7 +104,9 @@ async def state_from_form(form: FormData, template: PromptTemplate) -> PlayState
             upload = form.get(f"upload__{name}")
             if isinstance(upload, UploadFile) and upload.filename:
                 data = await upload.read(IMAGE_LIMIT + 1)
-                if data and len(data) <= IMAGE_LIMIT:
+                if len(data) > IMAGE_LIMIT:
+                    raise UsageError(f"the upload for {name} is over the {IMAGE_LIMIT // 2**20} MB limit for images")
+                if data:
                     state.images[name] = data
         if isinstance(spec, BooleanVariable):
             state.values[name] = "true" if form.get(f"var__{name}") else "false"
@@ -206,10 +205,6 @@ def model_problems(library: Library, rendered: RenderedPrompt, deployment: str) 
     return [f"parameters.{field_name}: {message} (deployment {name!r})" for field_name, message in problems]
 
 
-def parameters_of(rendered: RenderedPrompt | None, template: PromptTemplate) -> ImageParameters:
-    return rendered.parameters if rendered is not None else template.parameters
-
-
 def project_images(root: Path, limit: int = 200) -> list[str]:
     """Image files in the project (not in .git, .promptlib or the goldens) that an image variable may name."""
     found: list[str] = []
@@ -221,7 +216,3 @@ def project_images(root: Path, limit: int = 200) -> list[str]:
         if len(found) >= limit:
             break
     return found[:limit]
-
-
-def dumps_values(values: Mapping[str, Any]) -> str:
-    return json.dumps(dict(values), ensure_ascii=False, default=str)

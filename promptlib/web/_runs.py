@@ -22,13 +22,15 @@ from promptlib.client._requests import ImageRequest
 from promptlib.client._results import GeneratedImage, GenerationResult
 from promptlib.client._streaming import PartialImage, check_streamable
 from promptlib.core._atomic import atomic_write_text
+from promptlib.core._bounded import IMAGE_LIMIT, TEXT_LIMIT, ReadRefused, read_bytes
+from promptlib.core._image_files import ImageRefused, header
 from promptlib.core._redact import redact
 from promptlib.evals._cases import EvalCase, select_cases
 from promptlib.evals._expectations import PIXEL_TOLERANCE, unchanged_outside_mask
 from promptlib.evals._results import CaseResult, RunResult, SampleResult
 from promptlib.evals._run_dir import RunDirectory, place
 from promptlib.evals._runner import golden_store
-from promptlib.exceptions import PromptlibError
+from promptlib.exceptions import GoldenError, PromptlibError
 from promptlib.goldens._compare import MATCHED, SampleComparison, compare_sample
 from promptlib.goldens._hashing import VOTING, distance, fingerprint, parse_hex
 from promptlib.goldens._store import CaseManifest, calibration_mismatch
@@ -81,6 +83,7 @@ class Generation:
     async def run_all(self) -> None:
         """Draw every sample, then write results.json; problems end the run with a message, never a traceback."""
         try:
+            self._copy_inputs()
             self._load_goldens()
             client, first = self.library.clients.request_for(self.rendered, self.state.deployment or None)
             self.result.deployment, self.result.model, self.result.request_hash = (
@@ -94,13 +97,21 @@ class Generation:
         self.live.done = True
         self.live.emit("done", status=self.result.status, message=self.result.message)
 
+    def _copy_inputs(self) -> None:
+        """An edit's image and mask into the run (`inputs/`): the record of what was sent, and what "run again"
+        sends."""
+        for image in self.rendered.images:
+            target = self.run.path / "inputs" / f"{image.name}.{_extension(image.data)}"
+            place(target, data=image.data)
+            self.result.inputs.append({"name": image.name, "role": image.role, "file": self.run.relative(target)})
+
     def _load_goldens(self) -> None:
         if self.case is None:
             return
         store = golden_store(self.library)
         manifest = store.load(self.case.suite, self.case.id)
         if manifest is not None and calibration_mismatch(manifest, store.others(self.case.suite, self.case.id)):
-            raise PromptlibError(f"the goldens of {self.case.key} are not calibrated as their images say; run check")
+            raise GoldenError(f"the goldens of {self.case.key} are not calibrated as their images say; run check")
         self.manifest = manifest
         if manifest is not None:
             calibration = manifest.calibration_value()
@@ -178,7 +189,35 @@ class Generation:
     def _write(self) -> None:
         run = RunResult(run_id=self.run.run_id, created_at=_now(), cases=[self.result])
         atomic_write_text(self.run.path / "results.json", json.dumps(run.to_json(), indent=2))
-        atomic_write_text(self.run.path / "playground.json", json.dumps(self.state.to_json(), indent=2))
+        state = self.state.to_json() | {"uploaded": sorted(self.state.images)}
+        atomic_write_text(self.run.path / "playground.json", json.dumps(state, indent=2))
+
+
+def _extension(data: bytes) -> str:
+    try:
+        found = header(data).format
+    except ImageRefused:
+        return "bin"
+    return "jpg" if found == "jpeg" else found
+
+
+def state_from_run(library: Library, run_id: str) -> PlayState | None:
+    """The state a run was made from (`playground.json`), its image inputs read back from the run; None when
+    the id names no readable playground run."""
+    root = playground_root(library)
+    if not run_id or "/" in run_id or run_id.startswith(".") or not (root / run_id / "playground.json").is_file():
+        return None
+    path = root / run_id
+    try:
+        data = json.loads(read_bytes(path / "playground.json", within=path, limit=TEXT_LIMIT))
+        state = PlayState(**{k: v for k, v in data.items() if k in PlayState.__dataclass_fields__})
+        for name in data.get("uploaded", []):
+            found = next(path.joinpath("inputs").glob(f"{name}.*"), None) if str(name).isidentifier() else None
+            if found is not None:
+                state.images[name] = read_bytes(found, within=path, limit=IMAGE_LIMIT)
+    except (OSError, ValueError, TypeError, ReadRefused):
+        return None
+    return state
 
 
 def spread(samples: list[SampleResult]) -> dict[str, int] | None:

@@ -93,7 +93,7 @@ async def save(request: Request) -> Response:
     except (PromptlibError, ValueError) as exc:
         return context(request).error(request, _problem(exc), 422)
     try:
-        web.guard.target(lock_path(web.root / "prompts").relative_to(web.root).as_posix())
+        web.guard.target(lock_path(web.library.settings.prompts_dir).relative_to(web.root).as_posix())
         suite_write = _suite_text(web, plan) if plan["suite"] and plan["case_id"] else None
         web.guard.write(plan["relative"], plan["new_text"].encode(), expected_sha256=state.file_sha256)
         if suite_write is not None:

@@ -3,10 +3,12 @@ type, with its cases' latest eval status and golden thumbnails."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +23,7 @@ from promptlib.reports._runs import find_run, load_results
 from promptlib.web._app import Page, context
 
 THUMBNAILS_PER_TEMPLATE = 4
+THUMBNAIL_EDGE = 40
 
 
 @dataclass
@@ -71,7 +74,7 @@ def template_rows(library: Library) -> list[TemplateRow]:
             continue  # `check` reports a broken golden set; the list still shows the template
         for golden in manifest.goldens if manifest else []:
             if len(owner.goldens) < THUMBNAILS_PER_TEMPLATE:
-                owner.goldens.append(f"/goldens/{case.suite}/{case.id}/{golden.file}")
+                owner.goldens.append(f"/goldens/{case.suite}/{case.id}/{golden.file}?thumb=1")
     return list(rows.values())
 
 
@@ -103,7 +106,33 @@ async def golden_image(request: Request) -> Response:
         data = read_bytes(path, within=store.root, limit=IMAGE_LIMIT)
     except (ReadRefused, OSError):
         return web.error(request, f"golden {name} of {suite}/{case} cannot be read", 404)
+    if request.query_params.get("thumb"):
+        return Response(
+            _thumbnail(entry.sha256, data), media_type="image/png", headers={"cache-control": "max-age=86400"}
+        )
     return Response(data, media_type=f"image/{entry.file.rsplit('.', 1)[-1].replace('jpg', 'jpeg')}")
+
+
+_THUMBNAILS: dict[str, bytes] = {}
+
+
+def _thumbnail_of(data: bytes) -> bytes:
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (THUMBNAIL_EDGE * 2, THUMBNAIL_EDGE * 2))
+    image.thumbnail((THUMBNAIL_EDGE * 2, THUMBNAIL_EDGE * 2))  # sharp on high-density screens
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _thumbnail(sha256: str, data: bytes) -> bytes:
+    """A small PNG of a golden (by sha256: goldens never change in place), so the list loads kilobytes."""
+    found = _THUMBNAILS.get(sha256)
+    if found is None:
+        if len(_THUMBNAILS) > 1024:
+            _THUMBNAILS.clear()
+        found = _THUMBNAILS[sha256] = _thumbnail_of(data)
+    return found
 
 
 def page() -> Page:

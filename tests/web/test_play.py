@@ -34,8 +34,10 @@ def test_the_templates_page_lists_every_template_and_filters_as_you_type(
     rows = client.get("/?q=brand-studio hero", headers={"hx-request": "true"}).text
     assert HERO in rows and "social/wide-banner" not in rows and "<html" not in rows
     assert "/goldens/marketing/kettle-studio/g-" in page  # goldens as thumbnails
-    thumbnail = re.search(r'src="(/goldens/marketing/kettle-studio/[^"]+)"', page).group(1)
-    assert client.get(thumbnail).headers["content-type"] == "image/jpeg"
+    thumbnail = html.unescape(re.search(r'src="(/goldens/marketing/kettle-studio/[^"]+)"', page).group(1))
+    small = client.get(thumbnail)
+    assert small.headers["content-type"] == "image/png" and max(Image.open(io.BytesIO(small.content)).size) == 80
+    assert client.get(thumbnail.split("?")[0]).headers["content-type"] == "image/jpeg"  # the golden itself
     assert client.get("/goldens/marketing/kettle-studio/..%2f..%2fbrand.yaml").status_code == 404
 
 
@@ -199,3 +201,31 @@ def test_a_template_whose_text_holds_script_renders_it_as_text(own_project) -> N
     assert "<script>alert(2)</script>" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
     typed = {"template_id": "hostile", "template_text": "<script>alert(3)</script>"}
     assert "<script>alert" not in client.post("/actions/render", data=typed).text
+
+
+def test_a_variant_runs_again_as_it_was_and_reopens_in_the_form(client: TestClient, play_form, events) -> None:
+    form = play_form(EDIT, example="mug-on-sand")
+    mask = io.BytesIO()
+    painted = Image.new("RGBA", (1024, 1024), (0, 0, 0, 255))
+    painted.paste((0, 0, 0, 0), (0, 700, 1024, 1024))
+    painted.save(mask, "PNG")
+    first = _run_id(client.post("/actions/generate", data=form.with_(samples="1", label="warm", param__quality="low"),
+                                files={"upload__mask": ("m.png", mask.getvalue(), "image/png")}).text)  # fmt: skip
+    events(client, first)
+    again = _run_id(client.post(f"/runs/{first}/rerun").text)
+    assert again != first
+    events(client, again)
+    card = client.get(f"/runs/{again}/card").text
+    assert "warm ·" in card and "% unchanged outside the mask" in card  # the uploaded mask went again
+    reopened = client.get(f"/play/{EDIT}?from={first}").text
+    assert re.search(r'<option value="low" selected>low</option>', reopened)  # the parameter chosen then
+    assert client.post("/runs/../rerun").status_code == 404
+
+
+def test_a_size_the_model_refuses_is_shown_and_not_sent(client: TestClient, play_form) -> None:
+    form = play_form(HERO, example="kettle-studio").with_(param__size="1000x1000")
+    shown = client.post("/actions/render", data=form).text
+    assert "parameters.size: 1000x1000 is not a size gpt-image-2 accepts" in shown
+    refused = client.post("/actions/generate", data=form)
+    assert refused.status_code == 422 and "data-run" not in refused.text
+    assert client.post("/actions/render", data=form | {"param__size": "2048x1152"}).text.count("problem") == 0

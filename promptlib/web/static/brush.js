@@ -45,13 +45,18 @@
       var r = canvas.getBoundingClientRect();
       return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
     }
+    var last = null;
     function dab(e) {
       var p = at(e);
       var size = parseInt(brush.querySelector(".brush-size").value, 10) * canvas.width / 512;
       maskCtx.globalCompositeOperation = "destination-out";
+      maskCtx.lineCap = "round";
+      maskCtx.lineWidth = size;
       maskCtx.beginPath();
-      maskCtx.arc(p[0], p[1], size / 2, 0, Math.PI * 2);
-      maskCtx.fill();
+      maskCtx.moveTo((last || p)[0], (last || p)[1]);  // a stroke, not dots, however fast the pointer moves
+      maskCtx.lineTo(p[0] + 0.01, p[1]);
+      maskCtx.stroke();
+      last = p;
       paint();
     }
     function commit() {
@@ -70,7 +75,7 @@
       photo.onerror = reset;
       if (path) { photo.src = "/project-file/" + path.split("/").map(encodeURIComponent).join("/"); } else { reset(); }
     }
-    canvas.addEventListener("pointerdown", function (e) { drawing = true; canvas.setPointerCapture(e.pointerId); dab(e); });
+    canvas.addEventListener("pointerdown", function (e) { drawing = true; last = null; canvas.setPointerCapture(e.pointerId); dab(e); });
     canvas.addEventListener("pointermove", function (e) { if (drawing) { dab(e); } });
     canvas.addEventListener("pointerup", function () { if (drawing) { drawing = false; commit(); } });
     brush.querySelector(".brush-clear").addEventListener("click", function () {

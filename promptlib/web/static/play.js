@@ -60,5 +60,10 @@
     var saved = document.getElementById("saved-sha");
     if (saved) { document.getElementById("file-sha256").value = saved.value; saved.remove(); }
   });
+  // "Run every variant again": each finished variant's own "Run again" (as it was, not the form's state).
+  document.addEventListener("click", function (e) {
+    if (e.target.id !== "run-all") { return; }
+    document.querySelectorAll("#variants article.variant.done button.rerun").forEach(function (b) { b.click(); });
+  });
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
 })();
