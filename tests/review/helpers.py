@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from e2e.helpers import approved_brand, bump_version, clone, edit, lock, promptlib
 
@@ -33,3 +34,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+#: axe-core as vendored for the web app's browser tests (version and sha256 beside it).
+AXE = Path(__file__).resolve().parents[1] / "web" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now (injected through the devtools protocol,
+    which the page's CSP does not govern)."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in found
+            if v["impact"] in ("serious", "critical")]  # fmt: skip
