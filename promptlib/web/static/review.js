@@ -33,6 +33,8 @@
       b.setAttribute("aria-pressed", b.getAttribute("data-mode") === mode ? "true" : "false");
     });
     if (blinkTimer) { clearInterval(blinkTimer); blinkTimer = null; }
+    var adjustable = mode === "slider" || mode === "onion";  // the amount means something only there
+    ["rv-amount", "rv-amount-label"].forEach(function (id) { if (el(id)) { el(id).hidden = !adjustable; } });
     var b = el("rv-b");
     if (b) { b.style.visibility = ""; }
     var heat = el("rv-heat");
@@ -142,4 +144,5 @@
   document.addEventListener("pointerup", function () { drag = null; });
   document.body.addEventListener("htmx:afterSwap", restore);
   window.addEventListener("popstate", function () { location.reload(); });  // back to a case: show that case
+  restore();  // deferred: the page is parsed, so the first view is set up as every swapped-in one is
 })();
