@@ -111,6 +111,9 @@ def test_every_diff_view_renders_with_synced_zoom(page: Any) -> None:
     assert page.text_content("#rv-zoom") == "156 %"
     page.check('input[name="rv-compare"][value="1"]')
     assert (page.get_attribute("#rv-a", "src") or "").endswith("/s1.png")
+    page.keyboard.press("j")  # the next case keeps the view and the zoom (and breaks no CSP rule doing so)
+    page.wait_for_selector(f'#review[data-selected="{PLANE}"]')
+    page.wait_for_function("() => document.getElementById('rv-a').style.transform.includes('scale(1.5625)')")
     page.keyboard.press("0")
     assert page.text_content("#rv-zoom") == "100 %"
 

@@ -142,7 +142,14 @@
     transform();
   });
   document.addEventListener("pointerup", function () { drag = null; });
-  document.body.addEventListener("htmx:afterSwap", restore);
+  document.body.addEventListener("htmx:beforeSwap", function () {
+    // htmx carries an old element's attributes over to the new one with its id, and writing a style attribute is
+    // an inline style the CSP refuses: drop ours first; `restore` sets them again through the CSSOM.
+    document.querySelectorAll("#rv-stage [style], #rv-compare [style]").forEach(function (node) {
+      node.removeAttribute("style");
+    });
+  });
+  document.body.addEventListener("htmx:load", restore);  // new content in the page (an outerHTML swap too)
   window.addEventListener("popstate", function () { location.reload(); });  // back to a case: show that case
   restore();  // deferred: the page is parsed, so the first view is set up as every swapped-in one is
 })();
