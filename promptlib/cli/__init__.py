@@ -39,6 +39,7 @@ _SHORT_HELP = {
     "lock": "Pin each template's content hash in prompts.lock.",
     "playground": "Try templates in the browser and save the winner.",
     "reject": "Record a known-bad sample of a case.",
+    "review": "Review a run in the browser: queue, diffs, approve and reject.",
     "runs": "Prune old run directories.",
     "render": "Render a template's prompt text.",
     "report": "Show a run's report, or merge shard runs.",
@@ -51,6 +52,7 @@ _EXAMPLES = {
         "promptlib approve --all-new",
         "promptlib approve --case brand/logo --sample 0 --sample 2",
         "promptlib approve path/to/downloaded-run --case brand/logo",
+        "promptlib approve path/to/downloaded-run --from approvals.json --dry-run",
     ],
     "eval": [
         "promptlib eval",
@@ -59,6 +61,7 @@ _EXAMPLES = {
         "promptlib eval --changed-since origin/main --format github --junit eval.xml",
     ],
     "reject": ["promptlib reject --case brand/logo --sample 1 --reason 'garbled text'"],
+    "review": ["promptlib review", "promptlib review path/to/downloaded-run --port 0"],
     "unreject": ["promptlib unreject --case brand/logo", "promptlib unreject --case brand/logo --sha 1a2b3c"],
     "render": [
         "promptlib render marketing/product-hero --example kettle-studio",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -11,7 +12,10 @@ from promptlib.core._safe_text import one_line
 from promptlib.exceptions import UsageError
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Sequence
+
+    from promptlib.goldens._review import Approved
+    from promptlib.review._runs import ReviewRun
 
 
 @cli.command()
@@ -21,6 +25,14 @@ if TYPE_CHECKING:
 @click.option("--all-new", is_flag=True, help="Approve every case that had no goldens.")
 @click.option("--add", is_flag=True, help="Add to the golden set instead of replacing it.")
 @click.option("--by", metavar="NAME", help="Reviewer recorded in the manifest (default: git user.name).")
+@click.option(
+    "--from",
+    "approvals",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Apply the approvals.json exported from report.html.",
+)
+@click.option("--dry-run", is_flag=True, help="With --from: list what would be approved and rejected; write nothing.")
 @pass_state
 def approve(
     state: State,
@@ -30,28 +42,46 @@ def approve(
     all_new: bool,
     add: bool,
     by: str | None,
+    approvals: Path | None,
+    dry_run: bool,
 ) -> None:
     """Copy samples of a run (default: the latest) into evals/goldens/ and recalibrate."""
-    from promptlib.evals._cases import approvable_cases
-    from promptlib.evals._runner import golden_store
-    from promptlib.goldens._review import approve_from_run, reviewer_name
-    from promptlib.reports._execute import runs_root
-    from promptlib.reports._runs import find_run, load_results
+    from promptlib.goldens._review import reviewer_name
+    from promptlib.review import _decisions
+    from promptlib.review._runs import open_run
 
-    library = state.library
-    run_path = find_run(runs_root(library), run)
-    results = load_results(run_path)
-    approved = approve_from_run(
-        golden_store(library),
-        run_path,
-        results,
-        known=approvable_cases(library),
-        cases=cases,
-        samples=samples,
-        all_new=all_new,
-        by=reviewer_name(by),
-        add=add,
+    if approvals is not None and (cases or samples or all_new or add):
+        raise UsageError("--from FILE says which cases and samples; drop --case, --sample, --all-new and --add")
+    if dry_run and approvals is None:
+        raise UsageError("--dry-run goes with --from FILE")
+    review_run = open_run(state.library, run)
+    if approvals is not None:
+        _approve_from_file(state, review_run, approvals, dry_run=dry_run, by=reviewer_name(by))
+        return
+    outcome = _decisions.approve(
+        state.library, review_run, cases=cases, samples=samples, all_new=all_new, add=add, by=reviewer_name(by)
     )
+    _print_approved(outcome.approved)
+    echo("review and commit evals/goldens/ with the template change")
+
+
+def _approve_from_file(state: State, run: ReviewRun, path: Path, *, dry_run: bool, by: str) -> None:
+    from promptlib.review._approvals import apply_approvals, plan_approvals_file, read_approvals
+
+    plan = plan_approvals_file(state.library, run, read_approvals(path), path)
+    if dry_run:
+        for line in plan.lines():
+            echo(f"would {line}")
+        echo("dry run: nothing written")
+        return
+    outcome = apply_approvals(state.library, plan, by=by)
+    _print_approved(outcome.approved)
+    for rejection, _ in plan.rejections:
+        echo(f"rejected sample {rejection.sample} of {rejection.key}")
+    echo("review and commit evals/goldens/ with the template change")
+
+
+def _print_approved(approved: Sequence[Approved]) -> None:
     for item in approved:
         calibration = item.manifest.calibration
         order = ("phash", "dhash", "whash")
@@ -64,7 +94,6 @@ def approve(
             echo(f"  skipped {skipped}")
         if item.stale:
             echo(f"warning: {item.key}: {item.stale}", err=True)
-    echo("review and commit evals/goldens/ with the template change")
 
 
 @cli.command()
@@ -77,29 +106,22 @@ def approve(
 @pass_state
 def reject(state: State, run: str | None, case_key: str, sample: int, reason: str, by: str | None, force: bool) -> None:
     """Record a known-bad sample of a run (default: the latest): later look-alikes fail with REASON."""
-    from promptlib.evals._cases import approvable_cases
-    from promptlib.evals._runner import golden_store
-    from promptlib.goldens._review import reject_from_run, reviewer_name
-    from promptlib.reports._execute import runs_root
-    from promptlib.reports._runs import find_run, load_results
+    from promptlib.goldens._review import reviewer_name
+    from promptlib.review import _decisions
+    from promptlib.review._runs import open_run
 
-    library = state.library
-    run_path = find_run(runs_root(library), run)
-    manifest = reject_from_run(
-        golden_store(library),
-        run_path,
-        load_results(run_path),
-        known=approvable_cases(library),
+    outcome = _decisions.reject(
+        state.library,
+        open_run(state.library, run),
         case_key=case_key,
         sample=sample,
         reason=reason,
         by=reviewer_name(by),
         force=force,
     )
-    echo(
-        f"rejected sample {sample} of {case_key}; {len(manifest.rejected)} rejected image(s) on record "
-        f"(undo: promptlib unreject --case {case_key} --sha {manifest.rejected[-1].sha256[:12]})"
-    )
+    on_record = outcome.rejected.rejected if outcome.rejected is not None else []
+    undo = f" (undo: promptlib unreject --case {case_key} --sha {on_record[-1].sha256[:12]})" if on_record else ""
+    echo(f"rejected sample {sample} of {case_key}; {len(on_record)} rejected image(s) on record{undo}")
 
 
 @cli.command()
@@ -109,25 +131,50 @@ def reject(state: State, run: str | None, case_key: str, sample: int, reason: st
 @pass_state
 def unreject(state: State, case_key: str, prefixes: tuple[str, ...], every: bool) -> None:
     """Forget rejected images of a case (by sha256 prefix, or --all); without either, list them."""
-    from promptlib.evals._cases import approvable_cases
-    from promptlib.evals._runner import golden_store
+    from promptlib.review import _decisions
 
-    library = state.library
-    target = approvable_cases(library).get(case_key)
-    if target is None:
-        raise UsageError(f"{case_key!r} is not a case of this project's suites")
-    store = golden_store(library)
     if not prefixes and not every:
-        manifest = store.load(target.suite, target.case, verify=False)
-        rejected = manifest.rejected if manifest is not None else []
+        rejected = _decisions.rejected_images(state.library, case_key)
         for entry in rejected:
             echo(f"{entry.sha256[:12]}  {one_line(entry.reason)}  (by {one_line(entry.by)}, {entry.at})")
         echo(f"{len(rejected)} rejected image(s); forget one with --sha PREFIX, or all with --all")
         return
-    removed = store.unreject(target.suite, target.case, prefixes, every=every)
-    for entry in removed:
+    outcome = _decisions.unreject(state.library, case_key, prefixes, every=every)
+    for entry in outcome.forgotten:
         echo(f"forgot rejected {entry.sha256[:12]} ({one_line(entry.reason)})")
     echo("review and commit evals/goldens/")
+
+
+@cli.command()
+@click.argument("run", required=False)
+@click.option("--port", default=8090, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; anything but loopback needs --token.")  # fmt: skip
+@click.option("--token", envvar="PROMPTLIB_PLAYGROUND_TOKEN", default=None, metavar="TOKEN",
+              help="Secret the browser must present (URL ?token=, then a cookie).")  # fmt: skip
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@pass_state
+def review(state: State, run: str | None, port: int, host: str, token: str | None, no_browser: bool) -> None:
+    """Review a run (default: the latest; a downloaded CI run directory works too) in the browser."""
+    from promptlib.review._runs import open_run
+    from promptlib.web import access_policy, create_app
+    from promptlib.web._review_page import review_state
+    from promptlib.web._server import serve
+
+    chosen = open_run(state.library, run)  # refused here, in one line, exactly as approve refuses it
+    policy = access_policy(host, port, token, ())
+    app = create_app(state.library.settings.root, policy=policy, library=state.library)
+    review_state(app.state.web).run = str(chosen.path)
+
+    def ready(bound: int) -> None:
+        url = access_policy(host, bound, token, ()).url("/review")
+        echo(f"promptlib review of {chosen.run_id}: {url}  (Ctrl-C stops it)")
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    serve(app, host, port, ready)
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """JSON Schemas for the file formats, so editors validate and complete them: templates, suites, promptlib.yaml,
-and the model table (the shipped `models/models.yaml`, whose entries are also the shape of ``models:``)."""
+and the model table (the shipped `models/models.yaml`, whose entries are also the shape of ``models:``); and the
+files promptlib writes for others to read: a run's results.json and report.html's approvals.json."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from promptlib.evals._results import results_schema
 from promptlib.evals._suites import SuiteFile
 from promptlib.models._capabilities import ModelTableFile
 from promptlib.prompts._template_file import TemplateFile
+from promptlib.review._approvals import approvals_schema
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "template": TemplateFile,
@@ -31,6 +33,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         schema = model.model_json_schema(mode="validation")
         out[kind] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     out["results"] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **results_schema()}
+    out["approvals"] = {"$schema": "https://json-schema.org/draft/2020-12/schema", **approvals_schema()}
     return out
 
 

@@ -17,7 +17,7 @@ from promptlib.core._clock import utc_now
 from promptlib.core._safe_text import one_line
 from promptlib.exceptions import GoldenError
 from promptlib.goldens._compare import Calibration, calibrate
-from promptlib.goldens._hashing import ALGORITHMS, ImageFingerprint, fingerprint, parse_hex
+from promptlib.goldens._hashing import ALGORITHMS, ImageFingerprint, parse_hex
 
 MANIFEST = "case.json"
 SCHEMA = "promptlib-golden-case/1"
@@ -177,15 +177,8 @@ def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]
     )
 
 
-def golden_fingerprint(data: bytes) -> ImageFingerprint:
-    try:
-        return fingerprint(data)
-    except ValueError as exc:
-        raise GoldenError(f"cannot approve: {exc}") from None
-
-
-def entry_for(candidate: Candidate, approved_by: str) -> GoldenEntry:
-    fp = golden_fingerprint(candidate.data)
+def entry_for(candidate: Candidate, approved_by: str, fp: ImageFingerprint) -> GoldenEntry:
+    """The manifest entry for an image about to be approved, from its fingerprint (hashed once by the store)."""
     ext = _EXTENSIONS.get(fp.format, "png")
     return GoldenEntry(
         file=f"g-{fp.sha256[:12]}.{ext}",

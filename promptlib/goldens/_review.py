@@ -192,6 +192,58 @@ def other_goldens(store: GoldenStore, suite: str, case: str) -> list[dict[str, i
     return store.others(suite, case)
 
 
+@dataclass(frozen=True)
+class ApprovalPlan:
+    """One case's approval, checked and read but not yet written: what `approve` (or a dry run) would do."""
+
+    target: ProjectCase
+    source: ApprovalSource
+    candidates: tuple[Candidate, ...]
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.target.suite}/{self.target.case}"
+
+
+def plan_approvals(
+    run_path: Path,
+    results: dict[str, Any],
+    *,
+    known: Mapping[str, ProjectCase],
+    cases: Sequence[str],
+    samples: Sequence[int],
+    all_new: bool,
+) -> list[ApprovalPlan]:
+    """Every case's approval checked (the key, the run's entry, each sample's bytes) before anything is written."""
+    entries = _case_entries(run_path, results, cases, all_new)
+    if samples and len(entries) > 1:
+        raise UsageError("--sample picks samples of one case; approve one --case at a time when choosing samples")
+    plans = []
+    for case in entries:
+        target = _target(run_path, case, known)
+        skipped: list[str] = []
+        candidates = _candidates(run_path, results, case, samples, target, skipped)
+        plans.append(ApprovalPlan(target, _source(case), tuple(candidates), tuple(skipped)))
+    return plans
+
+
+def write_approvals(store: GoldenStore, plans: Sequence[ApprovalPlan], *, by: str, add: bool) -> list[Approved]:
+    """Write checked plans into the store, then recalibrate every case against the final golden sets."""
+    approved = []
+    for plan in plans:
+        target = plan.target
+        manifest = store.approve(
+            target.suite, target.case, plan.source, plan.candidates, approved_by=by, replace=not add,
+            others=other_goldens(store, target.suite, target.case),
+        )  # fmt: skip
+        approved.append(
+            Approved(plan.key, manifest, len(plan.candidates), plan.skipped, _staleness(plan.source, target))
+        )
+    recalibrated = recalibrate_all(store)
+    return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
+
+
 def approve_from_run(
     store: GoldenStore,
     run_path: Path,
@@ -205,26 +257,8 @@ def approve_from_run(
     add: bool,
 ) -> list[Approved]:
     """Approve samples of a run as goldens of the project's cases (``known``), writing only under the store."""
-    entries = _case_entries(run_path, results, cases, all_new)
-    if samples and len(entries) > 1:
-        raise UsageError("--sample picks samples of one case; approve one --case at a time when choosing samples")
-    plans = []
-    for case in entries:  # every case checked before anything is written
-        target = _target(run_path, case, known)
-        skipped: list[str] = []
-        candidates = _candidates(run_path, results, case, samples, target, skipped)
-        plans.append((target, _source(case), candidates, tuple(skipped)))
-    approved = []
-    for target, source, candidates, left_out in plans:
-        manifest = store.approve(
-            target.suite, target.case, source, candidates, approved_by=by, replace=not add,
-            others=other_goldens(store, target.suite, target.case),
-        )  # fmt: skip
-        approved.append(
-            Approved(f"{target.suite}/{target.case}", manifest, len(candidates), left_out, _staleness(source, target))
-        )
-    recalibrated = recalibrate_all(store)
-    return [replace(item, manifest=recalibrated.get(item.key, item.manifest)) for item in approved]
+    plans = plan_approvals(run_path, results, known=known, cases=cases, samples=samples, all_new=all_new)
+    return write_approvals(store, plans, by=by, add=add)
 
 
 def _staleness(source: ApprovalSource, target: ProjectCase) -> str | None:
@@ -250,6 +284,37 @@ def recalibrate_all(store: GoldenStore) -> dict[str, CaseManifest]:
     return manifests
 
 
+@dataclass(frozen=True)
+class RejectionPlan:
+    """One sample's rejection, checked and read but not yet written."""
+
+    target: ProjectCase
+    sample: int
+    candidate: Candidate
+
+    @property
+    def key(self) -> str:
+        return f"{self.target.suite}/{self.target.case}"
+
+
+def plan_rejection(
+    run_path: Path, results: dict[str, Any], *, known: Mapping[str, ProjectCase], case_key: str, sample: int
+) -> RejectionPlan:
+    """The sample's bytes, read and checked like an approval's (key, run entry, size, format)."""
+    (case,) = _case_entries(run_path, results, [case_key], all_new=False)
+    target = _target(run_path, case, known)
+    (candidate,) = _candidates(run_path, results, case, [sample], target)
+    return RejectionPlan(target, sample, candidate)
+
+
+def write_rejection(store: GoldenStore, plan: RejectionPlan, *, reason: str, by: str) -> CaseManifest:
+    target = plan.target
+    store.reject(
+        target.suite, target.case, plan.candidate.data, reason=reason, by=by, source_run=plan.candidate.source_run
+    )
+    return recalibrate_all(store)[plan.key]
+
+
 def reject_from_run(
     store: GoldenStore,
     run_path: Path,
@@ -262,13 +327,31 @@ def reject_from_run(
     by: str,
     force: bool = False,
 ) -> CaseManifest:
-    (case,) = _case_entries(run_path, results, [case_key], all_new=False)
-    target = _target(run_path, case, known)
-    (candidate,) = _candidates(run_path, results, case, [sample], target)
+    plan = plan_rejection(run_path, results, known=known, case_key=case_key, sample=sample)
     if not force:
-        _refuse_a_golden_look_alike(store, target, sample, candidate.data)
-    store.reject(target.suite, target.case, candidate.data, reason=reason, by=by, source_run=str(results.get("run_id")))
-    return recalibrate_all(store)[f"{target.suite}/{target.case}"]
+        _refuse_a_golden_look_alike(store, plan.target, sample, plan.candidate.data)
+    return write_rejection(store, plan, reason=reason, by=by)
+
+
+def golden_look_alike(
+    target: ProjectCase, sample: int, data: bytes, goldens: Sequence[tuple[str, dict[str, int]]], names: Sequence[str]
+) -> str | None:
+    """Why rejecting this sample would fail later good samples (it nearly copies golden `names[i]`), or None."""
+    try:
+        hashes = fingerprint(data).hashes
+    except ValueError:
+        return None
+    near = nearly_identical(hashes, goldens)
+    if near is None:
+        return None
+    index, distances = near
+    shown = ", ".join(f"{alg} {value}" for alg, value in distances.items())
+    return (
+        f"sample {sample} of {target.suite}/{target.case} is nearly identical to golden "
+        f"{names[index]} ({shown}): rejecting it would make later samples that look like the "
+        "goldens fail too. Approve other samples first (`promptlib approve --case ... --sample N`), or pass --force "
+        "if that look really is wrong"
+    )
 
 
 def _refuse_a_golden_look_alike(store: GoldenStore, target: ProjectCase, sample: int, data: bytes) -> None:
@@ -277,18 +360,7 @@ def _refuse_a_golden_look_alike(store: GoldenStore, target: ProjectCase, sample:
     manifest = store.load(target.suite, target.case, verify=False)
     if manifest is None:
         return
-    try:
-        hashes = fingerprint(data).hashes
-    except ValueError:
-        return
-    near = nearly_identical(hashes, manifest.golden_hashes())
-    if near is None:
-        return
-    index, distances = near
-    shown = ", ".join(f"{alg} {value}" for alg, value in distances.items())
-    raise UsageError(
-        f"sample {sample} of {target.suite}/{target.case} is nearly identical to golden "
-        f"{manifest.goldens[index].file} ({shown}): rejecting it would make later samples that look like the "
-        "goldens fail too. Approve other samples first (`promptlib approve --case ... --sample N`), or pass --force "
-        "if that look really is wrong"
-    )
+    names = [golden.file for golden in manifest.goldens]
+    problem = golden_look_alike(target, sample, data, manifest.golden_hashes(), names)
+    if problem is not None:
+        raise UsageError(problem)

@@ -36,7 +36,6 @@ from promptlib.goldens._manifest import (
     RejectedEntry,
     check_manifest_values,
     entry_for,
-    golden_fingerprint,
     read_manifest,
 )
 
@@ -51,6 +50,13 @@ class GoldenStore:
 
     def fingerprint_of(self, data: bytes, sha256: str) -> ImageFingerprint:
         return self.fingerprints.fingerprint(data, sha256) if self.fingerprints is not None else fingerprint(data)
+
+    def _fingerprint(self, data: bytes) -> ImageFingerprint:
+        """An image about to be approved or rejected, hashed once per content (eval already hashed its samples)."""
+        try:
+            return self.fingerprint_of(data, hashlib.sha256(data).hexdigest())
+        except ValueError as exc:
+            raise GoldenError(f"cannot approve: {exc}") from None
 
     def golden_hashes(
         self, *, strict: bool = True, skip: tuple[str, str] | None = None
@@ -169,7 +175,7 @@ class GoldenStore:
             entries = list(previous.goldens) if previous and not replace else []
             case_dir = self.case_dir(suite, case)
             for candidate in candidates:
-                entry = entry_for(candidate, approved_by)
+                entry = entry_for(candidate, approved_by, self._fingerprint(candidate.data))
                 if any(e.sha256 == entry.sha256 for e in entries):
                     continue
                 atomic_write_bytes(case_dir / entry.file, candidate.data)
@@ -193,7 +199,7 @@ class GoldenStore:
                     f"{suite}/{case} has no goldens yet; approve good samples first, then reject bad ones",
                     path=self.case_dir(suite, case),
                 )
-            fp = golden_fingerprint(data)
+            fp = self._fingerprint(data)
             if any(r.sha256 == fp.sha256 for r in manifest.rejected):
                 return manifest
             manifest.rejected.append(

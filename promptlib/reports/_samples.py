@@ -51,6 +51,7 @@ class DistanceTable:
 @dataclass(frozen=True, slots=True)
 class SampleView:
     number: str
+    sha256: str  # as results.json gives it: what an exported decision names the image by
     verdict: Verdict
     image: Thumb
     golden: Thumb
@@ -94,6 +95,7 @@ def sample_view(
     mask, mask_detail = _outside_mask(sample.get("outside_mask"))
     return SampleView(
         number=index,
+        sha256=fmt.text(sample.get("sha256")),
         verdict=verdict(sample.get("verdict")),
         image=thumb(sample.get("file"), f"sample {index}", sample.get("width"), sample.get("height"), href),
         golden=golden,

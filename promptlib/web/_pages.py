@@ -18,4 +18,6 @@ def builtin_pages() -> list[Page]:
 
 def extra_pages() -> list[Page]:
     """Pages other features add after the built-in ones (Review registers itself here)."""
-    return []
+    from promptlib.web import _review_page
+
+    return [_review_page.page()]

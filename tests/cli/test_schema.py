@@ -12,13 +12,13 @@ from click.testing import Result
 from promptlib.cli._schema import json_schemas, schema_text
 
 REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-KINDS = ("template", "suite", "config", "models", "results")
+KINDS = ("template", "suite", "config", "models", "results", "approvals")
 #: Files people write are read strictly; results.json is written by promptlib and keeps a newer version's fields.
-AUTHORED = ("template", "suite", "config", "models")
+AUTHORED = ("template", "suite", "config", "models", "approvals")
 
 
 def test_one_schema_per_file_kind() -> None:
-    """One schema per file kind (the four people write, and results.json): 2020-12 drafts with titles."""
+    """One schema per file kind (the five people write or export, and results.json): 2020-12 drafts with titles."""
     schemas = json_schemas()
     assert tuple(schemas) == KINDS
     for schema in schemas.values():

@@ -29,6 +29,25 @@ HERO = "marketing/product-hero"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 
 
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    """Playwright for this module only. pytest-playwright's own is session-wide, and while it runs it holds an
+    asyncio loop on this thread: every later test in the same process that runs one (the CLI, the runner, another
+    sync_playwright) would fail with "Cannot run the event loop while another loop is running"."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any, browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
+    """Chromium for this module (pytest-playwright's session-wide browser would need its session-wide loop)."""
+    launched = playwright.chromium.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict[str, Any]:
     return {
