@@ -119,8 +119,8 @@ def _variables(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any], list
     return specs, values, lines
 
 
-def make_project(root: Path, seed: int = 7) -> list[Case]:
-    """Write promptlib.yaml, partials and N_TEMPLATES templates under ``root``; return the cases."""
+def make_project(root: Path, seed: int = 7, n_templates: int = N_TEMPLATES) -> list[Case]:
+    """Write promptlib.yaml, partials and ``n_templates`` templates under ``root``; return the cases."""
     rng = random.Random(seed)
     (root / "promptlib.yaml").write_text("prompts: prompts\nevals: evals\n", encoding="utf-8")
     partials: dict[str, str] = {}
@@ -131,14 +131,14 @@ def make_project(root: Path, seed: int = 7) -> list[Case]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(partials[name], encoding="utf-8")
     cases = []
-    for i in range(N_TEMPLATES):
+    for i in range(n_templates):
         specs, values, lines = _variables(rng)
         lines += [_sentence(rng) for _ in range(rng.randint(1, 4))]
         include = rng.random() < 0.4
         if include:
             lines.append(f'{{% include "{rng.choice(list(partials))}" %}}')
         text = "\n".join(lines) + "\n"
-        template_id = f"group-{i % 20:02d}/template-{i:04d}"
+        template_id = f"group-{i % 20:02d}/template-{i:05d}"
         document = {
             "version": 1,
             "description": f"Generated benchmark template {i}.",
