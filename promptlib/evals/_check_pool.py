@@ -9,7 +9,6 @@ order the ids went in, so the output never depends on which worker finished firs
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +17,7 @@ from multiprocessing.context import BaseContext
 
 from promptlib._library import Library
 from promptlib.config._settings import Settings
+from promptlib.core._cpu import cores
 from promptlib.evals._check_units import TemplateFindings, template_findings
 
 #: Below this many templates to (re)check, starting processes costs more than it saves.
@@ -26,14 +26,6 @@ POOL_THRESHOLD = 300
 CHUNKS_PER_WORKER = 8
 
 _library: Library | None = None  # each worker's own, built once by _start
-
-
-def cores() -> int:
-    """Cores this process may run on (a CI container's CPU set, not the host's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def findings_of(library: Library, template_ids: Sequence[str], workers: int | None = None) -> list[TemplateFindings]:
