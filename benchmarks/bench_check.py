@@ -33,7 +33,7 @@ import jinja2
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_library import make_project  # noqa: E402
+from bench_library import make_project
 
 COLD_TARGET = 1.0
 WARM_TARGET = 0.25

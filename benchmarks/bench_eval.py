@@ -88,7 +88,9 @@ def build(root: Path, url: str, cases: int) -> None:
         encoding="utf-8",
     )
     lines = ["samples: 1", "cases:"]
-    lines += [f"  - {{id: case-{i:03d}, prompt: shot, variables: {{subject: a vase number {i}}}}}" for i in range(cases)]
+    lines += [
+        f"  - {{id: case-{i:03d}, prompt: shot, variables: {{subject: a vase number {i}}}}}" for i in range(cases)
+    ]
     (root / "evals" / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
