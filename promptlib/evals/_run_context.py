@@ -87,7 +87,8 @@ class RunContext:
             cached = None if off else self.cache.image_file(request.request_hash, image.index, image.extension)
             place(path, source=cached, data=image.data)
             # --no-cache: nothing read from or written to .promptlib/cache
-            fp = fingerprint(image.data) if off else self.fingerprints.fingerprint(image.data, image.sha256)
+            memo = None if off else self.fingerprints
+            fp = fingerprint(image.data, image.sha256) if memo is None else memo.fingerprint(image.data, image.sha256)
             return fp, unchanged_outside_mask(image, request) if request.operation == "edit" else None
 
         try:
