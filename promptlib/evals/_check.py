@@ -13,7 +13,7 @@ from typing import Any
 
 from promptlib._library import Library
 from promptlib.config._settings import CONFIG_FILE
-from promptlib.core._bounded import read_text
+from promptlib.core._bounded import read_listed_bytes, read_text
 from promptlib.core._clock import utc_today
 from promptlib.core._problems import Problem, problems_of
 from promptlib.evals._check_cache import CheckCache
@@ -118,8 +118,8 @@ class _TemplateUnits:
     def _cached(self, template_id: str) -> TemplateFindings | None:
         if not self.cache.enabled:
             return None
-        try:
-            text = read_text(self.library.path_of(template_id), within=self.library.prompts_dir)
+        try:  # (discovery refused links that leave prompts/: no need to resolve each file again)
+            text = read_listed_bytes(self.library.path_of(template_id)).decode("utf-8")
         except (OSError, UnicodeDecodeError, ValueError, PromptlibError):
             return None  # computing it reports why
         key = self._keys[template_id] = self.cache.key("template", template_id, text)
