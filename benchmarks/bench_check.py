@@ -41,6 +41,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SUITE = """\
 samples: 1
+policy: {min_matches: 1, max_samples: 1}
 cases:
   - from_examples: group-00/template-00000
   - from_examples: group-01/template-00001
@@ -123,12 +124,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--templates", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    parser.add_argument("--keep", type=Path, help="build the project here and keep it (reused when it is there)")
     args = parser.parse_args()
     tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="promptlib-bench-check-")
     root = args.keep or Path(tmp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)
-    files = build(root, args.templates)
+    reuse = args.keep is not None and (root / "prompts" / "prompts.lock").is_file()
+    files = (
+        sorted(p for p in (root / "prompts").rglob("*.yaml") if "partials" not in p.parts)
+        if reuse
+        else build(root, args.templates)
+    )
     checker = Checker(root, files[len(files) // 2])
     floor(files)  # warm the OS file cache for every side
     times: dict[str, list[float]] = {"floor": [], "cold": [], "warm": [], "no-cache": []}
