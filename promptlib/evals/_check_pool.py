@@ -31,7 +31,7 @@ _library: Library | None = None  # each worker's own, built once by _start
 def findings_of(library: Library, template_ids: Sequence[str], workers: int | None = None) -> list[TemplateFindings]:
     """Every template's findings, in the order of ``template_ids``; in a pool when there are enough."""
     workers = cores() if workers is None else workers
-    if workers < 2 or len(template_ids) < POOL_THRESHOLD or library.bundle is not None:
+    if workers < 2 or len(template_ids) < POOL_THRESHOLD or library.bundle is not None or not _can_fork():
         return [template_findings(library, template_id) for template_id in template_ids]
     size = max(1, len(template_ids) // (workers * CHUNKS_PER_WORKER))
     chunks = [list(template_ids[i : i + size]) for i in range(0, len(template_ids), size)]
@@ -43,11 +43,15 @@ def findings_of(library: Library, template_ids: Sequence[str], workers: int | No
         return [template_findings(library, template_id) for template_id in template_ids]
 
 
+def _can_fork() -> bool:
+    """fork only from a single-threaded process (the CLI): the workers start with promptlib already imported.
+    A process with other threads (a web app's) checks in-process: forking it could deadlock, and spawning
+    would re-import promptlib in every worker, costing more than a warm check saves."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _context() -> BaseContext:
-    """fork where it is safe (no other threads yet): the workers start with promptlib already imported."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    return multiprocessing.get_context("fork")
 
 
 def _start(settings: Settings) -> None:

@@ -185,6 +185,7 @@ def test_a_parallel_check_reports_what_a_serial_one_does(project: Project, monke
     for n in range(6):
         project.write_template(f"extra/t{n}", f"version: 1\ntemplate: Plain prompt {n} {{{{ x }}}}.\n")
     monkeypatch.setattr(_check_pool, "POOL_THRESHOLD", 2)
+    assert _check_pool._can_fork(), "this test needs a process that may fork its workers"
     parallel = check(project, use_cache=False, workers=2)
     serial = check(project, use_cache=False, workers=1)
     assert shown(parallel) == shown(serial)
