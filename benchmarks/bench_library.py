@@ -13,7 +13,10 @@ run time, and that `promptlib --help` feels instant. This script puts numbers on
    Target: <= 0.25 s more.
 
 It is a measurement, not a test: it always exits 0. `--profile` adds a cProfile of
-one promptlib repetition. Run: python benchmarks/bench_library.py [--profile]
+one promptlib repetition and `--stages` the CPU time of each stage of promptlib's load
+and render beside bare Jinja's compile and render (best of REPEATS each): where the
+cost over bare Jinja goes, without the profiler's own overhead.
+Run: python benchmarks/bench_library.py [--profile] [--stages]
 """
 
 from __future__ import annotations
@@ -119,8 +122,8 @@ def _variables(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any], list
     return specs, values, lines
 
 
-def make_project(root: Path, seed: int = 7) -> list[Case]:
-    """Write promptlib.yaml, partials and N_TEMPLATES templates under ``root``; return the cases."""
+def make_project(root: Path, seed: int = 7, n_templates: int = N_TEMPLATES) -> list[Case]:
+    """Write promptlib.yaml, partials and ``n_templates`` templates under ``root``; return the cases."""
     rng = random.Random(seed)
     (root / "promptlib.yaml").write_text("prompts: prompts\nevals: evals\n", encoding="utf-8")
     partials: dict[str, str] = {}
@@ -131,14 +134,14 @@ def make_project(root: Path, seed: int = 7) -> list[Case]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(partials[name], encoding="utf-8")
     cases = []
-    for i in range(N_TEMPLATES):
+    for i in range(n_templates):
         specs, values, lines = _variables(rng)
         lines += [_sentence(rng) for _ in range(rng.randint(1, 4))]
         include = rng.random() < 0.4
         if include:
             lines.append(f'{{% include "{rng.choice(list(partials))}" %}}')
         text = "\n".join(lines) + "\n"
-        template_id = f"group-{i % 20:02d}/template-{i:04d}"
+        template_id = f"group-{i % 20:02d}/template-{i:05d}"
         document = {
             "version": 1,
             "description": f"Generated benchmark template {i}.",
@@ -233,6 +236,55 @@ def profile(root: Path, cases: list[Case], top: int = 25) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def stages(root: Path, cases: list[Case]) -> None:
+    """CPU time of each stage of promptlib's load + render, and of bare Jinja's compile and render."""
+    from promptlib.core._bounded import read_text
+    from promptlib.core._problems import validate_document
+    from promptlib.core._yaml import parse_yaml
+    from promptlib.exceptions import TemplateValidationError
+    from promptlib.prompts._template_file import TemplateFile
+
+    library = Library.load(root)
+    paths = [library.path_of(c.template_id) for c in cases]
+    texts = [read_text(p, within=library.prompts_dir) for p in paths]
+    docs = [parse_yaml(text, path) for text, path in zip(texts, paths, strict=True)]
+    specs = [validate_document(TemplateFile, d, TemplateValidationError, "a template") for d in docs]
+    templates = [library.get(c.template_id) for c in cases]
+    env = jinja2.Environment()
+    compiled = [env.from_string(c.inlined_text) for c in cases]
+
+    def compile_all() -> None:
+        compiler = Library.load(root).compiler
+        for spec, case, path in zip(specs, cases, paths, strict=True):
+            compiler.compile(spec.template, name=case.template_id, path=path)
+
+    measured = {
+        "promptlib: read files (bounded)": lambda: [read_text(p, within=library.prompts_dir) for p in paths],
+        "promptlib: parse YAML (C loader, lines)": lambda: [
+            parse_yaml(t, p) for t, p in zip(texts, paths, strict=True)
+        ],
+        "promptlib: validate (pydantic)": lambda: [
+            validate_document(TemplateFile, d, TemplateValidationError, "a template") for d in docs
+        ],
+        "promptlib: sandboxed compile + analysis": compile_all,
+        "promptlib: render (checked values, budgets)": lambda: [
+            t.render(c.variables) for t, c in zip(templates, cases, strict=True)
+        ],
+        "bare Jinja: compile": lambda: [env.from_string(c.inlined_text) for c in cases],
+        "bare Jinja: render": lambda: [j.render(**c.variables) for j, c in zip(compiled, cases, strict=True)],
+    }
+    print(f"\nstages, CPU time for {len(cases)} templates (best of {REPEATS}):")
+    for label, func in measured.items():
+        best = min(_cpu_seconds(func) for _ in range(REPEATS))
+        row(label, f"{best * 1000:.0f} ms")
+
+
+def _cpu_seconds(func: Callable[[], object]) -> float:
+    start = time.process_time()
+    func()
+    return time.process_time() - start
+
+
 def row(label: str, value: str, verdict: str = "") -> None:
     print(f"  {label:<44} {value:>12}  {verdict}")
 
@@ -240,6 +292,7 @@ def row(label: str, value: str, verdict: str = "") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of one promptlib repetition")
+    parser.add_argument("--stages", action="store_true", help="also print the CPU time of each stage")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="promptlib-bench-") as tmp:
         root = Path(tmp)
@@ -255,6 +308,8 @@ def main() -> None:
         )
         if args.profile:
             profile(root, cases)
+        if args.stages:
+            stages(root, cases)
     ours, baseline = medians["promptlib"], medians["jinja"]
     ratio = ours / baseline
     bare = startup_seconds([sys.executable, "-c", "pass"], STARTUP_RUNS)

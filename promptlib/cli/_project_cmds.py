@@ -95,21 +95,28 @@ def render(
     show_default=True,
     help="github: one workflow annotation per problem, shown on its line in the PR.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every file afresh, neither reading nor writing .promptlib/cache/check.json.",
+)
 @pass_state
 @click.pass_context
-def check(ctx: click.Context, state: State, as_json: bool, fmt: str) -> None:
+def check(ctx: click.Context, state: State, as_json: bool, fmt: str, no_cache: bool) -> None:
     """Check templates, partials, suites, config and lock: every problem at once.
 
-    Exits 1 listing every problem, each as FILE:LINE: what is wrong and what to do.
+    Exits 1 listing every problem, each as FILE:LINE: what is wrong and what to do. Files unchanged since
+    the last check (with what they include and name) are not checked again; --no-cache checks them all.
 
     \b
     Examples:
       promptlib check
       promptlib check --format github    # in a GitHub Actions step: annotations on the PR's lines
+      promptlib check --no-cache         # a cold run, as on a fresh CI runner
     """
     from promptlib.evals._check import check_project
 
-    report = check_project(state.library)
+    report = check_project(state.library, use_cache=not no_cache)
     if as_json or fmt == "json":
         echo_json(report.to_dict())
     elif fmt == "github":

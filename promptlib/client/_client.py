@@ -35,6 +35,7 @@ from promptlib.client._ratelimit import RequestPacer
 from promptlib.client._requests import ImageRequest
 from promptlib.client._responses import Decoded, RetryableError, decode_images, error_for_status, retry_after_seconds
 from promptlib.client._results import GenerationResult
+from promptlib.core._cpu import run_cpu
 from promptlib.core._redact import redact
 from promptlib.exceptions import AuthenticationFailed, ExecutionError
 from promptlib.models._pricing import cost_usd, estimate_usage
@@ -325,7 +326,9 @@ class ImagesClient:
                                 tally.attempts += 1
                             response = await self._asend(url, kwargs, time.perf_counter(), attempt_no)
                         self._observe(response, epoch, tally)
-                        return self._result(request, response, started, attempt_no)
+                        # parsing the JSON and decoding each image is CPU work: off the loop, so the
+                        # requests in flight keep moving while it runs
+                        return await run_cpu(self._result, request, response, started, attempt_no)
                     except RetryableError as exc:
                         timeouts += exc.read_timeout
                         self._before_retry(exc, attempt_no, budget, tally, timeouts)

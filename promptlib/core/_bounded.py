@@ -62,6 +62,24 @@ def read_text(path: Path, *, within: Path, limit: int = TEXT_LIMIT) -> str:
     return read_bytes(path, within=within, limit=limit).decode("utf-8")
 
 
+def read_listed_bytes(path: Path, *, limit: int = TEXT_LIMIT) -> bytes:
+    """A file a walk of the project already found inside it (one that refused links leaving it, as template
+    discovery does): capped and regular like `read_bytes`, without resolving the path a second time.
+
+    Opened non-blocking, so a file swapped for a pipe since the walk is refused rather than waited on.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        _regular(info)
+        if info.st_size > limit:
+            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
+    return data
+
+
 def parse_json(text: str | bytes) -> Any:
     """`json.loads`, with nesting too deep for the parser reported as a ValueError like any other bad JSON."""
     try:

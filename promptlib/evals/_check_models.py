@@ -18,8 +18,7 @@ from promptlib.config._settings import Settings
 from promptlib.core._bounded import ReadRefused, read_text
 from promptlib.core._problems import Problem
 from promptlib.core._yaml import YamlDocument, parse_yaml
-from promptlib.evals._cases import EvalCase, read_suite
-from promptlib.evals._suites import discover_suites
+from promptlib.evals._cases import EvalCase
 from promptlib.exceptions import PromptlibError
 from promptlib.models._capabilities import Provider
 from promptlib.models._rules import edit_input_problems, parameter_problems, size_problem
@@ -31,68 +30,72 @@ RETIREMENT_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
-class Use:
-    """One deployment a template runs on, and who sends it there (for the message)."""
+class ModelProblem:
+    """A parameter a model refuses, and the (template, model, field) key it is reported once under."""
 
-    template_id: str
-    deployment: str
-    by: str
-
-
-def model_problems(library: Library, templates: dict[str, PromptTemplate]) -> list[Problem]:
-    """Every parameter a deployment's model refuses, at the template's file and line; every expected size it
-    cannot make, at the case's line."""
-    cases = suite_cases(library)
-    uses = template_uses(library, templates, cases)
-    return _parameter_problems(library, templates, uses) + _expectation_problems(library, templates, cases)
+    key: tuple[str, str, str]
+    problem: Problem
 
 
-def _parameter_problems(library: Library, templates: dict[str, PromptTemplate], uses: list[Use]) -> list[Problem]:
+def use_problems(library: Library, template: PromptTemplate, deployment: str, by: str) -> list[ModelProblem]:
+    """What the model of ``deployment`` refuses in ``template`` (sent there ``by`` something), each with the
+    key `check` reports it once under: (template, model, field)."""
     settings = library.settings
-    problems: list[Problem] = []
-    seen: set[tuple[str, str, str]] = set()
-    docs: dict[str, YamlDocument | None] = {}
-    for use in uses:
-        template = templates[use.template_id]
-        spec = settings.model_spec(use.deployment)
-        if spec is None:
-            continue  # an unknown model: wire rules only (warned about once, in model_warnings)
-        kind = settings.deployment(use.deployment).kind
-        provider: Provider = "openai" if kind == "openai" else "azure"
-        found = parameter_problems(template.parameters, template.operation, spec, provider)
-        found += edit_input_problems(spec, *_edit_inputs(template))
-        for field, message in found:
-            if (template.id, spec.name, field) in seen:
-                continue
-            seen.add((template.id, spec.name, field))
-            if template.id not in docs:
-                docs[template.id] = _parsed(template.path, library.settings.root)
-            doc = docs[template.id]
-            line = _line(doc, field)
-            where = f"deployment {use.deployment!r}, {use.by}"
-            problems.append(Problem(template.path, line, f"{_label(field)}: {message} ({where})"))
+    spec = settings.model_spec(deployment)
+    if spec is None:
+        return []  # an unknown model: wire rules only (warned about once, in model_warnings)
+    kind = settings.deployment(deployment).kind
+    provider: Provider = "openai" if kind == "openai" else "azure"
+    found = parameter_problems(template.parameters, template.operation, spec, provider)
+    found += edit_input_problems(spec, *_edit_inputs(template))
+    problems: list[ModelProblem] = []
+    doc: YamlDocument | None = None
+    for field, message in found:
+        if doc is None:
+            doc = _parsed(template.path, library.settings.root)
+        where = f"deployment {deployment!r}, {by}"
+        problem = Problem(template.path, _line(doc, field), f"{_label(field)}: {message} ({where})")
+        problems.append(ModelProblem((template.id, spec.name, field), problem))
     return problems
 
 
-def _expectation_problems(
-    library: Library, templates: dict[str, PromptTemplate], cases: list[tuple[str, EvalCase]]
-) -> list[Problem]:
+def default_use_problems(library: Library, template: PromptTemplate) -> list[ModelProblem]:
+    """``use_problems`` on the deployment an app call sends the template to (its own, else the default)."""
+    config = library.settings.config
+    deployment = template.deployment or config.default_deployment
+    if deployment not in config.deployments:
+        return []
+    return use_problems(library, template, deployment, "its default deployment")
+
+
+def case_deployment(library: Library, case: EvalCase, template: PromptTemplate) -> str:
+    return case.deployment or template.deployment or library.settings.config.default_deployment
+
+
+def expectation_problem(library: Library, case: EvalCase, template: PromptTemplate) -> Problem | None:
     """``expect: {size: WxH}`` that the case's model cannot make (a case that could never pass)."""
-    problems = []
-    for _, case in cases:
-        template = templates.get(case.template_id)
-        size = case.expect.size
-        if template is None or size is None:
-            continue
-        deployment = _case_deployment(library, case, template)
-        spec = library.settings.model_spec(deployment) if deployment in library.settings.config.deployments else None
-        sizes = spec.entry.sizes if spec is not None else None
-        message = size_problem(sizes, size, spec.name) if spec is not None and sizes is not None else None
-        if message and case.path is not None:
-            line = _expect_size_line(case, library.settings.root)
-            problems.append(Problem(case.path, line, f"cases[{case.id}].expect.size: {message} "
-                                    f"(deployment {deployment!r})"))  # fmt: skip
-    return problems
+    size = case.expect.size
+    if size is None or case.path is None:
+        return None
+    deployment = case_deployment(library, case, template)
+    spec = library.settings.model_spec(deployment) if deployment in library.settings.config.deployments else None
+    sizes = spec.entry.sizes if spec is not None else None
+    message = size_problem(sizes, size, spec.name) if spec is not None and sizes is not None else None
+    if not message:
+        return None
+    line = _expect_size_line(case, library.settings.root)
+    return Problem(case.path, line, f"cases[{case.id}].expect.size: {message} (deployment {deployment!r})")
+
+
+def unique(problems: Iterable[ModelProblem]) -> list[Problem]:
+    """Each (template, model, field) once, at its first use: the template's own deployment, then suites in order."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for found in problems:
+        if found.key not in seen:
+            seen.add(found.key)
+            kept.append(found.problem)
+    return kept
 
 
 def _expect_size_line(case: EvalCase, root: Path) -> int | None:
@@ -103,38 +106,6 @@ def _expect_size_line(case: EvalCase, root: Path) -> int | None:
         return case.line
     index = next((i for i in range(len(entries)) if doc.line_of(("cases", i)) == case.line), None)
     return case.line if index is None else doc.line_of(("cases", index, "expect", "size"))
-
-
-def suite_cases(library: Library) -> list[tuple[str, EvalCase]]:
-    """(suite name, case) of every readable case; a broken suite or entry is reported by the suite check."""
-    return [(name, case) for name, path in discover_suites(library.settings.evals_dir).items()
-            for case in read_suite(library, name, path).cases]  # fmt: skip
-
-
-def _case_deployment(library: Library, case: EvalCase, template: PromptTemplate) -> str:
-    return case.deployment or template.deployment or library.settings.config.default_deployment
-
-
-def template_uses(
-    library: Library, templates: dict[str, PromptTemplate], cases: list[tuple[str, EvalCase]] | None = None
-) -> list[Use]:
-    """Each (template, deployment) pair the project will send, first reason first."""
-    config = library.settings.config
-    defined = config.deployments
-    uses: dict[tuple[str, str], Use] = {}
-
-    def add(template_id: str, deployment: str | None, by: str) -> None:
-        if deployment in defined and template_id in templates:
-            uses.setdefault((template_id, deployment), Use(template_id, deployment, by))
-
-    for loaded in templates.values():
-        add(loaded.id, loaded.deployment or config.default_deployment, "its default deployment")
-    for name, case in suite_cases(library) if cases is None else cases:
-        template = templates.get(case.template_id)
-        if template is not None:
-            by = f"used by evals/{name}.yaml case {case.id}"
-            add(case.template_id, _case_deployment(library, case, template), by)
-    return list(uses.values())
 
 
 def model_warnings(settings: Settings, library: Library, today: datetime.date) -> list[Problem]:
@@ -186,17 +157,15 @@ def retirement_message(
     return f"deployment {deployment!r} serves {model}, which {when}; {move} (`promptlib models` lists them)"
 
 
-def deprecation_warnings(templates: dict[str, PromptTemplate]) -> list[Problem]:
+def deprecation_warnings(template: PromptTemplate) -> list[Problem]:
     """``user`` still works but is deprecated in favour of ``safety_identifier`` (openai 3.57)."""
-    warnings = []
-    for template in templates.values():
-        if template.parameters.user is not None:
-            line = _line(_parsed(template.path, template.project_root), "user")
-            warnings.append(Problem(template.path, line, (
-                "parameters.user is deprecated in favour of safety_identifier; keep user only for deployments on "
-                "api-versions that predate safety_identifier"
-            )))  # fmt: skip
-    return warnings
+    if template.parameters.user is None:
+        return []
+    line = _line(_parsed(template.path, template.project_root), "user")
+    return [Problem(template.path, line, (
+        "parameters.user is deprecated in favour of safety_identifier; keep user only for deployments on "
+        "api-versions that predate safety_identifier"
+    ))]  # fmt: skip
 
 
 def _edit_inputs(template: PromptTemplate) -> tuple[int, int]:

@@ -36,7 +36,7 @@ class FingerprintCache:
         cached = self.get(sha256)
         if cached is not None:
             return cached
-        fresh = fingerprint(data)
+        fresh = fingerprint(data, sha256)
         if self.write_error is None:
             try:
                 atomic_write_text(self._path(sha256), json.dumps(fresh.to_json(), sort_keys=True))

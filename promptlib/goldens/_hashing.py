@@ -139,8 +139,11 @@ def _transparent(image: Any) -> bool:
     return bool(isinstance(low, int) and low < 255)
 
 
-def fingerprint(data: bytes) -> ImageFingerprint:
-    """Decode ``data`` once and compute the spec's hashes; raises ValueError if it is not an image."""
+def fingerprint(data: bytes, sha256: str | None = None) -> ImageFingerprint:
+    """Decode ``data`` once and compute the spec's hashes; raises ValueError if it is not an image.
+
+    ``sha256``: the bytes' digest when the caller already has it (a sample knows its own), not computed again.
+    """
     import imagehash
     import numpy
     from PIL import UnidentifiedImageError
@@ -165,7 +168,7 @@ def fingerprint(data: bytes) -> ImageFingerprint:
         "colorhash": imagehash.colorhash(reduced, binbits=3),
     }
     return ImageFingerprint(
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         width=width,
         height=height,
         mode=mode,

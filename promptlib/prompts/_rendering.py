@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 MAX_PROMPT_CHARS = 32_000
 MAX_INPUT_IMAGE_BYTES = 50 * 1024 * 1024
-_SPACES = re.compile(r"[ \t\f\v]+")
+# \f and \v are line breaks to str.splitlines, so inside a line only spaces and tabs can run together
+_SPACES = re.compile(r"[ \t]+")
 
 
 def render_compiled(
@@ -162,7 +163,7 @@ def _run(template: PromptTemplate, jinja_template: Template, values: Mapping[str
 
 def normalise_whitespace(text: str) -> str:
     """Trim lines, squeeze runs of spaces, keep single blank lines between paragraphs."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]  # one pass over the text, not one a line
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

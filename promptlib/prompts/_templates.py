@@ -93,6 +93,11 @@ class PromptTemplate:
         """Names of every partial this template includes, directly or not."""
         return sorted(self._compiled.partials)
 
+    @property
+    def partial_texts(self) -> Mapping[str, str]:
+        """Every partial this template includes, directly or not, with the text it was compiled from."""
+        return self._compiled.partials
+
     def example(self, name: str) -> Example:
         for example in self.spec.examples:
             if example.name == name:

@@ -284,3 +284,16 @@ def test_real_process_valid_project(project: Project) -> None:
     done = run_promptlib("check", cwd=sub)
     assert done.returncode == 0, done.stderr
     assert "ok" in done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_each_mistake_is_reported_the_same_from_the_check_cache(
+    name: str, project: Project, invoke: Callable[..., Result]
+) -> None:
+    """With the valid project's findings cached, a check after the mistake (and the one after that, from the
+    cache it wrote) prints exactly what a cold `check --no-cache` prints, and exits the same."""
+    assert invoke("check").exit_code == 0
+    BROKEN[name][0](project)
+    warm, again, cold = invoke("check"), invoke("check"), invoke("check", "--no-cache")
+    for result in (warm, again):
+        assert (result.exit_code, result.stdout, result.stderr) == (cold.exit_code, cold.stdout, cold.stderr)

@@ -1,0 +1,80 @@
+"""Each parsed template rewritten so the sandbox can bound it: loops, ``~`` joins and literals are charged.
+
+Constructs that cannot be bounded or hashed (``{% extends %}``, recursive loops, computed include
+targets) are refused while parsing, with the line they are on.
+"""
+
+from __future__ import annotations
+
+from jinja2 import nodes
+
+ITER = "_promptlib_iter"
+CONCAT = "_promptlib_concat"
+VALUE = "_promptlib_value"
+HELPER_NAMES = frozenset({ITER, CONCAT, VALUE})
+
+
+class UnsafeTemplate(Exception):
+    """Raised while parsing when a template uses a construct the sandbox forbids."""
+
+    def __init__(self, message: str, lineno: int | None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+class TemplateRewriter:
+    """Charges loops, ``~`` joins and literals to the budget, and refuses constructs we cannot bound or hash.
+
+    One in-place walk (faster than jinja's NodeTransformer) that also records the names the template
+    assigns and its literal include targets, which the compiler needs and would otherwise walk again for.
+    """
+
+    def __init__(self) -> None:
+        self.assigned: set[str] = set()
+        self.includes: list[tuple[str, int]] = []
+        self.first_loads: dict[str, int] = {}  # name -> line it is first read on (for "not declared" errors)
+
+    def rewrite(self, node: nodes.Node) -> nodes.Node:
+        kind = type(node)
+        if isinstance(node, nodes.Name):
+            if node.ctx in ("store", "param"):
+                self.assigned.add(node.name)
+            elif node.name not in self.first_loads:
+                self.first_loads[node.name] = node.lineno
+            return node
+        if kind is nodes.Extends:
+            raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
+        if isinstance(node, nodes.For) and node.recursive:
+            raise UnsafeTemplate("recursive loops are not allowed in prompt templates", node.lineno)
+        if kind in (nodes.Include, nodes.Import, nodes.FromImport):
+            self._literal_target(node)
+        for name in node.fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, nodes.Node):
+                        value[index] = self.rewrite(item)
+            elif isinstance(value, nodes.Node):
+                setattr(node, name, self.rewrite(value))
+        return self._charged(kind, node)
+
+    @staticmethod
+    def _charged(kind: type[nodes.Node], node: nodes.Node) -> nodes.Node:
+        lineno = node.lineno
+        if isinstance(node, nodes.For):
+            node.iter = nodes.Call(nodes.Name(ITER, "load"), [node.iter], [], None, None, lineno=lineno)
+        elif isinstance(node, nodes.Concat):
+            return nodes.Call(nodes.Name(CONCAT, "load"), [nodes.List(node.nodes)], [], None, None, lineno=lineno)
+        elif kind in (nodes.List, nodes.Tuple, nodes.Dict) and getattr(node, "ctx", "load") == "load":
+            # (a Tuple with ctx "store" is an unpacking target such as {% for a, b in pairs %})
+            return nodes.Call(nodes.Name(VALUE, "load"), [node], [], None, None, lineno=lineno)
+        return node
+
+    def _literal_target(self, node: nodes.Node) -> None:
+        target = getattr(node, "template", None)
+        if not (isinstance(target, nodes.Const) and isinstance(target.value, str)):
+            raise UnsafeTemplate(
+                "include and import targets must be quoted paths, so the content hash can cover them",
+                node.lineno,
+            )
+        self.includes.append((target.value, node.lineno))
