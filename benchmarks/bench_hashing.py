@@ -395,23 +395,32 @@ def wrap(name, fn):
                 entry[0] += 1; entry[1] += dw; entry[2] += dc
     return inner
 
-ev = promptlib.evals._runner
+import importlib
+# The eval's steps live in several modules (the run, its shared context, one case, its verdict, the run dir):
+# patch a name wherever a module imported it.
+stages = [importlib.import_module(f"promptlib.evals.{name}")
+          for name in ("_runner", "_run_context", "_case_run", "_case_verdict", "_run_dir")]
+def patch(attr, label, replace=None):
+    for module in stages:
+        if hasattr(module, attr):
+            setattr(module, attr, wrap(label, replace or getattr(module, attr)))
 if mode.startswith("no-fsync"):
     os.fsync = lambda fd: None
+from promptlib.goldens._hashing import fingerprint as real_fingerprint
+fingerprint = real_fingerprint
 if mode.endswith("stored-fingerprints"):
     # As if the cache kept each image's fingerprint beside it (meta.json): look them up by content.
     stored = {}
     for path in Path(".promptlib/cache").rglob("*"):
         if path.suffix in (".png", ".jpeg", ".webp"):
             data = path.read_bytes()
-            stored[hashlib.sha256(data).digest()] = ev.fingerprint(data)
-    real = ev.fingerprint
-    ev.fingerprint = lambda data: stored.get(hashlib.sha256(data).digest()) or real(data)
-ev.fingerprint = wrap("fingerprint (worker threads)", ev.fingerprint)
+            stored[hashlib.sha256(data).digest()] = real_fingerprint(data)
+    fingerprint = lambda data, *rest: stored.get(hashlib.sha256(data).digest()) or real_fingerprint(data, *rest)
+patch("fingerprint", "fingerprint (worker threads)", fingerprint)
 os.fsync = wrap("os.fsync (inside atomic writes)", os.fsync)
-ev.atomic_write_bytes = wrap("write sample file (atomic_write_bytes)", ev.atomic_write_bytes)
-ev.expectation_failures = wrap("expectation_failures", ev.expectation_failures)
-ev.compare_sample = wrap("compare_sample", ev.compare_sample)
+patch("atomic_write_bytes", "write sample file (atomic_write_bytes)")
+patch("expectation_failures", "expectation_failures")
+patch("compare_sample", "compare_sample")
 shutil.copyfile = wrap("copy goldens into run (copyfile)", shutil.copyfile)
 cache, store = promptlib.evals._cache.ResultCache, promptlib.goldens._store.GoldenStore
 cache.get = wrap("cache get (read + sha256 check)", cache.get)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
 from click.testing import Result
 from project_helpers import HERO_ID, LOGO_ID, Project
 
-from promptlib.evals import _check_cache, _check_pool
+from promptlib.evals import _check_cache
 from promptlib.evals._check import CheckReport, check_project
 from promptlib.models import _table
 
@@ -180,13 +182,33 @@ def test_a_cache_that_cannot_be_written_is_a_warning(project: Project, invoke: C
     assert "the check cache could not be written" in result.stderr
 
 
-def test_a_parallel_check_reports_what_a_serial_one_does(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+#: Run in a fresh interpreter: the pool forks only from a single-threaded process, and a test worker has threads.
+PARALLEL_THEN_SERIAL = """
+import json, sys
+from promptlib import Library
+from promptlib.evals import _check_pool
+from promptlib.evals._check import check_project
+_check_pool.POOL_THRESHOLD = 2
+assert _check_pool._can_fork(), "a fresh interpreter may fork"
+library = Library.load(sys.argv[1])
+def shown(r):
+    return [str(p) for p in r.problems] + [f"warning: {w}" for w in r.warnings]
+print(json.dumps([shown(check_project(library, use_cache=False, workers=n)) for n in (2, 1)]))
+"""
+
+
+def test_a_parallel_check_reports_what_a_serial_one_does(project: Project) -> None:
     """Findings come back in id order whichever worker finishes first."""
     for n in range(6):
         project.write_template(f"extra/t{n}", f"version: 1\ntemplate: Plain prompt {n} {{{{ x }}}}.\n")
-    monkeypatch.setattr(_check_pool, "POOL_THRESHOLD", 2)
-    assert _check_pool._can_fork(), "this test needs a process that may fork its workers"
-    parallel = check(project, use_cache=False, workers=2)
-    serial = check(project, use_cache=False, workers=1)
-    assert shown(parallel) == shown(serial)
-    assert len(parallel.problems) >= 6
+    done = subprocess.run(
+        [sys.executable, "-c", PARALLEL_THEN_SERIAL, str(project.root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    parallel, serial = json.loads(done.stdout)
+    assert parallel == serial
+    assert len(parallel) >= 6

@@ -290,6 +290,7 @@ def test_agenerate_works_from_one_event_loop_after_another(tmp_path: Path, monke
 
 def test_threads_starting_together_share_one_connection_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Eight threads calling generate at the same instant on a fresh Library: close() must close everything."""
+    gc.collect()  # what earlier tests in this process left behind is theirs, not this Library's (asyncio transports)
     with running_emulator(EmulatorConfig(api_key=KEY)) as url:
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
         library = Library.load(make_project(tmp_path, azure_yaml("dev", endpoint=url, extra="max_concurrency: 8")))
