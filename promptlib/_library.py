@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ class Library:
         self._paths = bundle.paths() if bundle is not None else discover(self.prompts_dir)
         self._loaded: dict[str, PromptTemplate] = {}
         self._clients: ClientPool | None = None
+        self._clients_lock = threading.Lock()
 
     @classmethod
     def load(cls, start: Path | str | None = None) -> Library:
@@ -109,12 +111,14 @@ class Library:
 
     @property
     def clients(self) -> ClientPool:
-        """HTTP clients per deployment, created on first use (and closed by close())."""
-        if self._clients is None:
-            from promptlib.deployments._pool import ClientPool
+        """HTTP clients per deployment, created on first use (and closed by close()). Threads that start together
+        must get the same pool: a second one would open connections nothing ever closes."""
+        with self._clients_lock:
+            if self._clients is None:
+                from promptlib.deployments._pool import ClientPool
 
-            self._clients = ClientPool(self.settings)
-        return self._clients
+                self._clients = ClientPool(self.settings)
+            return self._clients
 
     def generate(
         self,
