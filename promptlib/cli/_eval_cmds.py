@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -155,19 +156,7 @@ def eval_command(
 
     require_reader(cases)
     callback, progress = _progress_printer(len(cases))
-    if progress is not None:
-        with progress:
-            result, run, data = execute(
-                library,
-                cases,
-                options,
-                full_run=full_run,
-                run_dir=run_dir,
-                progress=callback,
-                changed_since=changed,
-                suite_problems=selection.problems,
-            )
-    else:
+    with progress if progress is not None else contextlib.nullcontext():
         result, run, data = execute(
             library,
             cases,
