@@ -175,9 +175,9 @@ class CaseRun:
 
     async def _read_text(self, index: int, image: GeneratedImage) -> None:
         """OCR one sample (off the event loop, cached by sha256) and record what it read against the texts."""
-        reading = await self.ctx.text.read(image)
+        readings = await self.ctx.text.read(image, self.texts)
         sample = next(s for s in self.result.samples if s.index == index)
-        sample.text = sample_text(self.texts, reading)
+        sample.text = sample_text(self.texts, readings)
 
     async def _fetch(self, client: ImagesClient, request: ImageRequest) -> GenerationResult:
         mode, result = self.ctx.options.cache, self.result

@@ -23,9 +23,10 @@ from promptlib.evals._results import CaseText, SampleResult, SampleText, TextChe
 from promptlib.evals._suites import Expect
 from promptlib.exceptions import UsageError
 from promptlib.text._cache import ReadingCache
-from promptlib.text._match import TextExpectation, TextMatch, check_texts
+from promptlib.text._match import TextExpectation, TextMatch
 from promptlib.text._ocr import OcrUnavailable, TextReader, text_reader
 from promptlib.text._reading import Reading
+from promptlib.text._second_look import all_found, best_matches, read_closer
 
 OCR_CACHE = "ocr"
 
@@ -85,23 +86,33 @@ class TextReading:
         """The engine; `OcrUnavailable` (one line: how to install it) without the `promptlib[ocr]` extra."""
         return text_reader()
 
-    async def read(self, image: GeneratedImage) -> Reading:
-        """What `image` shows, read in a worker thread (or remembered from an earlier run)."""
+    async def read(self, image: GeneratedImage, expectations: Sequence[TextExpectation]) -> list[Reading]:
+        """What `image` shows, read in a worker thread (or remembered from an earlier run): one look, and a
+        second, closer one when the first misses an expected text (`promptlib.text._second_look`)."""
         reader = self.reader()
 
-        def work() -> Reading:
-            if self.cache is None:
-                return reader.read(image.data)
-            return self.cache.read(reader, image.data, image.sha256)
+        def work() -> list[Reading]:
+            cache = self.cache
+            first = reader.read(image.data) if cache is None else cache.read(reader, image.data, image.sha256)
+            if all_found(expectations, first):
+                return [first]
+            closer = (
+                read_closer(reader, image.data)
+                if cache is None
+                else cache.read_closer(reader, image.data, image.sha256)
+            )
+            return [first] if closer is None else [first, closer]
 
         return await anyio.to_thread.run_sync(work, limiter=self.limiter)
 
 
-def sample_text(expectations: Sequence[TextExpectation], reading: Reading) -> SampleText:
-    """The typed record of one sample's reading and checks (boxes in image pixels, for pages to draw)."""
-    lines = [TextLineRead(text=ln.text, box=list(ln.box), score=round(ln.score, 4)) for ln in reading.lines]
+def sample_text(expectations: Sequence[TextExpectation], readings: Sequence[Reading]) -> SampleText:
+    """The typed record of one sample's reading and checks (boxes in image pixels, for pages to draw): the
+    lines of the last look taken, each expectation judged on the look that shows it best."""
+    shown = readings[-1]
+    lines = [TextLineRead(text=ln.text, box=list(ln.box), score=round(ln.score, 4)) for ln in shown.lines]
     return SampleText(
-        engine=reading.engine, lines=lines, checks=[_check(m) for m in check_texts(expectations, reading)]
+        engine=shown.engine, lines=lines, checks=[_check(m) for m in best_matches(expectations, readings)]
     )
 
 

@@ -1,5 +1,7 @@
 """Readings remembered by image sha256, so an OCR pass is never repeated for a cached sample.
 
+A second look (`_second_look`) is remembered beside the first, as `<sha>.closer.json`.
+
 Same layout and rules as the fingerprint memo (`_fingerprints`): `<root>/<sha[:2]>/<sha>.json` per image,
 written atomically; an entry made by another engine (or version), or damaged, is ignored and redone.
 The eval keeps it at `.promptlib/cache/ocr/`, beside `.promptlib/cache/fingerprints/`.
@@ -14,6 +16,7 @@ from pathlib import Path
 from promptlib.core._atomic import atomic_write_text
 from promptlib.text._ocr import TextReader
 from promptlib.text._reading import Reading, ReadingFormatError
+from promptlib.text._second_look import closer_engine, read_closer
 
 #: Larger entries are not ours (a reading of 500 lines is well under this).
 MAX_ENTRY_BYTES = 2_000_000
@@ -25,12 +28,12 @@ class ReadingCache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.json"
+    def _path(self, sha256: str, closer: bool = False) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{'.closer' if closer else ''}.json"
 
-    def get(self, sha256: str, engine: str) -> Reading | None:
-        """The remembered reading of the image with `sha256` by `engine`, or None."""
-        path = self._path(sha256)
+    def get(self, sha256: str, engine: str, *, closer: bool = False) -> Reading | None:
+        """The remembered reading of the image with `sha256` by `engine` (its second look: `closer`), or None."""
+        path = self._path(sha256, closer)
         try:
             if path.stat().st_size > MAX_ENTRY_BYTES:
                 return None
@@ -49,6 +52,21 @@ class ReadingCache:
         if cached is not None:
             return cached
         fresh = reader.read(data)
-        entry = {"sha256": sha256, "engine": reader.engine, "reading": fresh.to_json()}
-        atomic_write_text(self._path(sha256), json.dumps(entry, sort_keys=True, ensure_ascii=False))
+        self._put(sha256, reader.engine, fresh, closer=False)
         return fresh
+
+    def read_closer(self, reader: TextReader, data: bytes, sha256: str | None = None) -> Reading | None:
+        """The remembered second look at `data` (`read_closer`), or a fresh one (then remembered)."""
+        sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        engine = closer_engine(reader.engine)
+        cached = self.get(sha256, engine, closer=True)
+        if cached is not None:
+            return cached
+        fresh = read_closer(reader, data)
+        if fresh is not None:
+            self._put(sha256, engine, fresh, closer=True)
+        return fresh
+
+    def _put(self, sha256: str, engine: str, reading: Reading, *, closer: bool) -> None:
+        entry = {"sha256": sha256, "engine": engine, "reading": reading.to_json()}
+        atomic_write_text(self._path(sha256, closer), json.dumps(entry, sort_keys=True, ensure_ascii=False))

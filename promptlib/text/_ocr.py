@@ -19,14 +19,17 @@ from importlib import metadata
 from typing import Any, Protocol
 
 from promptlib.exceptions import PromptlibError
-from promptlib.text._reading import Reading, TextLine, in_reading_order
+from promptlib.text._reading import Quad, Reading, TextLine, in_reading_order
 
 INSTALL_HINT = "pip install 'promptlib[ocr]'"
 #: The distribution the extra installs; its version is part of `engine`, so a new engine rereads images.
 ENGINE_DISTRIBUTION = "rapidocr"
 #: The module the engine is imported from (`promptlib.testing.without_ocr` makes importing it fail).
 ENGINE_MODULE = "rapidocr"
-_SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical"}
+#: Images up to 4096 px a side are read at their own size (the engine's default shrinks anything over 2000).
+_SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical", "Global.max_side_len": 4096}
+#: How promptlib turns the engine's output into a `Reading`; bumped when that changes, so cached readings are redone.
+READING_REVISION = 2
 
 
 class OcrUnavailable(PromptlibError):
@@ -74,7 +77,7 @@ class RapidOcrReader:
         except ImportError as error:
             raise OcrUnavailable(f"reading text in images needs the OCR extra: {INSTALL_HINT} ({error})") from None
         version = metadata.version(ENGINE_DISTRIBUTION)
-        self.engine = f"rapidocr {version} PP-OCRv6 small (no cls)"
+        self.engine = f"rapidocr {version} PP-OCRv6 small (no cls), reading r{READING_REVISION}"
         self._engine: Any = None
         self._lock = threading.Lock()
 
@@ -94,14 +97,14 @@ class RapidOcrReader:
 
     def read(self, data: bytes) -> Reading:
         """Every line of text in the image `data`; `ValueError` when `data` is not a readable image."""
-        pixels = _decode_rgb(data)
+        pixels = decode_rgb(data)
         with self._lock:  # a PIL image, not an array: RapidOCR takes arrays as OpenCV's BGR
             result: Any = self._loaded()(pixels, return_word_box=True, return_single_char_box=True)
         lines = _lines(result) if result.txts is not None else []
         return Reading(self.engine, pixels.width, pixels.height, in_reading_order(lines))
 
 
-def _decode_rgb(data: bytes) -> Any:
+def decode_rgb(data: bytes) -> Any:
     """The image as RGB, transparency flattened onto white (as the hash spec does), decoded once."""
     from PIL import Image, UnidentifiedImageError
 
@@ -120,12 +123,53 @@ def _decode_rgb(data: bytes) -> Any:
 
 def _lines(result: Any) -> list[TextLine]:
     words = result.word_results or ()
-    lines = []
+    raw = []
     for index, (text, score, box) in enumerate(zip(result.txts, result.scores, result.boxes, strict=True)):
         quad = tuple((float(x), float(y)) for x, y in box)
-        chars = words[index] if index < len(words) else ()
-        lines.append(TextLine(text, quad, float(score), _char_scores(text, chars)))
-    return lines
+        chars = list(words[index]) if index < len(words) else []
+        raw.append((text, quad, float(score), chars))
+    return [
+        TextLine(text, quad, score, _char_scores(text, chars)) for text, quad, score, chars in _without_repeats(raw)
+    ]
+
+
+def _without_repeats(lines: list[tuple[str, Quad, float, list[Any]]]) -> list[tuple[str, Quad, float, list[Any]]]:
+    """The lines with characters read twice dropped from the start of the second line.
+
+    The detector sometimes splits a long tilted line into two boxes that overlap by a glyph, and both boxes
+    read it: "Limited edition" comes back as "Limited" and "d edition". A leading character whose box lies
+    mostly on a character of the same letter in an earlier line is that glyph read again."""
+    out = []
+    for index, (text, quad, score, chars) in enumerate(lines):
+        earlier = [c for line in lines[:index] for c in line[3]]
+        drop = 0
+        while drop < len(chars) and _read_elsewhere(chars[drop], earlier):
+            drop += 1
+        if 0 < drop < len(chars) and _aligned(text, chars):  # a line read twice whole is left as it is
+            visible = [i for i, c in enumerate(text) if not c.isspace()]
+            text, chars = text[visible[drop] :].lstrip(), chars[drop:]
+        out.append((text, quad, score, chars))
+    return out
+
+
+def _read_elsewhere(char: Any, others: list[Any]) -> bool:
+    text, _, box = char[0], char[1], char[2]
+    return any(o[0].casefold() == text.casefold() and _overlap(box, o[2]) >= 0.5 for o in others)
+
+
+def _overlap(a: Any, b: Any) -> float:
+    """The share of box `a`'s bounding rectangle that box `b`'s covers."""
+    ax0, ax1 = min(p[0] for p in a), max(p[0] for p in a)
+    ay0, ay1 = min(p[1] for p in a), max(p[1] for p in a)
+    bx0, bx1 = min(p[0] for p in b), max(p[0] for p in b)
+    by0, by1 = min(p[1] for p in b), max(p[1] for p in b)
+    width, height = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+    area = (ax1 - ax0) * (ay1 - ay0)
+    return max(0.0, width) * max(0.0, height) / area if area > 0 else 0.0
+
+
+def _aligned(text: str, chars: list[Any]) -> bool:
+    return len(chars) == sum(1 for c in text if not c.isspace())
 
 
 def _char_scores(text: str, chars: Any) -> tuple[float, ...] | None:

@@ -72,6 +72,22 @@ def test_the_text_a_case_asks_for_is_read_once_per_sample_with_its_boxes(
     assert _case(_results(tmp_path / "again"), "text/kettle-tagline")["text"]["showing"] == 1
 
 
+def test_a_sample_whose_text_the_first_look_misses_is_read_again_at_twice_the_size(
+    text_project: Project, invoke: Invoke, farsighted_reader: Any, tmp_path: Path
+) -> None:
+    invoke("eval", "text/kettle-tagline", "--run-dir", str(tmp_path / "run"))
+    case = _case(_results(tmp_path / "run"), "text/kettle-tagline")
+    assert farsighted_reader.sizes == [(1024, 1024), (2048, 2048)]
+    assert case["text"]["showing"] == 1 and case["text"]["misses"] == [], case["message"]
+    (check,) = case["samples"][0]["text"]["checks"]
+    assert check["found"] and check["boxes"] == [[[50.0, 20.0], [250.0, 20.0], [250.0, 60.0], [50.0, 60.0]]]
+    assert case["samples"][0]["text"]["engine"] == "farsighted 1.0, enlarged 2x"
+
+    invoke("eval", "text/kettle-tagline", "--run-dir", str(tmp_path / "again"))
+    assert len(farsighted_reader.sizes) == 2, "both looks are cached: a re-run reads nothing"
+    assert _case(_results(tmp_path / "again"), "text/kettle-tagline")["text"]["showing"] == 1
+
+
 def test_a_run_whose_readings_are_all_cached_never_loads_the_engine(text_project: Project, invoke: Invoke) -> None:
     invoke("eval", "text/kettle")
     fresh = _ocr.RapidOcrReader()

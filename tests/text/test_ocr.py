@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -133,3 +134,38 @@ def test_the_engine_reads_transparent_images_flattened_onto_white(reader: TextRe
 def test_the_engine_refuses_bytes_that_are_no_image(reader: TextReader) -> None:
     with pytest.raises(ValueError, match="not a readable image"):
         reader.read(b"<html>not an image</html>")
+
+
+def _engine_output(*lines: tuple[str, list[tuple[str, tuple[float, float, float, float]]]]) -> SimpleNamespace:
+    """What RapidOCR returns: texts, scores, line boxes and, per line, (char, score, box) of each character."""
+
+    def quad(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+    return SimpleNamespace(
+        txts=tuple(text for text, _ in lines),
+        scores=tuple(0.99 for _ in lines),
+        boxes=[quad(chars[0][1][0], chars[0][1][1], chars[-1][1][2], chars[-1][1][3]) for _, chars in lines],
+        word_results=tuple(tuple((c, 0.99, quad(*box)) for c, box in chars) for _, chars in lines),
+    )
+
+
+def _glyphs(text: str, x: float, y: float, step: float = 40.0) -> list[tuple[str, tuple[float, float, float, float]]]:
+    visible = [c for c in text if not c.isspace()]
+    return [(c, (x + i * step, y, x + (i + 1) * step - 2, y + 80)) for i, c in enumerate(visible)]
+
+
+def test_a_glyph_two_overlapping_line_boxes_both_read_is_kept_once() -> None:
+    """A tilted "Limited edition" split into "Limited" and "d edition": the second 'd' is the first one again."""
+    limited = _glyphs("Limited", 100, 100)
+    again = [("d", (345.0, 104.0, 383.0, 184.0)), *_glyphs("edition", 420, 108)]
+    lines = _ocr._lines(_engine_output(("Limited", limited), ("d edition", again)))
+    assert [line.text for line in lines] == ["Limited", "edition"]
+    assert lines[1].char_scores is not None and len(lines[1].char_scores) == len("edition")
+
+
+def test_letters_that_merely_repeat_elsewhere_or_lines_read_twice_whole_are_kept() -> None:
+    apart = _ocr._lines(_engine_output(("Summer", _glyphs("Summer", 100, 100)), ("Sale", _glyphs("Sale", 100, 400))))
+    assert [line.text for line in apart] == ["Summer", "Sale"]
+    twice = _ocr._lines(_engine_output(("Sale", _glyphs("Sale", 100, 100)), ("Sale", _glyphs("Sale", 102, 101))))
+    assert [line.text for line in twice] == ["Sale", "Sale"]

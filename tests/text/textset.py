@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +36,9 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from promptlib.emulator._fonts import FACES, font
 from promptlib.emulator._synthesis import ImageSpec, render
-from promptlib.text._match import DEFAULT_MIN_SIMILARITY, TextExpectation, find_text
+from promptlib.text._match import DEFAULT_MIN_SIMILARITY, TextExpectation
 from promptlib.text._reading import Reading
+from promptlib.text._second_look import best_matches
 
 #: Strings a marketing prompt asks for: digits, punctuation, brand names, mixed case.
 PHRASES = (
@@ -272,16 +273,23 @@ class Scores:
     misses: list[str]  # "sample: text '…' not found; read '…'" for every legible miss
 
 
-def score(pairs: list[tuple[TextSample, Reading]], min_similarity: float = DEFAULT_MIN_SIMILARITY) -> Scores:
-    """Score readings of the samples: recall on what they show, false accepts on what they do not."""
+def score(
+    pairs: Sequence[tuple[TextSample, Reading | Sequence[Reading]]], min_similarity: float = DEFAULT_MIN_SIMILARITY
+) -> Scores:
+    """Score readings of the samples: recall on what they show, false accepts on what they do not.
+
+    A sample may come with several looks (the first, and the closer second look the check takes when the
+    first misses a text): each string is then judged on the look that shows it best, as the check does.
+    The raw baseline is always the first look's text."""
     found: dict[str, list[bool]] = {key: [] for key in ("legible", "all", "near", "decoy")}
     raw: dict[str, list[bool]] = {key: [] for key in ("legible", "near", "decoy")}
     by_string: dict[str, list[bool]] = {}
     misses = []
-    for sample, reading in pairs:
-        text = " ".join(line.text for line in reading.lines)
+    for sample, looks in pairs:
+        readings = [looks] if isinstance(looks, Reading) else list(looks)
+        text = " ".join(line.text for line in readings[0].lines)
         for expected in sample.expected:
-            match = find_text(TextExpectation.of(expected, min_similarity), reading)
+            (match,) = best_matches([TextExpectation.of(expected, min_similarity)], readings)
             if sample.family == "near-miss":
                 continue  # they are there to be refused: see the decoys below
             found["all"].append(match.found)
@@ -291,7 +299,7 @@ def score(pairs: list[tuple[TextSample, Reading]], min_similarity: float = DEFAU
                 if not match.found:
                     misses.append(f"{sample.name}: {match.message()}")
         for decoy in sample.decoys:
-            accepted = find_text(TextExpectation.of(decoy, min_similarity), reading).found
+            accepted = best_matches([TextExpectation.of(decoy, min_similarity)], readings)[0].found
             key = "near" if sample.family == "near-miss" else "decoy"
             found[key].append(accepted)
             raw[key].append(decoy in text)

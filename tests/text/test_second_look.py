@@ -1,0 +1,78 @@
+"""Specification of the second look: an image whose text the first reading missed is read again at twice the
+size, that reading is cached beside the first, and an expectation is met when either look shows it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from promptlib.text._cache import ReadingCache
+from promptlib.text._match import TextExpectation
+from promptlib.text._reading import Reading, TextLine
+from promptlib.text._second_look import MAX_SIDE, best_matches, closer_engine, read_closer
+
+
+class FarsightedReader:
+    """An engine that sees the tagline only in images at least 2048 px wide, as detectors miss small type."""
+
+    engine = "farsighted 1.0"
+
+    def __init__(self) -> None:
+        self.sizes: list[tuple[int, int]] = []
+
+    def read(self, data: bytes) -> Reading:
+        with Image.open(io.BytesIO(data)) as image:
+            size = image.size
+        self.sizes.append(size)
+        box = ((100.0, 40.0), (500.0, 40.0), (500.0, 120.0), (100.0, 120.0))
+        lines = (TextLine("20% off", box, 0.99, (0.99,) * 7),) if size[0] >= 2048 else ()
+        return Reading(self.engine, size[0], size[1], lines)
+
+
+def png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 180, 150)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_second_look_reads_the_image_at_twice_the_size_with_boxes_in_the_originals_pixels() -> None:
+    reader = FarsightedReader()
+    first = reader.read(png(1024, 1024))
+    closer = read_closer(reader, png(1024, 1024))
+    assert closer is not None and reader.sizes == [(1024, 1024), (2048, 2048)]
+    assert (closer.width, closer.height) == (1024, 1024) and closer.engine == closer_engine(reader.engine)
+    assert closer.lines[0].box == ((50.0, 20.0), (250.0, 20.0), (250.0, 60.0), (50.0, 60.0))
+    (match,) = best_matches([TextExpectation.of("20% off")], [first, closer])
+    assert match.found and match.boxes == (closer.lines[0].box,)
+
+
+def test_an_image_already_near_the_largest_side_gets_no_second_look() -> None:
+    reader = FarsightedReader()
+    assert read_closer(reader, png(MAX_SIDE - 200, 64)) is None
+    assert reader.sizes == []
+
+
+def test_either_look_may_show_the_text_and_the_first_wins_a_tie() -> None:
+    box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
+    shows = Reading("e", 64, 64, (TextLine("Northwind", box, 0.99, (0.99,) * 9),))
+    misses = Reading("e", 64, 64, (TextLine("Nothwind", box, 0.99, (0.99,) * 8),))
+    expectation = TextExpectation.of("Northwind")
+    assert best_matches([expectation], [misses, shows])[0].found
+    assert best_matches([expectation], [shows, misses])[0].found
+    assert not best_matches([expectation], [misses])[0].found
+    tie = Reading("other", 64, 64, shows.lines)
+    assert best_matches([expectation], [shows, tie])[0].read == "Northwind"
+
+
+def test_the_second_look_is_cached_beside_the_first_and_never_repeated(tmp_path: Path) -> None:
+    cache, reader, data = ReadingCache(tmp_path), FarsightedReader(), png(1024, 768)
+    first = cache.read(reader, data)
+    closer = cache.read_closer(reader, data)
+    assert cache.read(reader, data) == first and cache.read_closer(reader, data) == closer
+    assert reader.sizes == [(1024, 768), (2048, 1536)], "each look is taken once"
+    sha = hashlib.sha256(data).hexdigest()
+    assert sorted(p.name for p in (tmp_path / sha[:2]).iterdir()) == [f"{sha}.closer.json", f"{sha}.json"]
+    assert cache.get(sha, reader.engine, closer=True) is None, "a first look is never taken for a second"
