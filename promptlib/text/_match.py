@@ -12,8 +12,10 @@ across line breaks, so wrapped text is found):
    the engine was unsure of that character** (confidence below `UNSURE`, 0.9); read confidently, it is an
    ordinary wrong character. OCR misreads are mostly unsure ones, while a model's misprint is printed
    plainly and read confidently: so "2O% off" *read hesitantly* from an image of "20% off" passes, while
-   "2O% off" read confidently does not. The matcher judges only what the engine read: an engine that
-   reads a printed "2O%" as "20%" (PP-OCRv6 does, in every face tested) lets that misprint through.
+   "2O% off" read confidently does not. Engines also read from context — PP-OCRv6 reads a printed "2O%"
+   as "20%", confidently, in every face tested — so where the glyph's own shape shows the letter O
+   (`_glyph_shapes`: a ring clearly wider than the line's digits), that overrules the engine: an expected
+   0 there costs 1, an expected o nothing.
 3. **Similarity** is `1 - cost / len(expected)`; the string is found when it reaches `min_similarity`
    (default `DEFAULT_MIN_SIMILARITY`, 0.95: no wrong character in strings under twenty characters, one
    dropped comma from ten; on the test set 0.9 found no more legible text than 0.95 but passed half of
@@ -125,8 +127,11 @@ def _base(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
 
 
-def substitution_cost(expected: str, read: str, confidence: float) -> float:
-    """0 for the same character, 0 for an unsure confusable, else 1."""
+def substitution_cost(expected: str, read: str, confidence: float, shape: str = "?") -> float:
+    """0 for the same character, 0 for an unsure confusable, else 1; where the glyph's shape shows the letter
+    O (`shape` 'o'), that decides: 0 for an expected o, 1 for an expected 0 however the engine read it."""
+    if shape == "o" and expected in "o0" and read in "o0":
+        return 0.0 if expected == "o" else 1.0
     if expected == read:
         return 0.0
     confusable = (expected, read) in _CONFUSABLE or (_base(expected) == _base(read) != "")
@@ -143,6 +148,7 @@ class _ReadSequence:
 
     chars: list[str]
     scores: list[float]
+    shapes: list[str]  # what each glyph's shape shows ('o', or '?': `TextLine.shapes`)
     origins: list[tuple[int, int]]  # (line index, index in that line's text) of each character
     breaks: list[int]  # sorted positions where a run may start or end
     reading: Reading
@@ -151,6 +157,7 @@ class _ReadSequence:
     def of(cls, reading: Reading) -> _ReadSequence:
         chars: list[str] = []
         scores: list[float] = []
+        shapes: list[str] = []
         origins: list[tuple[int, int]] = []
         breaks = {0}
         for line_index, line in enumerate(reading.lines):
@@ -166,17 +173,19 @@ class _ReadSequence:
                 for normalised, score in _normalised_chars(char, line.confidence(index)):
                     chars.append(normalised)
                     scores.append(score)
+                    shapes.append(line.shape(index))
                     origins.append((line_index, index))
                 previous = char
         breaks.add(len(chars))
-        return cls(chars, scores, origins, sorted(breaks), reading)
+        return cls(chars, scores, shapes, origins, sorted(breaks), reading)
 
     def best_run(self, expected: str) -> tuple[float, int, int]:
         """(similarity, start, end) of the run closest to `expected`; (0, 0, 0) when nothing was read."""
         best = (0.0, 0, 0)
         limit = len(expected) * 2 + 4
         for start in self.breaks[:-1]:
-            costs = _alignment_costs(expected, self.chars[start : start + limit], self.scores[start : start + limit])
+            window = slice(start, start + limit)
+            costs = _alignment_costs(expected, self.chars[window], self.scores[window], self.shapes[window])
             for end in self.breaks:
                 if start < end <= start + limit:
                     similarity = max(0.0, 1 - costs[end - start] / len(expected))
@@ -207,7 +216,9 @@ def _is_word_boundary(previous: str, char: str) -> bool:
     return kind(previous) != kind(char) or (previous.islower() and char.isupper())
 
 
-def _alignment_costs(expected: str, read: Sequence[str], scores: Sequence[float]) -> list[float]:
+def _alignment_costs(
+    expected: str, read: Sequence[str], scores: Sequence[float], shapes: Sequence[str] | None = None
+) -> list[float]:
     """`costs[j]`: the cheapest alignment of all of `expected` with `read[:j]` (weighted edit distance)."""
     previous_rows: list[list[float]] = []
     row = [0.0]
@@ -218,7 +229,7 @@ def _alignment_costs(expected: str, read: Sequence[str], scores: Sequence[float]
         current = [row[0] + _indel_cost(e)]
         for j in range(1, len(read) + 1):
             best = min(
-                row[j - 1] + substitution_cost(e, read[j - 1], scores[j - 1]),
+                row[j - 1] + substitution_cost(e, read[j - 1], scores[j - 1], shapes[j - 1] if shapes else "?"),
                 row[j] + _indel_cost(e),
                 current[j - 1] + _indel_cost(read[j - 1]),
             )

@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import Any, Protocol
 
 from promptlib.exceptions import PromptlibError
+from promptlib.text._glyph_shapes import glyph_shapes
 from promptlib.text._reading import Quad, Reading, TextLine, in_reading_order
 
 INSTALL_HINT = "pip install 'promptlib[ocr]'"
@@ -29,7 +30,7 @@ ENGINE_MODULE = "rapidocr"
 #: Images up to 4096 px a side are read at their own size (the engine's default shrinks anything over 2000).
 _SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical", "Global.max_side_len": 4096}
 #: How promptlib turns the engine's output into a `Reading`; bumped when that changes, so cached readings are redone.
-READING_REVISION = 2
+READING_REVISION = 3
 
 
 class OcrUnavailable(PromptlibError):
@@ -100,7 +101,7 @@ class RapidOcrReader:
         pixels = decode_rgb(data)
         with self._lock:  # a PIL image, not an array: RapidOCR takes arrays as OpenCV's BGR
             result: Any = self._loaded()(pixels, return_word_box=True, return_single_char_box=True)
-        lines = _lines(result) if result.txts is not None else []
+        lines = _lines(result, pixels) if result.txts is not None else []
         return Reading(self.engine, pixels.width, pixels.height, in_reading_order(lines))
 
 
@@ -121,16 +122,27 @@ def decode_rgb(data: bytes) -> Any:
         raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
 
 
-def _lines(result: Any) -> list[TextLine]:
+def _lines(result: Any, pixels: Any = None) -> list[TextLine]:
+    """The engine's lines as `TextLine`s, with each round glyph's shape measured on `pixels` when given."""
     words = result.word_results or ()
     raw = []
     for index, (text, score, box) in enumerate(zip(result.txts, result.scores, result.boxes, strict=True)):
         quad = tuple((float(x), float(y)) for x, y in box)
         chars = list(words[index]) if index < len(words) else []
         raw.append((text, quad, float(score), chars))
-    return [
-        TextLine(text, quad, score, _char_scores(text, chars)) for text, quad, score, chars in _without_repeats(raw)
-    ]
+    grey = _grey(pixels) if pixels is not None else None
+    lines = []
+    for text, quad, score, chars in _without_repeats(raw):
+        boxes = [tuple((float(x), float(y)) for x, y in char[2]) for char in chars]
+        shapes = glyph_shapes(grey, quad, text, boxes) if grey is not None else None
+        lines.append(TextLine(text, quad, score, _char_scores(text, chars), shapes))
+    return lines
+
+
+def _grey(pixels: Any) -> Any:
+    import numpy as np
+
+    return np.asarray(pixels.convert("L"))
 
 
 def _without_repeats(lines: list[tuple[str, Quad, float, list[Any]]]) -> list[tuple[str, Quad, float, list[Any]]]:

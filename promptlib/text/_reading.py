@@ -19,22 +19,34 @@ MAX_LINES = 500
 MAX_LINE_CHARS = 1000
 
 
+#: The marks `TextLine.shapes` may hold: no evidence, or the letter O.
+SHAPE_MARKS = frozenset("?o")
+
+
 class ReadingFormatError(ValueError):
     """A stored reading is not one this version wrote (the cache entry is then ignored and redone)."""
 
 
 @dataclass(frozen=True)
 class TextLine:
-    """One line the engine read. `char_scores[i]` is its confidence in `text[i]`, when the engine says."""
+    """One line the engine read. `char_scores[i]` is its confidence in `text[i]`, when the engine says;
+    `shapes[i]` is 'o' where the glyph's own shape shows the letter O (`_glyph_shapes`), '?' elsewhere."""
 
     text: str
     box: Quad
     score: float
     char_scores: tuple[float, ...] | None = None
+    shapes: str | None = None
 
     def __post_init__(self) -> None:
         if self.char_scores is not None and len(self.char_scores) != len(self.text):
             raise ValueError(f"{len(self.char_scores)} character scores for {len(self.text)} characters")
+        if self.shapes is not None and (len(self.shapes) != len(self.text) or set(self.shapes) - set(SHAPE_MARKS)):
+            raise ValueError("shapes must give '?' or 'o' for each character")
+
+    def shape(self, index: int) -> str:
+        """What the glyph's shape says character `index` is: 'o' (the letter O), or '?' (no evidence)."""
+        return self.shapes[index] if self.shapes is not None else "?"
 
     def confidence(self, index: int) -> float:
         """The engine's confidence in character `index` (the line's score when it gives none per character)."""
@@ -64,7 +76,8 @@ class Reading:
             "size": [self.width, self.height],
             "lines": [
                 {"text": ln.text, "box": [list(p) for p in ln.box], "score": ln.score,
-                 **({"char_scores": list(ln.char_scores)} if ln.char_scores is not None else {})}
+                 **({"char_scores": list(ln.char_scores)} if ln.char_scores is not None else {}),
+                 **({"shapes": ln.shapes} if ln.shapes is not None else {})}
                 for ln in self.lines
             ],
         }  # fmt: skip
@@ -106,9 +119,11 @@ def _line_from_json(item: object) -> TextLine:
         raise ReadingFormatError("a line's box must be a list of [x, y] points")
     if chars is not None and not (isinstance(chars, list) and len(chars) == len(text) and all(map(_is_number, chars))):
         raise ReadingFormatError("a line's char_scores must give one number per character")
-    return TextLine(
-        text, tuple((float(p[0]), float(p[1])) for p in box), float(score), None if chars is None else tuple(chars)
-    )
+    shapes = item.get("shapes")
+    if shapes is not None and not (isinstance(shapes, str) and len(shapes) == len(text) and set(shapes) <= SHAPE_MARKS):
+        raise ReadingFormatError("a line's shapes must give '?' or 'o' per character")
+    box_ = tuple((float(p[0]), float(p[1])) for p in box)
+    return TextLine(text, box_, float(score), None if chars is None else tuple(chars), shapes)
 
 
 def _is_number(value: object) -> bool:

@@ -93,6 +93,8 @@ def test_a_damaged_or_foreign_cache_entry_is_ignored_and_redone(tmp_path: Path, 
         {"engine": "e", "size": [True, 10], "lines": []},
         {"engine": "e", "size": [10, 10], "lines": [{"text": "a", "box": [[0, 0]], "score": float("nan")}]},
         {"engine": "e", "size": [10, 10], "lines": [{"text": "a" * 5000, "box": [[0, 0]], "score": 1}]},
+        {"engine": "e", "size": [10, 10], "lines": [{"text": "a0", "box": [[0, 0]], "score": 1, "shapes": "?0"}]},
+        {"engine": "e", "size": [10, 10], "lines": [{"text": "a0", "box": [[0, 0]], "score": 1, "shapes": "?"}]},
     ],
 )
 def test_a_stored_reading_is_parsed_as_untrusted_input(data: object) -> None:
@@ -103,6 +105,9 @@ def test_a_stored_reading_is_parsed_as_untrusted_input(data: object) -> None:
 def test_a_reading_round_trips_through_json() -> None:
     reading = CountingReader().read(b"")
     assert Reading.from_json(json.loads(json.dumps(reading.to_json()))) == reading
+    box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
+    shaped = Reading("e", 64, 64, (TextLine("2O%", box, 0.9, (0.9,) * 3, "?o?"),))
+    assert Reading.from_json(json.loads(json.dumps(shaped.to_json()))) == shaped
 
 
 # -- with the engine installed (`promptlib[ocr]`, which the test extra includes) -------------------------------

@@ -1,10 +1,10 @@
-"""The reader and matcher on a stratified sixth of the generated test set; `benchmarks/bench_text.py` reads all of it.
+"""The reader and matcher on seven images of the generated test set; `benchmarks/bench_text.py` reads all of it.
 
 OCR costs about a second per 1024² image, so the whole set (94 images) is the benchmark's job; this test reads
-six chosen to cover what could break: Pillow-drawn text in two faces on busy backgrounds (two strings on a
+seven chosen to cover what could break: Pillow-drawn text in two faces on busy backgrounds (two strings on a
 square image, one on a wide one, one tilted), an emulator plate on a wide image, and one image of each
-near-miss the engine can tell apart ("20% of", "30% off"). Every image also carries decoys, near-misses of
-its own strings, so false accepts are measured on all six. Accuracy is deterministic for a given engine build:
+near-miss ("20% of", "2O% off" in a proportional face, "30% off"). Every image also carries decoys, near-misses of
+its own strings, so false accepts are measured on all seven. Accuracy is deterministic for a given engine build:
 the floors sit below what rapidocr 3.10 (PP-OCRv6 small) measured here, to leave room for another CPU's
 floating point to flip a borderline reading. Time is never asserted.
 """
@@ -16,12 +16,12 @@ import io
 import pytest
 import textset
 
-SAMPLED = ("pillow-02", "pillow-13", "pillow-24", "emulator-01", "near-miss-08", "near-miss-20")
+SAMPLED = ("pillow-02", "pillow-13", "pillow-24", "emulator-01", "near-miss-08", "near-miss-13", "near-miss-20")
 #: On these rapidocr 3.10 found every legible string and accepted no decoy and no near-miss.
 RECALL_FLOOR = 0.75
 DECOY_CEILING = 0.1
-#: "2O% off" is left out: PP-OCRv6 reads a printed 2O% as 20% in every face, so no matcher can refuse it.
-NEAR_MISS_CEILING = {"20% of": 0.0, "30% off": 0.0}
+#: PP-OCRv6 reads the printed "2O%" of near-miss-13 (a proportional face) as "20%"; the glyph's width refuses it.
+NEAR_MISS_CEILING = {"20% of": 0.0, "2O% off": 0.0, "30% off": 0.0}
 
 
 def test_the_reader_finds_legible_text_and_refuses_near_misses(text_samples: list[textset.TextSample]) -> None:
