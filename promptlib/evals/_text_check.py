@@ -26,7 +26,7 @@ from promptlib.text._cache import ReadingCache
 from promptlib.text._match import TextExpectation, TextMatch
 from promptlib.text._ocr import OcrUnavailable, TextReader, text_reader
 from promptlib.text._reading import Reading
-from promptlib.text._second_look import all_found, best_matches, read_closer
+from promptlib.text._second_look import best_matches, needs_closer_look, read_closer
 
 OCR_CACHE = "ocr"
 
@@ -94,7 +94,7 @@ class TextReading:
         def work() -> list[Reading]:
             cache = self.cache
             first = reader.read(image.data) if cache is None else cache.read(reader, image.data, image.sha256)
-            if all_found(expectations, first):
+            if not needs_closer_look(expectations, first):
                 return [first]
             closer = (
                 read_closer(reader, image.data)

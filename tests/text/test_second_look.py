@@ -12,7 +12,7 @@ from PIL import Image
 from promptlib.text._cache import ReadingCache
 from promptlib.text._match import TextExpectation
 from promptlib.text._reading import Reading, TextLine
-from promptlib.text._second_look import MAX_SIDE, best_matches, closer_engine, read_closer
+from promptlib.text._second_look import MAX_SIDE, best_matches, closer_engine, needs_closer_look, read_closer
 
 
 class FarsightedReader:
@@ -55,16 +55,17 @@ def test_an_image_already_near_the_largest_side_gets_no_second_look() -> None:
     assert reader.sizes == []
 
 
-def test_either_look_may_show_the_text_and_the_first_wins_a_tie() -> None:
+def test_the_second_look_decides_only_where_the_first_saw_nothing_like_the_text() -> None:
     box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
     shows = Reading("e", 64, 64, (TextLine("Northwind", box, 0.99, (0.99,) * 9),))
-    misses = Reading("e", 64, 64, (TextLine("Nothwind", box, 0.99, (0.99,) * 8),))
+    misprint = Reading("e", 64, 64, (TextLine("Nothwind", box, 0.99, (0.99,) * 8),))
+    nothing = Reading("e", 64, 64, (TextLine("Sale", box, 0.99, (0.99,) * 4),))
     expectation = TextExpectation.of("Northwind")
-    assert best_matches([expectation], [misses, shows])[0].found
-    assert best_matches([expectation], [shows, misses])[0].found
-    assert not best_matches([expectation], [misses])[0].found
-    tie = Reading("other", 64, 64, shows.lines)
-    assert best_matches([expectation], [shows, tie])[0].read == "Northwind"
+    assert needs_closer_look([expectation], nothing) and not needs_closer_look([expectation], misprint)
+    assert best_matches([expectation], [nothing, shows])[0].found
+    assert not best_matches([expectation], [misprint, shows])[0].found, "text read and refused stays refused"
+    assert not best_matches([expectation], [nothing, misprint])[0].found
+    assert best_matches([expectation], [nothing, misprint])[0].read == "Nothwind"
 
 
 def test_the_second_look_is_cached_beside_the_first_and_never_repeated(tmp_path: Path) -> None:
