@@ -1,0 +1,137 @@
+"""What each OCR engine costs to install, and under which licence, measured on this machine.
+
+Python packages: the files each installed distribution's RECORD lists (their sizes on disk), over the engine's
+requirements taken transitively, less what promptlib itself already installs. Debian packages: `Installed-Size`
+from `dpkg -s`; licences from the first `License:` of `/usr/share/doc/<package>/copyright`, and for Python
+packages from their metadata (`License-Expression`, else `License`, else the classifier).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+#: Python distributions and Debian packages each engine needs beyond promptlib.
+ENGINE_PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "rapidocr": (("rapidocr", "onnxruntime"), ()),
+    "rapidocr-cls": (("rapidocr", "onnxruntime"), ()),
+    "rapidocr-v4": (("rapidocr-onnxruntime",), ()),
+    "tesseract": (
+        ("pytesseract",),
+        ("tesseract-ocr", "libtesseract5", "liblept5", "tesseract-ocr-eng", "tesseract-ocr-osd"),
+    ),
+    "tesserocr": (("tesserocr",), ("tesseract-ocr-eng",)),
+}
+HEADER = (
+    "install MB: Python distributions (RECORD sizes, requirements taken transitively, less promptlib's own) plus\n"
+    "Debian packages (dpkg Installed-Size); licence: the engine's own package's. Parts, per engine:"
+)
+_parts: dict[str, str] = {}
+
+
+def notes() -> str:
+    """The header and, for each engine `footprint` measured, its parts with their sizes and licences."""
+    return "\n".join([HEADER, *(f"  {engine}: {parts}" for engine, parts in _parts.items())])
+
+
+def footprint(engine: str) -> tuple[str, str]:
+    """(install size in MB, licence) of `engine`, a name in `ENGINE_PARTS` ("" for an unknown one)."""
+    if engine not in ENGINE_PARTS:
+        return "", ""
+    dists, debs = ENGINE_PARTS[engine]
+    parts = [(name, _dist_bytes(name), _dist_licence(name)) for name in sorted(_closure(dists) - _promptlib_own())]
+    parts += [(f"apt:{name}", _deb_bytes(name), _deb_licence(name)) for name in debs]
+    for name in sorted(_missing(dists)):  # rapidocr-onnxruntime's opencv-python: its headless twin stands in
+        twin = f"{name}-headless"
+        parts.append((f"{name} (as {twin})", _dist_bytes(twin), _dist_licence(twin)))
+    _parts[engine] = ", ".join(f"{n} {b / 1e6:.1f} MB ({lic})" for n, b, lic in parts)
+    main = dists[0] if dists else debs[0]
+    licence = _dist_licence(main) if dists else _deb_licence(main)
+    return f"{sum(b for _, b, _ in parts) / 1e6:.1f}", licence
+
+
+@cache
+def _promptlib_own() -> frozenset[str]:
+    return frozenset(_closure(("promptlib",)))
+
+
+def _closure(roots: tuple[str, ...]) -> set[str]:
+    """Installed distributions `roots` need, transitively (markers evaluated, extras not followed)."""
+    seen: set[str] = set()
+    pending = [_canonical(r) for r in roots]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for line in requires:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(_canonical(requirement.name))
+    return seen
+
+
+def _missing(roots: tuple[str, ...]) -> set[str]:
+    """Requirements of `roots` that are not installed here (rapidocr-onnxruntime's opencv-python, say)."""
+    missing = set()
+    for name in _closure(roots):
+        for line in metadata.distribution(name).requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                try:
+                    metadata.distribution(requirement.name)
+                except metadata.PackageNotFoundError:
+                    missing.add(requirement.name)
+    return missing
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _dist_bytes(name: str) -> int:
+    distribution = metadata.distribution(name)
+    total = 0
+    for file in distribution.files or ():
+        path = Path(str(distribution.locate_file(file)))
+        if path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def _dist_licence(name: str) -> str:
+    meta = metadata.distribution(name).metadata
+    expression, text = meta.get("License-Expression"), meta.get("License")
+    if expression:
+        return str(expression)
+    if text and len(text) < 40 and "\n" not in text:
+        return str(text)
+    classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or () if c.startswith("License ::")]
+    return ", ".join(classifiers) or "not stated"
+
+
+def _deb_bytes(name: str) -> int:
+    size = subprocess.run(["dpkg-query", "-W", "-f=${Installed-Size}", name], capture_output=True, text=True)
+    return int(size.stdout or 0) * 1024
+
+
+def _deb_licence(name: str) -> str:
+    try:
+        text = Path(f"/usr/share/doc/{name}/copyright").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "not stated"
+    for line in text.splitlines():
+        if line.startswith("License:") and line.split(":", 1)[1].strip():
+            return line.split(":", 1)[1].strip()
+    if "Redistribution and use in source and binary forms" in text:  # liblept5: the licence text, no short name
+        return "BSD-style (copyright file)"
+    return "not stated"
