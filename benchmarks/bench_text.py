@@ -176,13 +176,15 @@ def _print_result(result: Result, misses: bool) -> None:
 
 
 def _print_table(results: list[Result], footprints: bool) -> None:
-    """Every engine on one line each: matcher / raw-exact figures, speed, install size, licence."""
+    """Every engine on one line each: matcher / raw-exact figures, speed (and its ratio to the first engine's CPU
+    time, promptlib's own reader unless `--engine` chose another), install size, licence."""
     if not results:
         return
-    width = max(len(r.name) for r in results) + 2
+    width, baseline = max(len(r.name) for r in results) + 2, results[0].cpu_ms
     print(f"\n{'engine':{width}}{'recall':>14}{'FA near-miss':>14}{'FA decoys':>14}{'ms wall':>9}{'ms CPU':>8}"
-          f"{'install MB':>12}  licence")  # fmt: skip
-    print(f"{'':{width}}{'(matcher/raw)':>14}{'(matcher/raw)':>14}{'(matcher/raw)':>14}")
+          f"{'CPU ratio':>10}{'install MB':>12}  licence")  # fmt: skip
+    pair = f"{'(matcher/raw)':>14}"
+    print(f"{'':{width}}{pair * 3}{'':17}{'/ ' + results[0].name:>10}")
     for result in results:
         s = result.scores
         size, licence = engine_footprint.footprint(result.name) if footprints else ("", "")
@@ -190,7 +192,7 @@ def _print_table(results: list[Result], footprints: bool) -> None:
             f"{result.name:{width}}{s.recall:>7.3f}/{s.baseline_recall:.3f}"
             f"{s.near_miss_false_accepts:>7.3f}/{s.baseline_near_miss_false_accepts:.3f}"
             f"{s.decoy_false_accepts:>7.3f}/{s.baseline_decoy_false_accepts:.3f}"
-            f"{result.wall_ms:>9.0f}{result.cpu_ms:>8.0f}{size:>12}  {licence}"
+            f"{result.wall_ms:>9.0f}{result.cpu_ms:>8.0f}{result.cpu_ms / baseline:>10.2f}{size:>12}  {licence}"
         )
     if footprints:
         print(engine_footprint.notes())
