@@ -58,6 +58,11 @@ def footprint(engine: str) -> tuple[str, str]:
         elif not _installed(twin):
             parts.append((f"{name} (not installed here, not counted)", 0, "?"))
     _parts[engine] = ", ".join(f"{n} {b / 1e6:.1f} MB ({lic})" for n, b, lic in parts)
+    if debs:
+        closure = _deb_closure(debs)
+        total = sum(_deb_bytes(name) for name in closure) / 1e6
+        _parts[engine] += f"; with every Debian package they depend on (libc, ICU, …): {total:.0f} MB"
+        _parts[engine] += f" in {len(closure)} packages"
     licence = f"{_dist_licence(dists[0])} ({dists[0]})"
     if debs:  # the engine is the Debian package; the distribution wraps it
         licence = f"{_deb_licence(debs[0])} ({debs[0]}), {licence}"
@@ -128,6 +133,27 @@ def _dist_licence(name: str) -> str:
 def _deb_bytes(name: str) -> int:
     size = subprocess.run(["dpkg-query", "-W", "-f=${Installed-Size}", name], capture_output=True, text=True)
     return int(size.stdout or 0) * 1024
+
+
+def _deb_closure(roots: tuple[str, ...]) -> set[str]:
+    """Installed Debian packages `roots` depend on, transitively (the first installed of each alternative)."""
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        query = ["dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", name]
+        for alternatives in subprocess.run(query, capture_output=True, text=True).stdout.split(","):
+            choices = [re.sub(r"\(.*?\)", "", a).strip().split(":")[0] for a in alternatives.split("|")]
+            pending.extend([c for c in choices if c and _deb_installed(c)][:1])
+    return seen
+
+
+def _deb_installed(name: str) -> bool:
+    status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True)
+    return status.stdout.endswith(" installed")
 
 
 def _deb_licence(name: str) -> str:
