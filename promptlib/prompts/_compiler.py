@@ -67,6 +67,9 @@ class TemplateCompiler:
             generator.visit(tree)
         except RecursionError:
             raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
+        except TemplateSyntaxError as exc:  # found while generating code: a block defined twice, a bad assignment
+            line = (exc.lineno or 1) + line_offset
+            raise TemplateValidationError(exc.message or "syntax error", path=path, line=line) from None
         used = generator.undeclared - self._ignored
         partials: dict[str, str] = {}
         assigned, includes = getattr(tree, "promptlib_refs", None) or _assigned_and_includes(tree)

@@ -6,6 +6,9 @@ targets) are refused while parsing, with the line they are on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from jinja2 import nodes
 
 ITER = "_promptlib_iter"
@@ -33,6 +36,8 @@ class TemplateRewriter:
         self.assigned: set[str] = set()
         self.includes: list[tuple[str, int]] = []
         self.first_loads: dict[str, int] = {}  # name -> line it is first read on (for "not declared" errors)
+        self.blocks: list[nodes.Node] = []  # {% block %} and imported names, in document order, so the code
+        self.imported_names: list[nodes.Node] = []  # generator need not walk the whole tree again for them
 
     def rewrite(self, node: nodes.Node) -> nodes.Node:
         kind = type(node)
@@ -48,6 +53,10 @@ class TemplateRewriter:
             raise UnsafeTemplate("recursive loops are not allowed in prompt templates", node.lineno)
         if kind in (nodes.Include, nodes.Import, nodes.FromImport):
             self._literal_target(node)
+        elif kind is nodes.Block:
+            self.blocks.append(node)
+        elif kind is nodes.ImportedName:
+            self.imported_names.append(node)
         for name in node.fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
@@ -78,3 +87,27 @@ class TemplateRewriter:
                 node.lineno,
             )
         self.includes.append((target.value, node.lineno))
+
+
+def index_searches(tree: nodes.Template, rewriter: TemplateRewriter) -> None:
+    """Answer the code generator's whole-tree searches from the rewrite's own walk.
+
+    Jinja's generator looks for ``{% extends %}``, blocks and imported names by walking every node of the
+    template, once for each; the rewrite has just walked them all and refused extends, so it knows. Other
+    searches (of other node types) still walk.
+    """
+    found: dict[type[nodes.Node], list[nodes.Node]] = {
+        nodes.Extends: [],
+        nodes.Block: rewriter.blocks,
+        nodes.ImportedName: rewriter.imported_names,
+    }
+    walk = tree.find_all
+
+    def find_all(node_type: Any) -> Iterator[Any]:
+        known = found.get(node_type) if isinstance(node_type, type) else None
+        return iter(known) if known is not None else walk(node_type)
+
+    def find(node_type: Any) -> Any:
+        return next(find_all(node_type), None)
+
+    vars(tree).update(find=find, find_all=find_all)
