@@ -6,6 +6,7 @@ targets) are refused while parsing, with the line they are on.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,11 +102,16 @@ def index_searches(tree: nodes.Template, rewriter: TemplateRewriter) -> None:
         nodes.Block: rewriter.blocks,
         nodes.ImportedName: rewriter.imported_names,
     }
-    walk = tree.find_all
+    # a weak reference: the tree holding a function that held the tree would be a cycle, and every parsed
+    # template would wait for the garbage collector instead of going when its last reference does
+    tree_ref = weakref.ref(tree)
 
     def find_all(node_type: Any) -> Iterator[Any]:
         known = found.get(node_type) if isinstance(node_type, type) else None
-        return iter(known) if known is not None else walk(node_type)
+        if known is not None:
+            return iter(known)
+        walked = tree_ref()
+        return nodes.Node.find_all(walked, node_type) if walked is not None else iter(())
 
     def find(node_type: Any) -> Any:
         return next(find_all(node_type), None)
