@@ -13,7 +13,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 MiB = 1024 * 1024
 #: Caps per kind of file: far above any legitimate one, far below what hurts.
@@ -44,11 +44,20 @@ def read_bytes(path: Path, *, within: Path, limit: int) -> bytes:
     with open(resolved, "rb") as handle:
         info = os.fstat(handle.fileno())
         _regular(info)
-        if info.st_size > limit:
-            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
-        data = handle.read(limit + 1)
+        data = _read_capped(handle, info.st_size, limit)
     if len(data) > limit:  # grew while being read
         raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
+    return data
+
+
+def _read_capped(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes, asking first for the ``size`` fstat gave (plus one, to see growth): asking
+    for ``limit + 1`` at once makes a buffer of the whole limit for every small file read."""
+    if size > limit:
+        raise ReadRefused(f"is {size:,} bytes, over the {limit:,}-byte limit for this kind of file")
+    data = handle.read(size + 1)
+    if len(data) > size:  # grew since fstat: read on, up to the limit
+        data += handle.read(limit + 1 - len(data))
     return data
 
 
@@ -72,9 +81,7 @@ def read_listed_bytes(path: Path, *, limit: int = TEXT_LIMIT) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         _regular(info)
-        if info.st_size > limit:
-            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
-        data = handle.read(limit + 1)
+        data = _read_capped(handle, info.st_size, limit)
     if len(data) > limit:
         raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
     return data
