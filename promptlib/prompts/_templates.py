@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,11 @@ class PromptTemplate:
     @property
     def variables(self) -> Mapping[str, VariableSpec]:
         return self.spec.variables
+
+    @cached_property
+    def image_variables(self) -> frozenset[str]:
+        """The variables sent as files rather than written into the prompt (edit templates only)."""
+        return frozenset(name for name, spec in self.spec.variables.items() if isinstance(spec, ImageVariable))
 
     @property
     def parameters(self) -> ImageParameters:
@@ -196,7 +202,8 @@ def _template_line_offset(doc: YamlDocument, text: str) -> int | None:
     point at the ``template:`` line rather than at a line that may not exist.
     """
     key_line = doc.line_of(("template",)) or 1
-    line_text = text.splitlines()[key_line - 1] if key_line <= len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line_text = lines[key_line - 1] if key_line <= len(lines) else ""
     block = re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", line_text)
     return key_line if block else None
 
