@@ -53,6 +53,7 @@ class TemplateCompiler:
     def __init__(self, prompts_dir: Path, partials: Mapping[str, str] | None = None) -> None:
         """``partials`` (name -> text) replaces the files under prompts/partials, e.g. for a bundle."""
         self.partials_dir = prompts_dir / "partials"
+        self.prompts_root = prompts_dir.resolve()  # once: every template read is confined to it
         loader = MemoryPartialLoader(self.partials_dir, partials) if partials is not None else None
         self.env = PromptEnvironment(self.partials_dir, loader)
         self._partials: dict[str, _PartialInfo] = {}

@@ -140,7 +140,7 @@ class PromptTemplate:
 def load_template(template_id: str, path: Path, compiler: TemplateCompiler, project_root: Path) -> PromptTemplate:
     """Read, validate and compile one template file; every problem names the file and line."""
     try:
-        text = read_text(path, within=compiler.partials_dir.parent)
+        text = read_text(path, within=compiler.prompts_root, within_resolved=True)
     except UnicodeDecodeError:
         raise TemplateValidationError("the file is not UTF-8 text", path=path) from None
     except ReadRefused as exc:
