@@ -16,6 +16,12 @@ ITER = "_promptlib_iter"
 CONCAT = "_promptlib_concat"
 VALUE = "_promptlib_value"
 HELPER_NAMES = frozenset({ITER, CONCAT, VALUE})
+# Node kinds by what the rewrite does with them; any other kind only has its children walked.
+_LEAVES = frozenset({nodes.Const, nodes.TemplateData})  # no child nodes, nothing to refuse or charge: not visited
+_CHECKED = frozenset(
+    {nodes.Extends, nodes.For, nodes.Include, nodes.Import, nodes.FromImport, nodes.Block, nodes.ImportedName}
+)
+_CHARGED = frozenset({nodes.For, nodes.Concat, nodes.List, nodes.Tuple, nodes.Dict})
 
 
 class UnsafeTemplate(Exception):
@@ -48,6 +54,21 @@ class TemplateRewriter:
             elif node.name not in self.first_loads:
                 self.first_loads[node.name] = node.lineno
             return node
+        if kind in _CHECKED:
+            self._check(kind, node)
+        fields = vars(node)
+        for name in kind.fields:
+            value = fields.get(name)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if type(item) not in _LEAVES and isinstance(item, nodes.Node):
+                        value[index] = self.rewrite(item)
+            elif type(value) not in _LEAVES and isinstance(value, nodes.Node):
+                fields[name] = self.rewrite(value)
+        return self._charged(kind, node) if kind in _CHARGED else node
+
+    def _check(self, kind: type[nodes.Node], node: nodes.Node) -> None:
+        """Refuse what cannot be bounded or hashed; note what the compiler and code generator look for."""
         if kind is nodes.Extends:
             raise UnsafeTemplate("{% extends %} is not supported; use {% include %} of a partial", node.lineno)
         if isinstance(node, nodes.For) and node.recursive:
@@ -58,15 +79,6 @@ class TemplateRewriter:
             self.blocks.append(node)
         elif kind is nodes.ImportedName:
             self.imported_names.append(node)
-        for name in node.fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for index, item in enumerate(value):
-                    if isinstance(item, nodes.Node):
-                        value[index] = self.rewrite(item)
-            elif isinstance(value, nodes.Node):
-                setattr(node, name, self.rewrite(value))
-        return self._charged(kind, node)
 
     @staticmethod
     def _charged(kind: type[nodes.Node], node: nodes.Node) -> nodes.Node:
