@@ -108,9 +108,9 @@ class _Builder:
             if isinstance(container, dict):
                 if key is _NO_KEY:
                     key = self._key(event, keys)
-                    lines[(*loc, key)] = event.start_mark.line + 1
+                    child_loc: Location = (*loc, key)
+                    lines[child_loc] = event.start_mark.line + 1
                     continue
-                child_loc: Location = (*loc, key)
                 value = container[key] = value_of(event, child_loc)
                 key = _NO_KEY
             else:
