@@ -243,6 +243,7 @@ def stages(root: Path, cases: list[Case]) -> None:
     from promptlib.core._yaml import parse_yaml
     from promptlib.exceptions import TemplateValidationError
     from promptlib.prompts._template_file import TemplateFile
+    from promptlib.prompts._templates import _content_hash
 
     library = Library.load(root)
     paths = [library.path_of(c.template_id) for c in cases]
@@ -259,7 +260,10 @@ def stages(root: Path, cases: list[Case]) -> None:
             compiler.compile(spec.template, name=case.template_id, path=path)
 
     measured = {
-        "promptlib: read files (bounded)": lambda: [read_text(p, within=library.prompts_dir) for p in paths],
+        "promptlib: Library.load (settings, discovery)": lambda: Library.load(root),
+        "promptlib: read files (bounded)": lambda: [
+            read_text(p, within=library.compiler.prompts_root, within_resolved=True) for p in paths
+        ],
         "promptlib: parse YAML (C loader, lines)": lambda: [
             parse_yaml(t, p) for t, p in zip(texts, paths, strict=True)
         ],
@@ -267,6 +271,9 @@ def stages(root: Path, cases: list[Case]) -> None:
             validate_document(TemplateFile, d, TemplateValidationError, "a template") for d in docs
         ],
         "promptlib: sandboxed compile + analysis": compile_all,
+        "promptlib: content hashes": lambda: [
+            _content_hash(d.data, t.partial_texts) for d, t in zip(docs, templates, strict=True)
+        ],
         "promptlib: render (checked values, budgets)": lambda: [
             t.render(c.variables) for t, c in zip(templates, cases, strict=True)
         ],
@@ -286,7 +293,7 @@ def _cpu_seconds(func: Callable[[], object]) -> float:
 
 
 def row(label: str, value: str, verdict: str = "") -> None:
-    print(f"  {label:<44} {value:>12}  {verdict}")
+    print(f"  {label:<46} {value:>12}  {verdict}")
 
 
 def main() -> None:

@@ -227,7 +227,9 @@ def discover(prompts_dir: Path) -> dict[str, Path]:
         relative = path.relative_to(prompts_dir)
         if relative.parts[0] == "partials" or not path.is_file():
             continue
-        if not path.resolve().is_relative_to(root):
+        # the walk does not descend into linked directories, so only a file that is itself a link can lead
+        # out (and every read checks again, resolving the whole path)
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
             raise TemplateSecurityError("the file is a link that leaves prompts/; copy it in instead", path=path)
         found[relative.with_suffix("").as_posix()] = path
     return found

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 MiB = 1024 * 1024
 #: Caps per kind of file: far above any legitimate one, far below what hurts.
@@ -26,29 +26,42 @@ class ReadRefused(ValueError):
     """The file is not one promptlib will read; the message says why, without quoting its content."""
 
 
-def checked_path(path: Path, within: Path) -> Path:
-    """`path` resolved, refused unless it stays inside `within` (symlinks included)."""
+def checked_path(path: Path, within: Path, *, within_resolved: bool = False) -> Path:
+    """`path` resolved, refused unless it stays inside `within` (symlinks included).
+
+    `within_resolved` says the caller resolved `within` already (once, for many reads): a stale or unresolved
+    root can only refuse more, never let a path out, since the path itself is always resolved here.
+    """
     resolved = path.resolve()
-    if not resolved.is_relative_to(within.resolve()):
+    if not resolved.is_relative_to(within if within_resolved else within.resolve()):
         raise ReadRefused("is a link to a file outside the project; copy the file in instead")
     return resolved
 
 
-def read_bytes(path: Path, *, within: Path, limit: int) -> bytes:
+def read_bytes(path: Path, *, within: Path, limit: int, within_resolved: bool = False) -> bytes:
     """The bytes of a regular file inside `within`, at most `limit` of them (else ReadRefused).
 
     OSError (missing, unreadable) passes through for the caller to word.
     """
-    resolved = checked_path(path, within)
+    resolved = checked_path(path, within, within_resolved=within_resolved)
     _regular(os.stat(resolved))  # before opening: opening a FIFO would block until someone writes to it
     with open(resolved, "rb") as handle:
         info = os.fstat(handle.fileno())
         _regular(info)
-        if info.st_size > limit:
-            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
-        data = handle.read(limit + 1)
+        data = _read_capped(handle, info.st_size, limit)
     if len(data) > limit:  # grew while being read
         raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
+    return data
+
+
+def _read_capped(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes, asking first for the ``size`` fstat gave (plus one, to see growth): asking
+    for ``limit + 1`` at once makes a buffer of the whole limit for every small file read."""
+    if size > limit:
+        raise ReadRefused(f"is {size:,} bytes, over the {limit:,}-byte limit for this kind of file")
+    data = handle.read(size + 1)
+    if len(data) > size:  # grew since fstat: read on, up to the limit
+        data += handle.read(limit + 1 - len(data))
     return data
 
 
@@ -57,9 +70,9 @@ def _regular(info: os.stat_result) -> None:
         raise ReadRefused("is not a regular file (a device, pipe or directory); replace it with the file")
 
 
-def read_text(path: Path, *, within: Path, limit: int = TEXT_LIMIT) -> str:
+def read_text(path: Path, *, within: Path, limit: int = TEXT_LIMIT, within_resolved: bool = False) -> str:
     """UTF-8 text of a file, read as `read_bytes` reads (UnicodeDecodeError passes through)."""
-    return read_bytes(path, within=within, limit=limit).decode("utf-8")
+    return read_bytes(path, within=within, limit=limit, within_resolved=within_resolved).decode("utf-8")
 
 
 def read_listed_bytes(path: Path, *, limit: int = TEXT_LIMIT) -> bytes:
@@ -72,9 +85,7 @@ def read_listed_bytes(path: Path, *, limit: int = TEXT_LIMIT) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         _regular(info)
-        if info.st_size > limit:
-            raise ReadRefused(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file")
-        data = handle.read(limit + 1)
+        data = _read_capped(handle, info.st_size, limit)
     if len(data) > limit:
         raise ReadRefused(f"is over the {limit:,}-byte limit for this kind of file")
     return data

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from promptlib.core._yaml_events import build_plain
 from promptlib.exceptions import PromptlibError, TemplateValidationError
 
 try:  # the C parser is ~10x faster; fall back silently where libyaml is missing
@@ -48,6 +49,14 @@ class YamlDocument:
 
 def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateValidationError) -> YamlDocument:
     """Parse one YAML document; every problem becomes ``error`` naming ``path`` and the line."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return YamlDocument(data=plain[0], path=path, lines=plain[1])
+    return _parse_full(text, path, error)
+
+
+def _parse_full(text: str, path: Path, error: type[PromptlibError]) -> YamlDocument:
+    """Compose the node graph and build it: anchors, aliases, merge keys, tags, and the wording of every error."""
     loader = _Loader(text)
     try:
         _check_depth(text, path, error)
@@ -67,6 +76,15 @@ def parse_yaml(text: str, path: Path, error: type[PromptlibError] = TemplateVali
         raise error(f"invalid YAML: {exc}", path=path) from None
     except RecursionError:
         raise error(f"the document nests more than {MAX_DEPTH} levels deep", path=path) from None
+    finally:
+        loader.dispose()
+
+
+def _parse_plain(text: str) -> tuple[Any, dict[Location, int]] | None:
+    """The fast path for plain documents (`_yaml_events`); None sends the text the full way below."""
+    loader = _Loader(text)
+    try:
+        return build_plain(loader, MAX_NODES, MAX_DEPTH)
     finally:
         loader.dispose()
 

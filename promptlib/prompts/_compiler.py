@@ -53,6 +53,7 @@ class TemplateCompiler:
     def __init__(self, prompts_dir: Path, partials: Mapping[str, str] | None = None) -> None:
         """``partials`` (name -> text) replaces the files under prompts/partials, e.g. for a bundle."""
         self.partials_dir = prompts_dir / "partials"
+        self.prompts_root = prompts_dir.resolve()  # once: every template read is confined to it
         loader = MemoryPartialLoader(self.partials_dir, partials) if partials is not None else None
         self.env = PromptEnvironment(self.partials_dir, loader)
         self._partials: dict[str, _PartialInfo] = {}
@@ -67,6 +68,9 @@ class TemplateCompiler:
             generator.visit(tree)
         except RecursionError:
             raise TemplateValidationError(_TOO_DEEP, path=path, line=line_offset + 1) from None
+        except TemplateSyntaxError as exc:  # found while generating code: a block defined twice, a bad assignment
+            line = (exc.lineno or 1) + line_offset
+            raise TemplateValidationError(exc.message or "syntax error", path=path, line=line) from None
         used = generator.undeclared - self._ignored
         partials: dict[str, str] = {}
         assigned, includes = getattr(tree, "promptlib_refs", None) or _assigned_and_includes(tree)

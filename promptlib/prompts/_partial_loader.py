@@ -40,11 +40,11 @@ class PartialLoader(BaseLoader):
     def read(self, name: str) -> tuple[str, Path]:
         """The partial's text and the path errors should name (raises like :meth:`resolve`, or OSError)."""
         path = self.resolve(name)
-        return read_text(path, within=self._resolved_root), path
+        return read_text(path, within=self._resolved_root, within_resolved=True), path
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
         path = self.resolve(template)
-        source = read_text(path, within=self._resolved_root)
+        source = read_text(path, within=self._resolved_root, within_resolved=True)
         mtime = path.stat().st_mtime
         return source, str(path), lambda: path.stat().st_mtime == mtime
 

@@ -31,8 +31,12 @@ def render_compiled(
     template: PromptTemplate, jinja_template: Template, values: dict[str, Any], *, from_text: bool
 ) -> RenderedPrompt:
     checked = check_values(template, values, from_text=from_text)
-    images = tuple(_read_images(template, checked))
-    text_values = {k: v for k, v in checked.items() if not isinstance(template.variables[k], ImageVariable)}
+    if template.image_variables:
+        images = tuple(_read_images(template, checked))
+        text_values = {k: v for k, v in checked.items() if k not in template.image_variables}
+        shown = {k: (str(v) if isinstance(v, Path) else v) for k, v in text_values.items()}
+    else:  # most templates: every value is text for the prompt, as checked
+        images, text_values, shown = (), checked, checked
     raw = _run(template, jinja_template, text_values)
     prompt = normalise_whitespace(raw)
     if not prompt:
@@ -51,7 +55,7 @@ def render_compiled(
         parameters=template.parameters,
         operation=template.operation,
         deployment=template.deployment,
-        variables={k: (str(v) if isinstance(v, Path) else v) for k, v in text_values.items()},
+        variables=shown,
         images=images,
     )
 
@@ -64,8 +68,8 @@ def check_values(
     With ``partial``, only the given values are checked and returned (no defaults, no
     required check): used to coerce command-line strings before merging them.
     """
-    unknown = sorted(set(values) - set(template.variables))
-    if unknown:
+    if not values.keys() <= template.variables.keys():
+        unknown = sorted(set(values) - set(template.variables))
         name = unknown[0]
         hint = (
             f"; {did_you_mean(name, template.variables) or 'it declares: ' + (', '.join(template.variables) or 'none')}"
@@ -73,15 +77,16 @@ def check_values(
         raise VariableError(f"{template.id} has no variable {name!r}{hint}")
     checked: dict[str, Any] = {}
     for name, spec in template.variables.items():
-        if name in values and values[name] is not None:
+        value = values.get(name)
+        if value is not None:
             try:
-                checked[name] = spec.check(values[name], from_text=from_text)
+                checked[name] = spec.check(value, from_text=from_text)
             except ValueError as exc:
                 raise VariableError(f"{template.id}: variable {name!r} {exc}") from None
         elif partial:
             continue
-        elif spec.default_value() is not None:
-            checked[name] = spec.default_value()
+        elif (default := spec.default_value()) is not None:
+            checked[name] = default
         elif spec.is_required:
             raise VariableError(f"{template.id}: missing required variable {name!r} ({spec.type})")
         else:

@@ -43,7 +43,15 @@ from promptlib.prompts._render_guards import (
     refuse_dunder,
     text_size,
 )
-from promptlib.prompts._template_rewriter import CONCAT, HELPER_NAMES, ITER, VALUE, TemplateRewriter, UnsafeTemplate
+from promptlib.prompts._template_rewriter import (
+    CONCAT,
+    HELPER_NAMES,
+    ITER,
+    VALUE,
+    TemplateRewriter,
+    UnsafeTemplate,
+    index_searches,
+)
 
 __all__ = [
     "HELPER_NAMES",
@@ -94,6 +102,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         except UnsafeTemplate as exc:
             raise TemplateSyntaxError(f"unsafe: {exc}", exc.lineno or 1, name, filename) from None
         assert isinstance(rewritten, nodes.Template)
+        index_searches(rewritten, rewriter)
         rewritten.promptlib_refs = (rewriter.assigned, rewriter.includes)  # type: ignore[attr-defined]
         rewritten.promptlib_loads = rewriter.first_loads  # type: ignore[attr-defined]
         return rewritten

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,11 @@ class PromptTemplate:
     def variables(self) -> Mapping[str, VariableSpec]:
         return self.spec.variables
 
+    @cached_property
+    def image_variables(self) -> frozenset[str]:
+        """The variables sent as files rather than written into the prompt (edit templates only)."""
+        return frozenset(name for name, spec in self.spec.variables.items() if isinstance(spec, ImageVariable))
+
     @property
     def parameters(self) -> ImageParameters:
         return self.spec.parameters
@@ -134,7 +140,7 @@ class PromptTemplate:
 def load_template(template_id: str, path: Path, compiler: TemplateCompiler, project_root: Path) -> PromptTemplate:
     """Read, validate and compile one template file; every problem names the file and line."""
     try:
-        text = read_text(path, within=compiler.partials_dir.parent)
+        text = read_text(path, within=compiler.prompts_root, within_resolved=True)
     except UnicodeDecodeError:
         raise TemplateValidationError("the file is not UTF-8 text", path=path) from None
     except ReadRefused as exc:
@@ -196,7 +202,8 @@ def _template_line_offset(doc: YamlDocument, text: str) -> int | None:
     point at the ``template:`` line rather than at a line that may not exist.
     """
     key_line = doc.line_of(("template",)) or 1
-    line_text = text.splitlines()[key_line - 1] if key_line <= len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line_text = lines[key_line - 1] if key_line <= len(lines) else ""
     block = re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", line_text)
     return key_line if block else None
 

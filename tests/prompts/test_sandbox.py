@@ -20,6 +20,7 @@ from promptlib import (
     TemplateSecurityError,
     TemplateValidationError,
 )
+from promptlib.prompts._templates import load_template
 
 FAST = 2.0  # seconds; every refusal must come well within this
 
@@ -275,6 +276,20 @@ def test_template_file_symlinked_from_outside_is_rejected(project: Project) -> N
     with pytest.raises(TemplateSecurityError, match="link that leaves prompts/") as info:
         project.library()
     assert "prompts/brand/linked.yaml" in str(info.value)
+
+
+def test_templates_in_a_directory_linked_from_outside_are_never_read(project: Project) -> None:
+    """Discovery resolves only files that are links themselves: it never walks into a linked directory, and a
+    read of a path through one is refused all the same."""
+    outside = project.root.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "t.yaml").write_text("version: 1\ntemplate: secret\n")
+    os.symlink(outside, project.path("prompts/linked"), target_is_directory=True)
+    library = project.library()
+    assert "linked/t" not in library
+    template = project.path("prompts/linked/t.yaml")
+    with pytest.raises(TemplateValidationError, match="link to a file outside the project"):
+        load_template("linked/t", template, library.compiler, project.root)
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,22 @@ def test_jinja_syntax_error_points_at_the_file_line(project: Project) -> None:
     assert message.startswith("prompts/t/t.yaml:5: ")
 
 
+def test_errors_found_while_generating_code_point_at_the_file_line(project: Project) -> None:
+    """Jinja finds a block defined twice only when it writes the code: still one line naming the file, not a
+    traceback."""
+    text = "version: 1\ntemplate: |\n  {% block a %}x{% endblock %}\n  {% block a %}y{% endblock %}\n"
+    assert _error(project, text) == "prompts/t/t.yaml:4: block 'a' defined twice"
+
+
+def test_blocks_render_in_place(project: Project) -> None:
+    """Without `extends` a block is just its text (the code generator's search for blocks is answered by the
+    sandbox's own walk of the template)."""
+    template = _load(
+        project, "version: 1\ntemplate: |\n  {% block a %}one{% endblock %} {% block b %}two{% endblock %}\n"
+    )
+    assert template.render().prompt == "one two"
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [
