@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import pytest
-from PIL import Image
+from ocr_doubles import FarsightedReader
 from project_helpers import CONFIG, Project
 
 from promptlib.text import _ocr
-from promptlib.text._reading import Reading, TextLine
 
 #: A square, low-quality tile: the cheapest image to draw and to read.
 TILE = """\
@@ -61,24 +59,6 @@ def text_project(project: Project) -> Project:
     project.write_template("shop/tile", TILE)
     project.lock()
     return project
-
-
-class FarsightedReader:
-    """An OCR engine that sees the text of an image only when it is 2048 px wide or more (as detectors miss
-    small type): every first look finds nothing, every second look finds "20% off"."""
-
-    engine = "farsighted 1.0"
-
-    def __init__(self) -> None:
-        self.sizes: list[tuple[int, int]] = []
-
-    def read(self, data: bytes) -> Reading:
-        with Image.open(io.BytesIO(data)) as image:
-            size = image.size
-        self.sizes.append(size)
-        box = ((100.0, 40.0), (500.0, 40.0), (500.0, 120.0), (100.0, 120.0))
-        lines = (TextLine("20% off", box, 0.99, (0.99,) * 7),) if size[0] >= 2048 else ()
-        return Reading(self.engine, size[0], size[1], lines)
 
 
 @pytest.fixture

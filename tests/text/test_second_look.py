@@ -7,29 +7,13 @@ import hashlib
 import io
 from pathlib import Path
 
+from ocr_doubles import FarsightedReader
 from PIL import Image
 
 from promptlib.text._cache import ReadingCache
 from promptlib.text._match import TextExpectation
 from promptlib.text._reading import Reading, TextLine
 from promptlib.text._second_look import MAX_SIDE, best_matches, closer_engine, needs_closer_look, read_closer
-
-
-class FarsightedReader:
-    """An engine that sees the tagline only in images at least 2048 px wide, as detectors miss small type."""
-
-    engine = "farsighted 1.0"
-
-    def __init__(self) -> None:
-        self.sizes: list[tuple[int, int]] = []
-
-    def read(self, data: bytes) -> Reading:
-        with Image.open(io.BytesIO(data)) as image:
-            size = image.size
-        self.sizes.append(size)
-        box = ((100.0, 40.0), (500.0, 40.0), (500.0, 120.0), (100.0, 120.0))
-        lines = (TextLine("20% off", box, 0.99, (0.99,) * 7),) if size[0] >= 2048 else ()
-        return Reading(self.engine, size[0], size[1], lines)
 
 
 def png(width: int, height: int) -> bytes:
