@@ -98,7 +98,7 @@ def lines_from_words(words: list[Word]) -> tuple[TextLine, ...]:
 def _prepared(data: bytes, scale: float) -> Any:
     from PIL import Image
 
-    image = _ocr._decode_rgb(data)
+    image = _ocr.decode_rgb(data)
     if scale != 1.0:
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
     return image
@@ -230,7 +230,7 @@ class RapidOcrV4Reader:
     def read(self, data: bytes) -> Reading:
         import numpy as np
 
-        image = _ocr._decode_rgb(data)
+        image = _ocr.decode_rgb(data)
         result, _ = self._engine(np.ascontiguousarray(np.asarray(image)[:, :, ::-1]), use_cls=False)
         lines = [
             TextLine(text, tuple((float(x), float(y)) for x, y in box), float(score))
