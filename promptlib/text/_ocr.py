@@ -153,7 +153,7 @@ def _without_repeats(lines: list[tuple[str, Quad, float, list[Any]]]) -> list[tu
     mostly on a character of the same letter in an earlier line is that glyph read again."""
     out = []
     for index, (text, quad, score, chars) in enumerate(lines):
-        earlier = [c for line in lines[:index] for c in line[3]]
+        earlier = [c for line in lines[:index] if _overlap(quad, line[1]) > 0 for c in line[3]]
         drop = 0
         while drop < len(chars) and _read_elsewhere(chars[drop], earlier):
             drop += 1
