@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from promptlib.text._reading import Quad, Reading
+from promptlib.text._reading import Quad, Reading, TextLine
 
 DEFAULT_MIN_SIMILARITY = 0.95
 #: Below this a best run is no reading of the text (two thirds of it wrong): "no similar text read", not "read 'Pour'".
@@ -199,12 +199,18 @@ class _ReadSequence:
             return "", ()
         (first_line, first_char), (last_line, last_char) = self.origins[start], self.origins[end - 1]
         lines = self.reading.lines
+        shown = [_as_shaped(line) for line in lines[first_line : last_line + 1]]
         if first_line == last_line:
-            text = lines[first_line].text[first_char : last_char + 1]
+            text = shown[0][first_char : last_char + 1]
         else:
-            middle = [lines[i].text for i in range(first_line + 1, last_line)]
-            text = " ".join([lines[first_line].text[first_char:], *middle, lines[last_line].text[: last_char + 1]])
+            text = " ".join([shown[0][first_char:], *shown[1:-1], shown[-1][: last_char + 1]])
         return " ".join(text.split()), tuple(lines[i].box for i in range(first_line, last_line + 1))
+
+
+def _as_shaped(line: TextLine) -> str:
+    """The line's text with each zero its glyph's shape showed to be the letter O written as that letter, so
+    a refusal quotes what is printed ("read '2O% off'"), not the engine's guess ("read '20% off'")."""
+    return "".join("O" if char == "0" and line.shape(index) == "o" else char for index, char in enumerate(line.text))
 
 
 def _is_word_boundary(previous: str, char: str) -> bool:

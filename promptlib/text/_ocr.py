@@ -19,7 +19,7 @@ from importlib import metadata
 from typing import Any, Protocol
 
 from promptlib.exceptions import PromptlibError
-from promptlib.text._glyph_shapes import glyph_shapes
+from promptlib.text._glyph_shapes import line_shapes
 from promptlib.text._reading import Quad, Reading, TextLine, in_reading_order
 
 INSTALL_HINT = "pip install 'promptlib[ocr]'"
@@ -30,7 +30,7 @@ ENGINE_MODULE = "rapidocr"
 #: Images up to 4096 px a side are read at their own size (the engine's default shrinks anything over 2000).
 _SETTINGS = {"Global.use_cls": False, "Global.log_level": "critical", "Global.max_side_len": 4096}
 #: How promptlib turns the engine's output into a `Reading`; bumped when that changes, so cached readings are redone.
-READING_REVISION = 3
+READING_REVISION = 4
 
 
 class OcrUnavailable(PromptlibError):
@@ -130,13 +130,12 @@ def _lines(result: Any, pixels: Any = None) -> list[TextLine]:
         quad = tuple((float(x), float(y)) for x, y in box)
         chars = list(words[index]) if index < len(words) else []
         raw.append((text, quad, float(score), chars))
-    grey = _grey(pixels) if pixels is not None else None
-    lines = []
-    for text, quad, score, chars in _without_repeats(raw):
-        boxes = [tuple((float(x), float(y)) for x, y in char[2]) for char in chars]
-        shapes = glyph_shapes(grey, quad, text, boxes) if grey is not None else None
-        lines.append(TextLine(text, quad, score, _char_scores(text, chars), shapes))
-    return lines
+    kept = _without_repeats(raw)
+    boxes = [[tuple((float(x), float(y)) for x, y in char[2]) for char in chars] for _, _, _, chars in kept]
+    shapes = (line_shapes(_grey(pixels), [(text, quad, b) for (text, quad, _, _), b in zip(kept, boxes, strict=True)])
+              if pixels is not None else [None] * len(kept))  # fmt: skip
+    return [TextLine(text, quad, score, _char_scores(text, chars), shape)
+            for (text, quad, score, chars), shape in zip(kept, shapes, strict=True)]  # fmt: skip
 
 
 def _grey(pixels: Any) -> Any:
