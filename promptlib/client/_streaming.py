@@ -36,6 +36,7 @@ from promptlib.client._responses import (
     is_safety_block,
 )
 from promptlib.client._results import GeneratedImage, GenerationResult
+from promptlib.core._cpu import run_cpu
 from promptlib.exceptions import ExecutionError, UsageError
 from promptlib.models._pricing import Usage
 from promptlib.models._rules import stream_problems
@@ -166,11 +167,13 @@ async def astream_request(
         reader = _Reader(client, request, response, started, attempts)
         if not _is_event_stream(response):
             await response.aread()
-            yield client._result(request, response, started, attempts)
+            yield await run_cpu(client._result, request, response, started, attempts)
             return
         try:
             async for sse in EventSource(response).aiter_sse():
-                event = reader.feed(sse)
+                # an event's image is decoded and checked off the loop (a 3840x2160 partial takes up to 0.2 s),
+                # so the other requests in flight keep moving while it is
+                event = await run_cpu(reader.feed, sse)
                 if event is not None:
                     yield event
                 if reader.done:

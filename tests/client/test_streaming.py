@@ -5,8 +5,10 @@ is refused before sending or fails on the way."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -21,6 +23,9 @@ from httpx_sse import ServerSentEvent
 from PIL import Image, ImageChops, ImageStat
 
 from promptlib import ContentBlocked, ExecutionError, GenerationResult, Library, PartialImage, UsageError
+from promptlib.client import _streaming
+from promptlib.client._responses import decode_b64_image
+from promptlib.client._results import GeneratedImage
 from promptlib.client._streaming import _Reader
 from promptlib.emulator import EmulatorApp, EmulatorConfig, FaultConfig, create_app, running_emulator
 from promptlib.evals._cache import ResultCache
@@ -94,6 +99,24 @@ def test_astream_yields_the_same_events(library: Library) -> None:
 
     partials, final = _split(anyio.run(main))
     assert [p.index for p in partials] == [0] and final.images[0].size == (2048, 1152)
+
+
+def test_astream_decodes_each_image_off_the_event_loop(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded_on: list[int] = []
+
+    def watched(*args: Any) -> GeneratedImage:
+        decoded_on.append(threading.get_ident())
+        return decode_b64_image(*args)
+
+    monkeypatch.setattr(_streaming, "decode_b64_image", watched)
+
+    async def main() -> tuple[list[object], int]:
+        async with library:
+            return [event async for event in library.astream("banner", partial_images=2)], threading.get_ident()
+
+    events, loop_thread = anyio.run(main)
+    assert len(events) == 3 and len(decoded_on) == 3  # two partial images and the final one
+    assert loop_thread not in decoded_on
 
 
 def test_an_edit_streams_too(library: Library) -> None:
