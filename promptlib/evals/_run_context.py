@@ -6,6 +6,7 @@ hashing them) runs here, off the event loop, so the requests in flight never wai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,7 @@ from promptlib.evals._text_check import TextReading
 from promptlib.exceptions import ExecutionError
 from promptlib.goldens._fingerprints import FingerprintCache
 from promptlib.goldens._hashing import ImageFingerprint, fingerprint
+from promptlib.goldens._population import GoldenHashes
 from promptlib.goldens._store import GoldenStore
 
 CacheMode = Literal["use", "refresh", "off"]
@@ -66,7 +68,7 @@ class RunContext:
             library.settings.state_dir / "cache" / "fingerprints"
         )
         self.text = TextReading(library.settings.state_dir, memo=options.cache != "off", limiter=cpu_limiter())
-        self._golden_hashes: dict[tuple[str, str], list[dict[str, int]]] | None = None
+        self._golden_hashes: GoldenHashes | None = None
         self.cache_error: OSError | None = None
         self._own_clients: dict[str, ImagesClient] = {}
 
@@ -110,7 +112,7 @@ class RunContext:
         except OSError as exc:  # the images are paid for: keep the run going, say so once
             self.cache_error = exc
 
-    def others(self, suite: str, case: str) -> list[dict[str, int]]:
+    def others(self, suite: str, case: str) -> Sequence[dict[str, int]]:
         """Other cases' golden hashes, read once per run (calibration is recomputed, never trusted)."""
         if self._golden_hashes is None:
             self._golden_hashes = self.store.golden_hashes(strict=False)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from promptlib.goldens._hashing import VOTING, distance
+from promptlib.goldens._population import OtherGoldens
 
 # "Same image" (re-encode, resize) thresholds, and the natural-image cross distances (p5) used
 # while a project has too few goldens to measure its own.
@@ -90,11 +91,7 @@ def calibrate(goldens: Sequence[Hashes], others: Sequence[Hashes]) -> Calibratio
     overlapping = 0
     for alg in VOTING:
         loo[alg] = _loo_nn_max(goldens, alg)
-        cross[alg] = (
-            percentile([distance(g[alg], o[alg]) for g in goldens for o in others], 0.05)
-            if measured
-            else NATURAL_CROSS_P5[alg]
-        )
+        cross[alg] = _cross_p5(goldens, others, alg) if measured else NATURAL_CROSS_P5[alg]
         measured_spread = loo[alg]
         spread = measured_spread if measured_spread is not None else DUPLICATE[alg]
         wanted = spread + MARGIN
@@ -111,6 +108,12 @@ def calibrate(goldens: Sequence[Hashes], others: Sequence[Hashes]) -> Calibratio
         cross_source="measured" if measured else "natural-images",
         goldens=len(goldens),
     )
+
+
+def _cross_p5(goldens: Sequence[Hashes], others: Sequence[Hashes], alg: str) -> int:
+    """The 5th percentile of the distances from this case's goldens to the others' (packed when it can be)."""
+    fast = others.cross_percentile(goldens, alg, 0.05) if isinstance(others, OtherGoldens) else None
+    return fast if fast is not None else percentile([distance(g[alg], o[alg]) for g in goldens for o in others], 0.05)
 
 
 def _loo_nn_max(goldens: Sequence[Hashes], alg: str) -> int | None:

@@ -160,7 +160,7 @@ def calibration_mismatch(manifest: CaseManifest, others: Sequence[dict[str, int]
     Calibration is a function of the goldens' hashes (verified against the images) and the other cases'
     goldens, so it is recomputed rather than trusted: a pull request cannot widen a case's thresholds.
     """
-    expected = calibrate([hashes for _, hashes in manifest.golden_hashes()], list(others)).to_dict()
+    expected = calibrate([hashes for _, hashes in manifest.golden_hashes()], others).to_dict()
     if expected == manifest.calibration:
         return None
 

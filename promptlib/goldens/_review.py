@@ -187,7 +187,7 @@ def _source(case: dict[str, Any]) -> ApprovalSource:
     return source
 
 
-def other_goldens(store: GoldenStore, suite: str, case: str) -> list[dict[str, int]]:
+def other_goldens(store: GoldenStore, suite: str, case: str) -> Sequence[dict[str, int]]:
     """Hashes of every other case's goldens: the "unrelated" side of calibration."""
     return store.others(suite, case)
 

@@ -38,6 +38,7 @@ from promptlib.goldens._manifest import (
     entry_for,
     read_manifest,
 )
+from promptlib.goldens._population import GoldenHashes
 
 
 class GoldenStore:
@@ -58,9 +59,7 @@ class GoldenStore:
         except ValueError as exc:
             raise GoldenError(f"cannot approve: {exc}") from None
 
-    def golden_hashes(
-        self, *, strict: bool = True, skip: tuple[str, str] | None = None
-    ) -> dict[tuple[str, str], list[dict[str, int]]]:
+    def golden_hashes(self, *, strict: bool = True, skip: tuple[str, str] | None = None) -> GoldenHashes:
         """Every case's recorded golden hashes. A manifest that cannot be read raises GoldenError (writers must
         not calibrate against a partial set), or with ``strict=False`` is left out (readers report it alone)."""
         found: dict[tuple[str, str], list[dict[str, int]]] = {}
@@ -80,14 +79,13 @@ class GoldenStore:
             except GoldenError:
                 if strict:
                     raise
-        return found
+        return GoldenHashes(found)
 
-    def others(
-        self, suite: str, case: str, every: dict[tuple[str, str], list[dict[str, int]]] | None = None
-    ) -> list[dict[str, int]]:
-        """Hashes of every other case's goldens: the "unrelated" side of calibration."""
+    def others(self, suite: str, case: str, every: GoldenHashes | None = None) -> Sequence[dict[str, int]]:
+        """Hashes of every other case's goldens: the "unrelated" side of calibration. Pass `every` (read once)
+        when calibrating many cases: it is packed once for all of them."""
         every = self.golden_hashes(skip=(suite, case)) if every is None else every
-        return [hashes for key, listed in every.items() if key != (suite, case) for hashes in listed]
+        return every.others((suite, case))
 
     def case_dir(self, suite: str, case: str) -> Path:
         """`evals/goldens/<suite>/<case>`, refused unless every segment is a valid name and no folder on the
@@ -244,7 +242,7 @@ class GoldenStore:
             if manifest is None:
                 raise GoldenError(f"{suite}/{case} has no goldens to calibrate", path=self.case_dir(suite, case))
             goldens = [h for _, h in manifest.golden_hashes()]
-            calibration = calibrate(goldens, list(others)).to_dict()
+            calibration = calibrate(goldens, others).to_dict()
             if calibration != manifest.calibration:  # unchanged manifests stay untouched (no PR noise)
                 manifest.calibration = calibration
                 self._write(manifest)
@@ -271,7 +269,7 @@ class GoldenStore:
         rejected: list[RejectedEntry],
         others: Sequence[dict[str, int]],
     ) -> CaseManifest:
-        calibration = calibrate([parse_hex(e.hashes) for e in entries], list(others))
+        calibration = calibrate([parse_hex(e.hashes) for e in entries], others)
         return CaseManifest(
             suite=suite,
             case=case,
