@@ -68,6 +68,10 @@ class ProjectConfig(BaseModel):
         return self
 
 
+#: Where promptlib keeps its caches, locks and runs, under the project root (never committed).
+STATE_DIR = ".promptlib"
+
+
 @dataclass(frozen=True)
 class Settings:
     """A loaded project: where it lives and what promptlib.yaml says."""
@@ -107,7 +111,25 @@ class Settings:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".promptlib"
+        return self.root / STATE_DIR
+
+    @cached_property
+    def committed_state(self) -> str | None:
+        """One line when git tracks files under .promptlib/, else None. Caches that came with the checkout
+        may have been written by whoever wrote the pull request — a result no model drew, a hash no image
+        has, a reading of text that is not there — so while any is tracked, check and eval read and write
+        none of them."""
+        from promptlib.core._git import tracked
+        from promptlib.core._safe_text import one_line
+
+        files = tracked(self.root, STATE_DIR)
+        if not files:
+            return None
+        return (
+            f"{len(files)} file(s) under {STATE_DIR}/ are committed to git (e.g. {one_line(files[0])[:200]}): "
+            "caches there could be forged by whoever committed them, so none is read or written; remove them "
+            f"with `git rm -r --cached {STATE_DIR}` and keep {STATE_DIR}/ in .gitignore"
+        )
 
     def deployment_name(self, override: str | None = None, template_default: str | None = None) -> str:
         """--deployment, then PROMPTLIB_DEPLOYMENT, then the template's own, then default_deployment."""

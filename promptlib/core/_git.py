@@ -124,3 +124,16 @@ class GitPartials(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for text in self._read.values() if text is not None)
+
+
+def tracked(root: Path, relative: str) -> list[str]:
+    """What git tracks at ``relative`` (a file or folder) in the checkout at ``root``, as paths relative to
+    ``root``; [] outside a repository, or without git."""
+    try:
+        done = subprocess.run(["git", "ls-files", "-z", "--", relative], cwd=root, capture_output=True,
+                              check=False, timeout=60)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode != 0:
+        return []
+    return [name for name in done.stdout.decode("utf-8", "replace").split("\0") if name]

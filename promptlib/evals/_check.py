@@ -63,7 +63,10 @@ def check_project(
     ``workers`` processes (default: the cores) when there are many. The report is the same either way.
     """
     report = CheckReport()
-    cache = CheckCache(library.settings, enabled=use_cache and library.bundle is None)
+    committed = library.settings.committed_state  # a committed check cache may be forged: it is not used
+    cache = CheckCache(library.settings, enabled=use_cache and library.bundle is None and committed is None)
+    if committed is not None:
+        report.warnings.append(Problem(library.settings.state_dir, None, committed))
     _check_deployments(library, report)
     for path in sorted(library.prompts_dir.rglob("*.yml")):
         report.problems.append(Problem(path, None, "template files must end in .yaml; rename it"))

@@ -7,7 +7,7 @@ hashing them) runs here, off the event loop, so the requests in flight never wai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +46,7 @@ class EvalOptions:
 def golden_store(library: Library, *, memo: bool = True) -> GoldenStore:
     """The project's goldens; with `memo`, golden fingerprints are remembered in .promptlib/cache."""
     settings = library.settings
+    memo = memo and settings.committed_state is None  # a committed cache may be forged: never read it
     fingerprints = FingerprintCache(settings.state_dir / "cache" / "fingerprints") if memo else None
     return GoldenStore(settings.evals_dir / GOLDENS_DIR, settings.state_dir / "locks", fingerprints)
 
@@ -60,7 +61,10 @@ class RunContext:
     def __init__(self, library: Library, run: RunDirectory, options: EvalOptions) -> None:
         self.library = library
         self.run = run
-        self.options = options
+        self.committed_state = library.settings.committed_state
+        # caches committed with the checkout may be forged (a result no model drew): the run uses none
+        self.options = replace(options, cache="off") if self.committed_state is not None else options
+        options = self.options
         self.store = golden_store(library, memo=options.cache != "off")  # --no-cache writes nothing there
         self.cache = result_cache(library)
         self.budget = Budget(options.max_cost) if options.max_cost is not None else None
@@ -75,7 +79,8 @@ class RunContext:
     def warnings(self) -> list[str]:
         """Run-level problems that cost nothing but speed: a cache that could not be written."""
         failed = self.cache_error or self.fingerprints.write_error
-        return [write_failure(failed)] if failed is not None else []
+        committed = [self.committed_state] if self.committed_state is not None else []
+        return committed + ([write_failure(failed)] if failed is not None else [])
 
     async def sample_fingerprint(
         self, image: GeneratedImage, path: Path, request: ImageRequest

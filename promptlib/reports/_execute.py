@@ -101,7 +101,8 @@ def suite_error(suite: str, problem: Problem, library: Library) -> dict[str, Any
 
 def plan(library: Library, cases: Sequence[EvalCase], options: EvalOptions) -> RunPlan:
     """What the run would send and cost (cache hits are free; ``--refresh``/``--no-cache`` use no hits)."""
-    cache = result_cache(library) if options.cache == "use" else None
+    trusted = library.settings.committed_state is None  # as the run itself: no committed cache is used
+    cache = result_cache(library) if options.cache == "use" and trusted else None
     return plan_run(library, cases, deployment=options.deployment, samples=options.samples, cache=cache)
 
 
