@@ -18,15 +18,16 @@ wherever the engine read a 0 or an O, promptlib measures the glyph itself:
   counter is blank — no ink, and no trace of a blurred mark in its middle — is the letter O. A line is shown
   monospaced when its glyphs' centres sit within 0.05 of a step of an even spacing (spaces counted) and the
   fit spans a narrow letter, a wide one or a space; figures alone do not count, as they are evenly spaced in
-  almost every face. On the test set a monospaced line fitted within 0.05 and a proportional one never
-  better than 0.1. A line too short to show it (the detector cuts "2O% off" at a wide space) borrows the
-  pitch of its neighbour on the row, and its own glyphs must keep it.
+  almost every face. On the test set every monospaced line holding figures fitted within 0.026 (some lines
+  of letters only to 0.1: they get no evidence), and no proportional line better than 0.119. A line too
+  short to show it (the detector cuts "2O% off" at a wide space) borrows the pitch of its neighbour on the
+  row, and its own glyphs must keep it.
 - Anything else — no ring found, a width between the bands, a marked counter, little contrast — is no
   evidence, and the engine's reading stands. The evidence only ever names the letter O, never a 0: the
   bands are set so that no 0 on the test set came near them, and `tests/text/test_glyph_shapes.py` holds
   every bundled face to it, monospaced zeros with halos and blurred included. A monospaced face with an
-  unmarked zero (Courier) would have its zeros taken for O's, and correct text refused; none is bundled,
-  and model-drawn "typewriter" text is not known to be so even.
+  unmarked zero (Courier) would have its zeros taken for O's, and correct text refused, wherever its
+  spacing passes the test; none of the bundled faces is one.
 
 The result is one character per character read: 'o' where the shape shows the letter O, '?' elsewhere
 (`TextLine.shapes`); `_match` lets it overrule the engine on those characters only.
@@ -219,11 +220,7 @@ class _Line:
         a piece of their own, or none of them is telling (figures are evenly spaced in almost every face)."""
         import numpy as np
 
-        visible = [i for i, c in enumerate(text) if not c.isspace()]
-        pieces = [self.piece_at(position) for position in range(len(visible))]
-        counts = Counter(pieces)
-        fitted = [(index, label) for index, label in zip(visible, pieces, strict=True)
-                  if label is not None and counts[label] == 1]  # fmt: skip
+        fitted = list(self.alone(text).items())
         if len(fitted) < 3:
             return None
         first, last = fitted[0][0], fitted[-1][0]
@@ -236,26 +233,30 @@ class _Line:
             return None
         return float(step), float(np.abs(centres - (offset + step * indices)).max()) / float(step)
 
+    def alone(self, text: str) -> dict[int, int]:
+        """Index in `text` → piece, for each visible character whose piece is its own (under no other's)."""
+        visible = [i for i, c in enumerate(text) if not c.isspace()]
+        pieces = [self.piece_at(position) for position in range(len(visible))]
+        counts = Counter(pieces)
+        return {i: label for i, label in zip(visible, pieces, strict=True) if label is not None and counts[label] == 1}
+
     def shapes(self, text: str, pitch: float | None) -> str:
         """`glyph_shapes` of this line, whose face is monospaced with `pitch` when that is given."""
         visible = [i for i, c in enumerate(text) if not c.isspace()]
         chars = [text[i] for i in visible]
+        alone = self.alone(text) if pitch is not None else {}
         marks = [NO_EVIDENCE] * len(text)
         for position, index in enumerate(visible):
-            on_pitch = pitch if self._on_pitch(text, index, pitch) else None
-            if text[index] in MEASURED and self.is_letter_o(position, chars, on_pitch):
+            if text[index] not in MEASURED:
+                continue
+            on_pitch = pitch if pitch is not None and self._on_pitch(alone, index, pitch) else None
+            if self.is_letter_o(position, chars, on_pitch):
                 marks[index] = LETTER_O
         return "".join(marks)
 
-    def _on_pitch(self, text: str, index: int, pitch: float | None) -> bool:
-        """Whether character `index` of `text` sits on the monospaced grid of `pitch` with the others whose
-        glyphs stand alone (at least one)."""
-        if pitch is None:
-            return False
-        visible = [i for i, c in enumerate(text) if not c.isspace()]
-        pieces = [self.piece_at(position) for position in range(len(visible))]
-        counts = Counter(pieces)
-        alone = {i: label for i, label in zip(visible, pieces, strict=True) if label is not None and counts[label] == 1}
+    def _on_pitch(self, alone: dict[int, int], index: int, pitch: float) -> bool:
+        """Whether character `index` sits on the monospaced grid of `pitch` with the others whose glyphs stand
+        `alone` (at least one)."""
         if index not in alone or len(alone) < 2:
             return False
         centre = self._centre(alone[index])
@@ -268,11 +269,10 @@ class _Line:
     def is_letter_o(self, position: int, chars: list[str], pitch: float | None = None) -> bool:
         """Whether character `position` of the visible `chars` is the letter O by its shape; `pitch` given
         when its face is known monospaced and the glyph keeps that pitch (such faces mark their zero)."""
-        monospaced = pitch is not None
         label = self.piece_at(position)
         if label is None or any(self.piece_at(i) == label for i in range(len(chars)) if i != position):
             return False  # no glyph, or one run into its neighbour
-        if not self._is_plain_ring(label, empty=monospaced):
+        if not self._is_plain_ring(label, empty=pitch is not None):
             return False
         _, _, width, height, _ = (int(v) for v in self.stats[label])
         figures = [self.piece_at(i) for i, c in enumerate(chars) if c in _FIGURES and i != position]
