@@ -27,6 +27,7 @@ class GoldenHashes(Mapping[CaseKey, list[Hashes]]):
 
     def __init__(self, found: Mapping[CaseKey, Sequence[Hashes]]) -> None:
         self._found = {key: [dict(hashes) for hashes in listed] for key, listed in found.items()}
+        self._total = sum(len(listed) for listed in self._found.values())
         self._packed: _Packed | None = None
 
     def __getitem__(self, key: CaseKey) -> list[Hashes]:
@@ -70,9 +71,12 @@ class OtherGoldens(Sequence[Hashes]):
     def __getitem__(self, index: int | slice) -> Hashes | Sequence[Hashes]:
         return self._items()[index]
 
+    def __iter__(self) -> Iterator[Hashes]:
+        return iter(self._items())
+
     def __len__(self) -> int:
-        packed = self._population._pack()
-        return packed.count - packed.counts.get(self._excluded, 0)
+        found = self._population._found
+        return self._population._total - len(found.get(self._excluded, ()))
 
     def cross_percentile(self, goldens: Sequence[Hashes], alg: str, q: float) -> int | None:
         """The `q` order statistic of the distances from `goldens` to these, by `alg`, as `percentile` takes
@@ -102,8 +106,6 @@ class _Packed:
         import numpy as np
 
         self.index = {key: i for i, key in enumerate(found)}
-        self.counts = {key: len(listed) for key, listed in found.items()}
-        self.count = sum(self.counts.values())
         self.owners = np.fromiter((i for i, listed in enumerate(found.values()) for _ in listed), dtype=np.int64)
         self.columns: dict[str, Any] = {}
         for alg in VOTING:
